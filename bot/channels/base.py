@@ -1,0 +1,22 @@
+"""What every channel adapter provides to the runtime."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from handlers.events import Outgoing
+
+
+class DeliveryError(RuntimeError):
+    """A send failed in a way worth retrying later (network, rate limit, platform error)."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Channel(Protocol):
+    name: str  # the identity prefix it serves: "console", "tg", "wx", "wecom"
+
+    async def send(self, identity: str, message: Outgoing) -> None:
+        """Deliver `message` to the platform identity (a chat or a person)."""

@@ -1,0 +1,131 @@
+"""The `linli` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+
+from bot.settings import Settings, SettingsError
+from handlers.community import CommunityError
+from handlers.texts import TextsError
+from nlp import Classifier, RuleError
+from storage.embedded import EmbeddedServerError
+
+CONFIG_ERRORS = (CommunityError, RuleError, TextsError, SettingsError, EmbeddedServerError)
+
+
+def _community_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--community", metavar="FILE", default=os.environ.get("LINLI_COMMUNITY"),
+                        required="LINLI_COMMUNITY" not in os.environ,
+                        help="the community file (TOML); env LINLI_COMMUNITY")
+    parser.add_argument("--data-dir", metavar="DIR",
+                        help="where the embedded Redis keeps its data (env LINLI_DATA_DIR; "
+                             "default ~/.local/share/linli); ignored when REDIS_URL is set")
+    parser.add_argument("--rules", metavar="FILE", help="a classifier rule file instead of the bundled one")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="linli", description="邻里 linli — a community self-governance chat-bot.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="the production main: HTTP server, workers and scheduler")
+    _community_options(run)
+    run.add_argument("--workers", type=int, default=2, help="worker tasks in this process (default 2)")
+    run.add_argument("--host", help="listen address (env LINLI_HOST, default 127.0.0.1)")
+    run.add_argument("--port", type=int, help="listen port (env LINLI_PORT, default 8080)")
+
+    worker = commands.add_parser("worker", help="extra worker process (no HTTP server)")
+    _community_options(worker)
+    worker.add_argument("--workers", type=int, default=1, help="worker tasks in this process (default 1)")
+
+    console = commands.add_parser("console", help="talk to the bot locally (interactive, or JSON lines on stdin)")
+    _community_options(console)
+    console.add_argument("--fake-clock", action="store_true",
+                         help='use a clock that moves only on {"advance": "25h"} lines (kept across restarts)')
+
+    classify = commands.add_parser("classify", help="classify messages: one per stdin line, JSON lines out")
+    classify.add_argument("--rules", metavar="FILE", help="rule file (default: the bundled rules)")
+
+    admin = commands.add_parser("admin", help="staff tools: tickets")
+    areas = admin.add_subparsers(dest="area", required=True, metavar="AREA")
+    tickets = areas.add_parser("tickets", help="list, show and export tickets")
+    actions = tickets.add_subparsers(dest="action", required=True, metavar="ACTION")
+    listing = actions.add_parser("list", help="list tickets")
+    _community_options(listing)
+    listing.add_argument("--status", help="only this status (open, assigned, … or 待受理, 已受理, …)")
+    listing.add_argument("--category", help="only this category, e.g. 设施维修")
+    listing.add_argument("--json", action="store_true", help="JSON output")
+    show = actions.add_parser("show", help="one ticket with its history")
+    _community_options(show)
+    show.add_argument("ticket", type=lambda v: int(v.lstrip("#")), help="ticket number, e.g. 12 or #12")
+    show.add_argument("--json", action="store_true", help="JSON output")
+    export = actions.add_parser("export", help="all tickets as CSV")
+    _community_options(export)
+    export.add_argument("--csv", action="store_true", required=True, help="CSV output (the only format)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    quiet = args.command in ("console", "classify", "admin")
+    logging.basicConfig(level=os.environ.get("LINLI_LOG_LEVEL", "WARNING" if quiet else "INFO").upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    try:
+        if args.command == "classify":
+            return classify(args)
+        settings = Settings.load(args.community, data_dir=args.data_dir, rules_file=args.rules,
+                                 host=getattr(args, "host", None), port=getattr(args, "port", None))
+        return asyncio.run(dispatch(args, settings)) or 0
+    except CONFIG_ERRORS as exc:
+        print(f"linli: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import admin, console, service
+    from bot.app import open_runtime
+
+    if args.command in ("run", "worker"):
+        if args.workers < 1:
+            raise SettingsError("--workers must be at least 1")
+        await service.serve(settings, args.workers, with_server=args.command == "run")
+        return 0
+    if args.command == "console":
+        async with open_runtime(settings, fake_clock=args.fake_clock) as runtime:
+            interactive = sys.stdin.isatty()
+            async with console.ConsoleSession(runtime, pretty=interactive) as session:
+                if interactive:
+                    await console.run_interactive(session)
+                    return 0
+                await console.run_script(session, sys.stdin, sys.stderr)
+                return 0  # bad lines were reported on stderr; the rest went on
+    async with open_runtime(settings) as runtime:
+        if args.action == "list":
+            try:
+                return await admin.list_tickets(runtime, args.status, args.category, args.json)
+            except ValueError as exc:
+                print(f"linli: error: {exc}", file=sys.stderr)
+                return 2
+        if args.action == "show":
+            return await admin.show_ticket(runtime, args.ticket, args.json)
+        return await admin.export_tickets(runtime)
+
+
+def classify(args: argparse.Namespace) -> int:
+    classifier = Classifier.from_file(args.rules)
+    for line in sys.stdin:
+        text = line.strip()
+        if text:
+            print(json.dumps(classifier.classify(text).to_dict(), ensure_ascii=False), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

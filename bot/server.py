@@ -1,0 +1,27 @@
+"""The aiohttp server: health now, the platforms' callback endpoints as channels land."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.app import Runtime
+
+RUNTIME = web.AppKey("runtime", Runtime)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    runtime = request.app[RUNTIME]
+    try:
+        await runtime.redis.ping()
+        backlog = await runtime.inbound.backlog()
+    except (ConnectionError, OSError) as exc:
+        return web.json_response({"status": "unavailable", "redis": str(exc)}, status=503)
+    return web.json_response({"status": "ok", "community": runtime.settings.community.id,
+                              "inbound_backlog": backlog})
+
+
+def build_app(runtime: Runtime) -> web.Application:
+    app = web.Application(client_max_size=2 * 1024 * 1024)
+    app[RUNTIME] = runtime
+    app.router.add_get("/healthz", healthz)
+    return app

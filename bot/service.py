@@ -1,0 +1,46 @@
+"""`linli run` and `linli worker`: the long-running processes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from aiohttp import web
+
+from bot.app import open_runtime
+from bot.scheduler import run_scheduler
+from bot.server import build_app
+from bot.settings import Settings
+from bot.worker import Worker
+
+log = logging.getLogger(__name__)
+
+
+def _stop_on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+
+async def serve(settings: Settings, workers: int, with_server: bool = True) -> None:
+    """The production main: HTTP server, workers and scheduler in one process."""
+    stop = asyncio.Event()
+    _stop_on_signals(stop)
+    async with open_runtime(settings) as runtime:
+        runner = None
+        if with_server:
+            runner = web.AppRunner(build_app(runtime), access_log=None)
+            await runner.setup()
+            await web.TCPSite(runner, settings.host, settings.port).start()
+            log.info("listening on http://%s:%d", settings.host, settings.port)
+        tasks = [asyncio.create_task(Worker(runtime).run(stop)) for _ in range(workers)]
+        tasks.append(asyncio.create_task(run_scheduler(runtime, stop)))
+        try:
+            await stop.wait()
+        finally:
+            log.info("stopping")
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            if runner is not None:
+                await runner.cleanup()

@@ -1,0 +1,274 @@
+"""The community file: who lives here, which chats exist, who handles what.
+
+Written by community workers, so every problem is reported with the file, the key
+and what is wrong, and start-up stops rather than running half-configured.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+ROLES = ("resident", "volunteer", "party_member", "grid_worker", "staff", "secretary",
+         "council", "department")
+TICKET_ROLES = frozenset({"staff", "grid_worker", "secretary"})
+CHAT_KINDS = ("building", "council", "volunteers", "staff")
+CHAT_MODES = ("auto", "mention")
+
+
+class CommunityError(ValueError):
+    """A community file problem, naming the file and the key."""
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    roles: frozenset[str]
+    household: str | None = None
+    identities: tuple[str, ...] = ()
+    buildings: tuple[str, ...] = ()
+
+    def has(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def handles_tickets(self) -> bool:
+        return bool(self.roles & TICKET_ROLES)
+
+    @property
+    def building(self) -> str | None:
+        return self.household.split("-")[0] if self.household else None
+
+
+@dataclass(frozen=True)
+class Chat:
+    id: str
+    name: str
+    kind: str
+    mode: str = "mention"
+    building: str | None = None
+    identities: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Department:
+    id: str
+    name: str
+    contact: str
+
+
+@dataclass(frozen=True)
+class Sla:
+    respond_hours: float = 24
+    resolve_hours: float = 72
+    remind_before_hours: float = 4
+    escalate_after_hours: float = 24
+    rate_close_days: float = 3
+    reopen_days: float = 7
+
+
+@dataclass(frozen=True)
+class Community:
+    id: str
+    name: str
+    timezone: str
+    sla: Sla
+    people: dict[str, Person]
+    chats: dict[str, Chat]
+    departments: dict[str, Department]
+    routing: dict[str, str] = field(default_factory=dict)
+    bot_name: str = "小邻"
+    source: str = ""
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def person_by_identity(self, identity: str | None) -> Person | None:
+        return self._identities().get(identity or "") if identity else None
+
+    def chat_by_identity(self, identity: str | None) -> Chat | None:
+        found = self._identities().get(identity or "")
+        return found if isinstance(found, Chat) else None
+
+    def with_role(self, role: str) -> list[Person]:
+        return [p for p in self.people.values() if role in p.roles]
+
+    def grid_workers_for(self, building: str | None) -> list[Person]:
+        workers = self.with_role("grid_worker")
+        mine = [p for p in workers if building and building in p.buildings]
+        return mine or [p for p in workers if not p.buildings] or workers
+
+    def department(self, key: str) -> Department | None:
+        """By id or by (part of) its Chinese name, as staff type it in chat."""
+        if key in self.departments:
+            return self.departments[key]
+        matches = [d for d in self.departments.values() if key and key in d.name]
+        return matches[0] if len(matches) == 1 else None
+
+    def identities_of(self, address: str) -> tuple[str, ...]:
+        """Platform identities of '@person' or a chat id, console ones included."""
+        if address.startswith("@"):
+            person = self.people.get(address[1:])
+            return (person.identities + (f"console:{person.id}",)) if person else ()
+        chat = self.chats.get(address)
+        return (chat.identities + (f"console:{chat.id}",)) if chat else ()
+
+    def _identities(self) -> dict[str, Person | Chat]:
+        cached = self.__dict__.get("_identity_index")
+        if cached is None:
+            cached = {}
+            for item in [*self.people.values(), *self.chats.values()]:
+                cached.setdefault(f"console:{item.id}", item)
+            for item in [*self.people.values(), *self.chats.values()]:
+                for identity in item.identities:
+                    cached[identity] = item
+            object.__setattr__(self, "_identity_index", cached)
+        return cached
+
+
+def load_community(path: str | Path) -> Community:
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CommunityError(f"{path}: file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise CommunityError(f"{path}: not valid TOML: {exc}") from None
+    return _Parser(str(path)).community(raw)
+
+
+class _Parser:
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, key: str, problem: str) -> CommunityError:
+        return CommunityError(f"{self.source}: {key}: {problem}")
+
+    def table(self, raw: Any, key: str, allowed: set[str], required: set[str]) -> dict:
+        if not isinstance(raw, dict):
+            raise self.fail(key, "must be a table")
+        for name in raw:
+            if name not in allowed:
+                raise self.fail(f"{key}.{name}", f"unknown key (allowed: {', '.join(sorted(allowed))})")
+        for name in sorted(required - raw.keys()):
+            raise self.fail(f"{key}.{name}", "is required")
+        return raw
+
+    def text(self, raw: dict, key: str, name: str, default: str | None = None) -> str | None:
+        value = raw.get(name, default)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise self.fail(f"{key}.{name}", "must be a non-empty string")
+        return value
+
+    def texts(self, raw: dict, key: str, name: str) -> tuple[str, ...]:
+        value = raw.get(name, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise self.fail(f"{key}.{name}", "must be a list of strings")
+        return tuple(value)
+
+    def number(self, raw: dict, key: str, name: str, default: float) -> float:
+        value = raw.get(name, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise self.fail(f"{key}.{name}", "must be a positive number")
+        return float(value)
+
+    def community(self, raw: dict) -> Community:
+        self.table(raw, "(top level)", {"community", "sla", "routing", "departments", "chats", "people"},
+                   {"community"})
+        head = self.table(raw["community"], "community", {"id", "name", "timezone", "bot_name"}, {"id", "name"})
+        cid = self.text(head, "community", "id")
+        if not cid.replace("-", "").replace("_", "").isalnum() or not cid.isascii():
+            raise self.fail("community.id", "use ASCII letters, digits, '-' or '_' only")
+        timezone = self.text(head, "community", "timezone", "Asia/Shanghai")
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise self.fail("community.timezone", f"unknown time zone {timezone!r}") from None
+        sla_raw = self.table(raw.get("sla", {}), "sla", set(Sla.__dataclass_fields__), set())
+        sla = Sla(**{name: self.number(sla_raw, "sla", name, getattr(Sla, name)) for name in Sla.__dataclass_fields__})
+        people = self.unique([self.person(p, f"people[{i}]") for i, p in enumerate(self.list(raw, "people"))], "people")
+        chats = self.unique([self.chat(c, f"chats[{i}]") for i, c in enumerate(self.list(raw, "chats"))], "chats")
+        departments = self.unique(
+            [self.department(d, f"departments[{i}]", people) for i, d in enumerate(self.list(raw, "departments"))],
+            "departments")
+        routing = raw.get("routing", {})
+        if not isinstance(routing, dict):
+            raise self.fail("routing", "must be a table of category = person id")
+        for category, person_id in routing.items():
+            if person_id not in people:
+                raise self.fail(f"routing.{category}", f"unknown person {person_id!r}")
+        self.check_identities(people, chats)
+        return Community(id=cid, name=self.text(head, "community", "name"), timezone=timezone, sla=sla,
+                         people=people, chats=chats, departments=departments, routing=dict(routing),
+                         bot_name=self.text(head, "community", "bot_name", "小邻"), source=self.source)
+
+    def list(self, raw: dict, name: str) -> list:
+        value = raw.get(name, [])
+        if not isinstance(value, list):
+            raise self.fail(name, f"must be an array of tables ([[{name}]])")
+        return value
+
+    def unique(self, items: list, name: str) -> dict:
+        found: dict = {}
+        for i, item in enumerate(items):
+            if item.id in found:
+                raise self.fail(f"{name}[{i}].id", f"duplicate id {item.id!r}")
+            found[item.id] = item
+        return found
+
+    def person(self, raw: Any, key: str) -> Person:
+        raw = self.table(raw, key, {"id", "name", "roles", "household", "identities", "buildings"}, {"id", "name"})
+        roles = self.texts(raw, key, "roles") or ("resident",)
+        for role in roles:
+            if role not in ROLES:
+                raise self.fail(f"{key}.roles", f"unknown role {role!r} (expected one of {', '.join(ROLES)})")
+        household = self.text(raw, key, "household")
+        if household is not None and len(household.split("-")) != 3:
+            raise self.fail(f"{key}.household", f"{household!r} is not building-unit-room, e.g. \"3-2-502\"")
+        return Person(id=self.text(raw, key, "id"), name=self.text(raw, key, "name"), roles=frozenset(roles),
+                      household=household, identities=self.identities(raw, key),
+                      buildings=self.texts(raw, key, "buildings"))
+
+    def chat(self, raw: Any, key: str) -> Chat:
+        raw = self.table(raw, key, {"id", "name", "kind", "building", "mode", "identities"}, {"id", "name", "kind"})
+        kind = self.text(raw, key, "kind")
+        if kind not in CHAT_KINDS:
+            raise self.fail(f"{key}.kind", f"unknown kind {kind!r} (expected one of {', '.join(CHAT_KINDS)})")
+        mode = self.text(raw, key, "mode", "mention")
+        if mode not in CHAT_MODES:
+            raise self.fail(f"{key}.mode", f"unknown mode {mode!r} (expected auto or mention)")
+        building = raw.get("building")
+        if building is not None and not isinstance(building, (str, int)):
+            raise self.fail(f"{key}.building", "must be a string such as \"3\"")
+        return Chat(id=self.text(raw, key, "id"), name=self.text(raw, key, "name"), kind=kind, mode=mode,
+                    building=None if building is None else str(building), identities=self.identities(raw, key))
+
+    def department(self, raw: Any, key: str, people: dict[str, Person]) -> Department:
+        raw = self.table(raw, key, {"id", "name", "contact"}, {"id", "name", "contact"})
+        contact = self.text(raw, key, "contact")
+        if contact not in people:
+            raise self.fail(f"{key}.contact", f"unknown person {contact!r}")
+        return Department(id=self.text(raw, key, "id"), name=self.text(raw, key, "name"), contact=contact)
+
+    def identities(self, raw: dict, key: str) -> tuple[str, ...]:
+        values = self.texts(raw, key, "identities")
+        for value in values:
+            channel, _, ident = value.partition(":")
+            if not channel or not ident:
+                raise self.fail(f"{key}.identities", f"{value!r} is not channel:id, e.g. \"tg:12345\"")
+        return values
+
+    def check_identities(self, people: dict[str, Person], chats: dict[str, Chat]) -> None:
+        owner: dict[str, str] = {}
+        for kind, items in (("people", people), ("chats", chats)):
+            for item in items.values():
+                for identity in item.identities:
+                    if identity in owner:
+                        raise self.fail(f"{kind}.{item.id}.identities",
+                                        f"{identity!r} already belongs to {owner[identity]}")
+                    owner[identity] = f"{kind}.{item.id}"

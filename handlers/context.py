@@ -1,0 +1,86 @@
+"""What a handler works with: the community, the clock, the repositories, and the turn
+(the event being handled, who sent it, where, and the messages it will produce)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from handlers.clock import Clock
+from handlers.community import Chat, Community, Person
+from handlers.events import Event, Outgoing
+from handlers.texts import Texts
+from nlp import Classifier
+from nlp.pii import mask_pii
+from storage.audit import Audit
+from storage.jobs import Jobs
+from storage.tickets import Tickets
+
+
+@dataclass
+class Services:
+    community: Community
+    clock: Clock
+    classifier: Classifier
+    texts: Texts
+    tickets: Tickets
+    jobs: Jobs
+    audit: Audit
+
+
+@dataclass
+class Context:
+    services: Services
+    event: Event
+    person: Person | None = None
+    chat: Chat | None = None
+    outgoing: list[Outgoing] = field(default_factory=list)
+
+    # shortcuts handlers use on every line
+    @property
+    def community(self) -> Community:
+        return self.services.community
+
+    @property
+    def now(self) -> float:
+        return self.services.clock.now()
+
+    def t(self, key: str, **values: Any) -> str:
+        return self.services.texts(key, **values)
+
+    @property
+    def in_group(self) -> bool:
+        return self.event.chat_kind == "group"
+
+    def reply(self, text: str) -> None:
+        """Answer in the chat the event came from."""
+        to = self.chat.id if self.chat else (f"@{self.person.id}" if self.person else self.event.chat or "")
+        via = self.event.chat or self.event.sender
+        self._add(Outgoing(to=to, text=text, via=via, in_reply_to=self.event.id))
+
+    def tell(self, person_id: str, text: str) -> None:
+        """A private message to a person; the sender's own 1:1 chat gets it as a reply."""
+        if self.person and person_id == self.person.id and not self.in_group and self.event.kind == "message":
+            self.reply(text)
+        else:
+            self._add(Outgoing(to=f"@{person_id}", text=text, in_reply_to=self.event.id))
+
+    def post(self, chat_id: str, text: str) -> None:
+        self._add(Outgoing(to=chat_id, text=text, in_reply_to=self.event.id))
+
+    def _add(self, message: Outgoing) -> None:
+        # Privacy by default: whatever a handler wrote, a group never sees a phone or ID number.
+        group = self.event.chat_kind == "group" if message.via else not message.is_private
+        if group:
+            message = Outgoing(message.to, mask_pii(message.text), message.via, message.in_reply_to)
+        self.outgoing.append(message)
+
+    def when(self, at: float) -> str:
+        """A time as residents read it, in the community's time zone."""
+        local = datetime.fromtimestamp(at, self.community.tz)
+        return f"{local.month}月{local.day}日 {local:%H:%M}"
+
+    def name_of(self, person_id: str | None) -> str:
+        person = self.community.people.get(person_id or "")
+        return person.name if person else (person_id or "")

@@ -1,0 +1,72 @@
+"""One event type in, one outgoing type out: the contract between channels and handlers."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+ChatKind = Literal["private", "group"]
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened: a message in a chat, or a scheduled job falling due.
+
+    `sender` and `chat` are platform identities ("console:zhang", "tg:-100123"); the
+    router resolves them to the community's people and chats. `id` is unique across
+    channels and redeliveries keep it, so handler effects keyed by it are idempotent.
+    """
+
+    id: str
+    channel: str
+    kind: Literal["message", "timer"] = "message"
+    sender: str | None = None
+    chat: str | None = None
+    chat_kind: ChatKind = "private"
+    text: str = ""
+    addressed: bool = False
+    attachments: tuple[dict[str, Any], ...] = ()
+    received_at: float = 0.0
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ordering_key(self) -> str:
+        """Events sharing this key are handled in arrival order (one chat, one ticket)."""
+        if self.kind == "timer":
+            return str(self.data.get("order", self.id))
+        return self.chat or self.sender or self.id
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> "Event":
+        data = json.loads(raw)
+        data["attachments"] = tuple(data.get("attachments") or ())
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message for a community chat (`to="b3"`) or a person (`to="@zhang"`).
+
+    A reply (`via` set) goes back through the identity the event came from; a push
+    (`via` None) goes to the addressee's first identity on a running channel.
+    """
+
+    to: str
+    text: str
+    via: str | None = None
+    in_reply_to: str | None = None
+
+    @property
+    def is_private(self) -> bool:
+        return self.to.startswith("@")
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> "Outgoing":
+        return cls(**json.loads(raw))

@@ -1,0 +1,63 @@
+"""Residents' reports become tickets: from a 1:1 chat, from a group when the bot is
+addressed, or from an `auto` group when the classifier is confident. Chit-chat stays quiet."""
+
+from __future__ import annotations
+
+from handlers import deadlines
+from handlers.context import Context
+from handlers.tickets_common import entry, notify_handlers
+from nlp import Classification
+
+
+async def on_text(ctx: Context, text: str, addressed: bool) -> None:
+    """Ordinary text (no command): open a ticket when it is a report, otherwise stay quiet."""
+    result = ctx.services.classifier.classify(text)
+    if not ctx.in_group:
+        if result.actionable:
+            await open_ticket(ctx, text, result)
+        return
+    if addressed:
+        if result.actionable:
+            await open_ticket(ctx, text, result)
+        else:
+            ctx.reply(ctx.t("report.not_understood", bot=ctx.community.bot_name))
+        return
+    if ctx.chat and ctx.chat.mode == "auto" and result.actionable \
+            and result.confidence >= ctx.services.classifier.auto_threshold:
+        await open_ticket(ctx, text, result)
+
+
+async def report(ctx: Context, args: str) -> None:
+    """`报修 …`: the resident says outright that this is a report."""
+    if not args:
+        ctx.reply(ctx.t("usage.report"))
+        return
+    await open_ticket(ctx, args, ctx.services.classifier.classify(args), explicit=True)
+
+
+async def open_ticket(ctx: Context, text: str, result: Classification, explicit: bool = False) -> None:
+    person, community, now = ctx.person, ctx.community, ctx.now
+    sla = community.sla
+    category = result.category or "其他"
+    location = result.location.to_dict() if result.location else None
+    building = ((location or {}).get("building") or (ctx.chat.building if ctx.chat else None)
+                or person.building)
+    fields = {
+        "status": "open", "reporter": person.id, "text": text, "created_at": now,
+        "category": category, "urgent": result.urgent, "chat": ctx.chat.id if ctx.chat else None,
+        "building": building, "location": location,
+        "respond_due": now + sla.respond_hours * 3600, "resolve_due": now + sla.resolve_hours * 3600,
+    }
+    note = ctx.t("history.opened", category=category) + ("（紧急）" if result.urgent else "")
+    ticket_id, _ = await ctx.services.tickets.open(ctx.event.id, fields, entry(ctx, "opened", "open", note))
+    ticket = await ctx.services.tickets.get(ticket_id)
+    await deadlines.schedule_sla(ctx, ticket)
+
+    hours = f"{sla.respond_hours:g}"
+    if ctx.in_group:
+        ctx.reply(ctx.t("report.opened_group", name=person.name, id=ticket_id, category=category, hours=hours))
+    else:
+        ctx.reply(ctx.t("report.opened", id=ticket_id, category=category, hours=hours))
+    if result.urgent:
+        ctx.reply(ctx.t("report.urgent_advice"))
+    await notify_handlers(ctx, ticket)

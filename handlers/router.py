@@ -1,0 +1,72 @@
+"""The route table: which handler an event reaches. A new feature adds one line here."""
+
+from __future__ import annotations
+
+import re
+
+from handlers import deadlines, reports, ticket_actions, ticket_views
+from handlers.commands import Command, is_slash, parse
+from handlers.context import Context
+from handlers.help import help_text
+
+
+async def _help(ctx: Context, args: str) -> None:
+    ctx.reply(help_text(ctx, COMMANDS))
+
+
+COMMANDS: list[Command] = [
+    Command("report", ("报修", "反映", "投诉"), "report", reports.report, "usage.report", glued=True),
+    Command("status", ("查询", "我的工单"), "status", ticket_views.status, "usage.status"),
+    Command("rate", ("评价",), "rate", ticket_actions.rate, "usage.rate"),
+    Command("reopen", ("重开",), "reopen", ticket_actions.reopen, "usage.reopen"),
+    Command("help", ("帮助", "菜单"), "help", _help, "usage.help"),
+    Command("todo", ("待办",), "todo", ticket_views.todo, "usage.todo", staff=True),
+    Command("assign", ("派单",), "assign", ticket_actions.assign, "usage.assign", staff=True),
+    Command("start", ("处理", "受理"), "start", ticket_actions.start, "usage.start", staff=True),
+    Command("resolve", ("办结",), "resolve", ticket_actions.resolve, "usage.resolve", staff=True),
+    Command("reject", ("驳回",), "reject", ticket_actions.reject, "usage.reject", staff=True),
+    Command("escalate", ("吹哨", "转派"), "escalate", ticket_actions.escalate, "usage.escalate", staff=True),
+    Command("merge", ("合并",), "merge", ticket_actions.merge, "usage.merge", staff=True),
+]
+
+# Per-ticket commands check the ticket (a department contact or an assignee may act on
+# their own ticket); the rest of the staff commands need a staff role up front.
+_CHECKED_PER_TICKET = {"assign", "start", "resolve", "reject", "escalate", "merge"}
+
+
+async def route(ctx: Context) -> None:
+    event = ctx.event
+    if event.kind == "timer":
+        await deadlines.on_timer(ctx)
+        return
+    community = ctx.community
+    ctx.person = community.person_by_identity(event.sender)
+    ctx.chat = community.chat_by_identity(event.chat) if event.chat else None
+    text, mentioned = _strip_mention(event.text, community.bot_name)
+    addressed = event.addressed or mentioned or not ctx.in_group
+    if not text:
+        if addressed and ctx.in_group and ctx.person:
+            ctx.reply(help_text(ctx, COMMANDS))
+        return
+    parsed = parse(text, COMMANDS)
+    if ctx.person is None:
+        if addressed or parsed:
+            ctx.reply(ctx.t("person.unknown", bot=community.bot_name))
+        return
+    if parsed is None:
+        if is_slash(text):
+            ctx.reply(ctx.t("command.unknown", text=text.split()[0]) + "\n" + help_text(ctx, COMMANDS))
+        else:
+            await reports.on_text(ctx, text, addressed)
+        return
+    command, args = parsed
+    if command.staff and command.name not in _CHECKED_PER_TICKET and not ctx.person.handles_tickets:
+        ctx.reply(ctx.t("permission.staff_only"))
+        return
+    await command.handler(ctx, args)
+
+
+def _strip_mention(text: str, bot_name: str) -> tuple[str, bool]:
+    pattern = re.compile(rf"[@＠]{re.escape(bot_name)}\s*")
+    stripped, count = pattern.subn("", text)
+    return stripped.strip(), count > 0

@@ -1,0 +1,211 @@
+"""Changing a ticket: staff take it through 受理 → 处理 → 办结 (or 驳回, 吹哨, 合并); the
+reporter rates or reopens it. Every change is recorded and told to the reporter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from handlers import deadlines
+from handlers.commands import ticket_ref
+from handlers.context import Context
+from handlers.tickets_common import OPEN_STATES, entry, may_handle, status_label
+from storage.tickets import Ticket
+
+DAY = 86400.0
+
+
+async def _load(ctx: Context, args: str, usage: str) -> tuple[Ticket, str] | None:
+    ref = ticket_ref(args)
+    if ref is None:
+        ctx.reply(ctx.t(usage))
+        return None
+    ticket = await ctx.services.tickets.get(ref[0])
+    if ticket is None:
+        ctx.reply(ctx.t("ticket.not_found", id=ref[0]))
+        return None
+    return ticket, ref[1]
+
+
+async def _change(ctx: Context, ticket: Ticket, allowed: tuple[str, ...], status: str, action: str,
+                  note: str, fields: dict[str, Any] | None = None) -> bool:
+    """Apply one state change; say why not when the ticket is in the wrong state."""
+    fields = {"status": status, **(fields or {})}
+    done = await ctx.services.tickets.transition(ticket.id, ctx.event.id, allowed, fields,
+                                                 entry(ctx, action, status, note))
+    if done.result == "conflict":
+        ctx.reply(ctx.t("ticket.wrong_state", id=ticket.id, status=status_label(ctx, done.before),
+                        action=ctx.t(f"action.{action}")))
+        return False
+    if done.result == "missing":
+        ctx.reply(ctx.t("ticket.not_found", id=ticket.id))
+        return False
+    return True
+
+
+def _tell_reporter(ctx: Context, ticket: Ticket, status: str, note: str) -> None:
+    ctx.tell(ticket.reporter, ctx.t("ticket.update", id=ticket.id, status=status_label(ctx, status),
+                                    note=f"：{note}" if note else ""))
+
+
+async def _staff_ticket(ctx: Context, args: str, usage: str) -> tuple[Ticket, str] | None:
+    loaded = await _load(ctx, args, usage)
+    if loaded and not may_handle(ctx.person, ctx, loaded[0]):
+        ctx.reply(ctx.t("permission.staff_only"))
+        return None
+    return loaded
+
+
+async def assign(ctx: Context, args: str) -> None:
+    loaded = await _staff_ticket(ctx, args, "usage.assign")
+    if not loaded:
+        return
+    ticket, rest = loaded
+    who = _person(ctx, rest)
+    if who is None:
+        ctx.reply(ctx.t("ticket.unknown_person", who=rest or "？") + "\n" + ctx.t("usage.assign"))
+        return
+    fields = {"assignee": who.id, "responded_at": ticket.responded_at or ctx.now}
+    if await _change(ctx, ticket, OPEN_STATES, "assigned", "assigned", who.name, fields):
+        await deadlines.cancel_sla(ctx, ticket.id, ("respond_remind", "respond_overdue", "respond_secretary"))
+        ctx.reply(ctx.t("ticket.assigned_ok", id=ticket.id, name=who.name))
+        ctx.tell(who.id, ctx.t("ticket.assigned_you", id=ticket.id, category=ticket.category,
+                               at=ctx.when(ticket.resolve_due or ctx.now), by=ctx.person.name))
+        _tell_reporter(ctx, ticket, "assigned", ctx.t("ticket.handler_is", name=who.name))
+
+
+async def start(ctx: Context, args: str) -> None:
+    loaded = await _staff_ticket(ctx, args, "usage.start")
+    if not loaded:
+        return
+    ticket, note = loaded
+    fields = {"assignee": ticket.assignee or ctx.person.id, "responded_at": ticket.responded_at or ctx.now}
+    if await _change(ctx, ticket, ("open", "assigned", "escalated"), "in_progress", "started", note, fields):
+        await deadlines.cancel_sla(ctx, ticket.id, ("respond_remind", "respond_overdue", "respond_secretary"))
+        ctx.reply(ctx.t("ticket.started_ok", id=ticket.id))
+        _tell_reporter(ctx, ticket, "in_progress", note or ctx.t("ticket.handler_is", name=ctx.person.name))
+
+
+async def resolve(ctx: Context, args: str) -> None:
+    loaded = await _staff_ticket(ctx, args, "usage.resolve")
+    if not loaded:
+        return
+    ticket, note = loaded
+    if not note:
+        ctx.reply(ctx.t("usage.resolve"))
+        return
+    fields = {"resolved_at": ctx.now, "responded_at": ticket.responded_at or ctx.now}
+    if await _change(ctx, ticket, OPEN_STATES, "resolved", "resolved", note, fields):
+        await deadlines.cancel_sla(ctx, ticket.id)
+        await deadlines.schedule_autoclose(ctx, ticket.id)
+        ctx.reply(ctx.t("ticket.resolved_ok", id=ticket.id))
+        ctx.tell(ticket.reporter, ctx.t("ticket.rate_request", id=ticket.id, note=note,
+                                        days=f"{ctx.community.sla.rate_close_days:g}"))
+
+
+async def reject(ctx: Context, args: str) -> None:
+    loaded = await _staff_ticket(ctx, args, "usage.reject")
+    if not loaded:
+        return
+    ticket, reason = loaded
+    if not reason:
+        ctx.reply(ctx.t("usage.reject"))
+        return
+    fields = {"reason": reason, "closed_at": ctx.now, "responded_at": ticket.responded_at or ctx.now}
+    if await _change(ctx, ticket, OPEN_STATES, "rejected", "rejected", reason, fields):
+        await deadlines.cancel_sla(ctx, ticket.id)
+        ctx.reply(ctx.t("ticket.rejected_ok", id=ticket.id))
+        _tell_reporter(ctx, ticket, "rejected", reason + ctx.t("ticket.reopen_hint", id=ticket.id))
+
+
+async def escalate(ctx: Context, args: str) -> None:
+    loaded = await _staff_ticket(ctx, args, "usage.escalate")
+    if not loaded:
+        return
+    ticket, rest = loaded
+    dept_key, _, note = rest.partition(" ")
+    dept = ctx.community.department(dept_key)
+    if dept is None:
+        names = "、".join(d.name for d in ctx.community.departments.values())
+        ctx.reply(ctx.t("ticket.unknown_department", key=dept_key or "？", names=names or "无"))
+        return
+    fields = {"department": dept.id, "responded_at": ticket.responded_at or ctx.now}
+    if await _change(ctx, ticket, ("open", "assigned", "in_progress"), "escalated", "escalated",
+                     f"{dept.name} {note}".strip(), fields):
+        await deadlines.cancel_sla(ctx, ticket.id, ("respond_remind", "respond_overdue", "respond_secretary"))
+        ctx.reply(ctx.t("ticket.escalated_ok", id=ticket.id, department=dept.name))
+        ctx.tell(dept.contact, ctx.t("ticket.escalated_you", id=ticket.id, department=dept.name,
+                                     category=ticket.category, text=ticket.text, note=note,
+                                     at=ctx.when(ticket.resolve_due or ctx.now)))
+        _tell_reporter(ctx, ticket, "escalated", dept.name)
+
+
+async def merge(ctx: Context, args: str) -> None:
+    loaded = await _staff_ticket(ctx, args, "usage.merge")
+    if not loaded:
+        return
+    ticket, rest = loaded
+    other_ref = ticket_ref(rest)
+    other = await ctx.services.tickets.get(other_ref[0]) if other_ref else None
+    if other is None or other.id == ticket.id:
+        ctx.reply(ctx.t("usage.merge"))
+        return
+    if await _change(ctx, ticket, OPEN_STATES, "duplicate", "merged", f"#{other.id}",
+                     {"duplicate_of": other.id, "closed_at": ctx.now}):
+        await deadlines.cancel_sla(ctx, ticket.id)
+        ctx.reply(ctx.t("ticket.merged_ok", id=ticket.id, other=other.id))
+        _tell_reporter(ctx, ticket, "duplicate", ctx.t("ticket.merged_note", other=other.id))
+
+
+async def rate(ctx: Context, args: str) -> None:
+    loaded = await _load(ctx, args, "usage.rate")
+    if not loaded:
+        return
+    ticket, rest = loaded
+    if ticket.reporter != ctx.person.id:
+        ctx.reply(ctx.t("ticket.not_yours", id=ticket.id))
+        return
+    score, _, comment = rest.partition(" ")
+    if not score.isdigit() or not 1 <= int(score) <= 5:
+        ctx.reply(ctx.t("usage.rate"))
+        return
+    fields = {"rating": int(score), "comment": comment.strip() or None, "closed_at": ctx.now}
+    if await _change(ctx, ticket, ("resolved",), "closed", "rated", f"{score}分 {comment}".strip(), fields):
+        await deadlines.cancel_sla(ctx, ticket.id, ("autoclose",))
+        ctx.reply(ctx.t("ticket.rated_ok", id=ticket.id, rating=score))
+
+
+async def reopen(ctx: Context, args: str) -> None:
+    loaded = await _load(ctx, args, "usage.reopen")
+    if not loaded:
+        return
+    ticket, reason = loaded
+    if ticket.reporter != ctx.person.id:
+        ctx.reply(ctx.t("ticket.not_yours", id=ticket.id))
+        return
+    days = ctx.community.sla.reopen_days
+    finished = ticket.resolved_at if ticket.status in ("resolved", "closed") else ticket.closed_at
+    if ticket.status in ("resolved", "closed", "rejected") and finished and ctx.now - finished > days * DAY:
+        ctx.reply(ctx.t("ticket.reopen_too_late", id=ticket.id, days=f"{days:g}"))
+        return
+    status = "in_progress" if ticket.assignee else "open"
+    sla = ctx.community.sla
+    fields = {"resolve_due": ctx.now + sla.resolve_hours * 3600, "resolved_at": None, "closed_at": None,
+              "rating": None, "comment": None}
+    if status == "open":
+        fields["respond_due"] = ctx.now + sla.respond_hours * 3600
+    if await _change(ctx, ticket, ("resolved", "closed", "rejected"), status, "reopened", reason, fields):
+        reopened = await ctx.services.tickets.get(ticket.id)
+        await deadlines.cancel_sla(ctx, ticket.id, ("autoclose",))
+        await deadlines.schedule_sla(ctx, reopened)
+        ctx.reply(ctx.t("ticket.reopened_ok", id=ticket.id))
+        for person_id in [ticket.assignee] if ticket.assignee else []:
+            ctx.tell(person_id, ctx.t("ticket.reopened_you", id=ticket.id, reason=reason or "—"))
+
+
+def _person(ctx: Context, ref: str):
+    key = ref.strip().lstrip("@＠").split(" ")[0]
+    community = ctx.community
+    if key in community.people:
+        return community.people[key]
+    named = [p for p in community.people.values() if p.name == key]
+    return named[0] if len(named) == 1 else None

@@ -1,0 +1,101 @@
+"""What the ticket handlers share: history entries, who handles a ticket, how it reads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from handlers.community import Person
+from handlers.context import Context
+from storage.tickets import Ticket
+
+OPEN_STATES = ("open", "assigned", "in_progress", "escalated")
+
+
+def entry(ctx: Context, action: str, status: str, note: str = "") -> dict[str, Any]:
+    by = ctx.person.id if ctx.person and ctx.event.kind == "message" else "system"
+    return {"at": ctx.now, "by": by, "action": action, "status": status, "note": note}
+
+
+def status_label(ctx: Context, status: str) -> str:
+    return ctx.t(f"status.{status}")
+
+
+def handlers_of(ctx: Context, ticket: Ticket) -> list[str]:
+    """Who answers for a ticket now: its assignee, its department, else the routed person
+    for its category, else the building's grid worker."""
+    if ticket.assignee:
+        return [ticket.assignee]
+    if ticket.department and ticket.department in ctx.community.departments:
+        return [ctx.community.departments[ticket.department].contact]
+    routed = ctx.community.routing.get(ticket.category or "")
+    if routed:
+        return [routed]
+    return [p.id for p in ctx.community.grid_workers_for(ticket.building)]
+
+
+def place(ctx: Context, ticket: Ticket) -> str:
+    if ticket.location and any(ticket.location.values()):
+        parts = ticket.location
+        text = f"{parts['building']}号楼" if parts.get("building") else ""
+        text += f"{parts['unit']}单元" if parts.get("unit") else ""
+        text += f"{parts['room']}室" if parts.get("room") else ""
+        return text
+    return f"{ticket.building}号楼" if ticket.building else ctx.t("ticket.no_place")
+
+
+def summary(ctx: Context, ticket: Ticket) -> str:
+    """One line, safe for any audience: number, category, state; no resident's words."""
+    urgent = ctx.t("ticket.urgent_mark") if ticket.urgent else ""
+    return ctx.t("ticket.summary", id=ticket.id, category=ticket.category or "其他",
+                 status=status_label(ctx, ticket.status), urgent=urgent)
+
+
+def details(ctx: Context, ticket: Ticket) -> str:
+    """Everything about a ticket, for its reporter and for staff only."""
+    lines = [summary(ctx, ticket),
+             ctx.t("ticket.detail_text", text=ticket.text),
+             ctx.t("ticket.detail_place", place=place(ctx, ticket)),
+             ctx.t("ticket.detail_reporter", name=ctx.name_of(ticket.reporter), at=ctx.when(ticket.created_at))]
+    if ticket.assignee:
+        lines.append(ctx.t("ticket.detail_assignee", name=ctx.name_of(ticket.assignee)))
+    if ticket.department:
+        dept = ctx.community.departments.get(ticket.department)
+        lines.append(ctx.t("ticket.detail_department", name=dept.name if dept else ticket.department))
+    if ticket.status in OPEN_STATES and ticket.resolve_due:
+        lines.append(ctx.t("ticket.detail_due", at=ctx.when(ticket.resolve_due)))
+    if ticket.rating:
+        lines.append(ctx.t("ticket.detail_rating", rating=ticket.rating, comment=ticket.comment or ""))
+    if ticket.reason:
+        lines.append(ctx.t("ticket.detail_reason", reason=ticket.reason))
+    if ticket.duplicate_of:
+        lines.append(ctx.t("ticket.detail_duplicate", other=ticket.duplicate_of))
+    for item in ticket.history[-5:]:
+        lines.append(ctx.t("ticket.detail_history", at=ctx.when(item["at"]), by=ctx.name_of(item["by"]) or "系统",
+                           action=ctx.t(f"action.{item['action']}"), note=item.get("note") or ""))
+    return "\n".join(line for line in lines if line)
+
+
+async def notify_handlers(ctx: Context, ticket: Ticket) -> None:
+    """Tell whoever answers for a new ticket, privately with details, and the staff chat
+    with a summary (a group never sees the resident's words)."""
+    text = ctx.t("notify.new_ticket", details=details(ctx, ticket))
+    for person_id in handlers_of(ctx, ticket):
+        ctx.tell(person_id, text)
+    if ticket.urgent:
+        for secretary in ctx.community.with_role("secretary"):
+            if secretary.id not in handlers_of(ctx, ticket):
+                ctx.tell(secretary.id, text)
+    for chat in ctx.community.chats.values():
+        if chat.kind == "staff":
+            ctx.post(chat.id, ctx.t("notify.staff_chat", summary=summary(ctx, ticket), place=place(ctx, ticket)))
+
+
+def may_handle(person: Person | None, ctx: Context, ticket: Ticket) -> bool:
+    """Staff, grid workers and the secretary; a department's contact for its tickets;
+    the assignee for the ticket they were given."""
+    if person is None:
+        return False
+    if person.handles_tickets or ticket.assignee == person.id:
+        return True
+    dept = ctx.community.departments.get(ticket.department or "")
+    return bool(dept and dept.contact == person.id)

@@ -1,0 +1,89 @@
+"""The outbox: replies and pushes wait in one queue per channel until that channel has
+delivered them, so a channel that is down or rate-limited holds up nobody else.
+
+A handled event's messages are queued in the same script that marks the event done,
+so a redelivered event never sends its replies twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from redis.exceptions import ResponseError
+
+from storage.store import Store
+
+GROUP = "delivery"
+DONE_TTL = 7 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class Parcel:
+    id: str
+    payload: str
+
+
+class Outbox:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def queue(self, channel: str) -> "ChannelQueue":
+        return ChannelQueue(self.store, channel)
+
+    async def is_done(self, event_id: str) -> bool:
+        return bool(await self.store.redis.exists(self.store.keys.done(event_id)))
+
+    async def commit(self, event_id: str, items: list[tuple[str, str]]) -> bool:
+        """Mark the event handled and queue its (channel, message) items; False if it
+        already was handled."""
+        done = await self.store.scripts["commit"](
+            keys=[self.store.keys.done(event_id), *(self.store.keys.outbox(c) for c, _ in items)],
+            args=[DONE_TTL, *(payload for _, payload in items)])
+        return bool(done)
+
+
+class ChannelQueue:
+    def __init__(self, store: Store, channel: str) -> None:
+        self.store = store
+        self.channel = channel
+        self.stream = store.keys.outbox(channel)
+
+    async def ensure_group(self) -> None:
+        try:
+            await self.store.redis.xgroup_create(self.stream, GROUP, id="0", mkstream=True)
+        except ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    async def push(self, payload: str) -> None:
+        """Queue a message that belongs to no event (an admin action, a start-up notice)."""
+        await self.store.redis.xadd(self.stream, {"msg": payload})
+
+    async def read(self, consumer: str, count: int, block_ms: int | None) -> list[Parcel]:
+        """Messages a previous holder left unacknowledged first, then new ones. Only the
+        holder of the channel's delivery lease calls this, which keeps the order."""
+        pending = await self.store.redis.xautoclaim(self.stream, GROUP, consumer, 0, "0-0", count=count)
+        parcels = [Parcel(i, f["msg"]) for i, f in pending[1] if f]
+        if parcels:
+            return parcels
+        reply = await self.store.redis.xreadgroup(GROUP, consumer, {self.stream: ">"}, count=count, block=block_ms)
+        return [Parcel(i, f["msg"]) for _, entries in reply or [] for i, f in entries if f]
+
+    async def deliveries(self, parcel: Parcel) -> int:
+        rows = await self.store.redis.xpending_range(self.stream, GROUP, parcel.id, parcel.id, 1)
+        return int(rows[0]["times_delivered"]) if rows else 0
+
+    async def ack(self, parcel: Parcel) -> None:
+        async with self.store.redis.pipeline(transaction=True) as pipe:
+            pipe.xack(self.stream, GROUP, parcel.id)
+            pipe.xdel(self.stream, parcel.id)
+            await pipe.execute()
+
+    async def undeliverable(self, parcel: Parcel, reason: str) -> None:
+        """Keep a message no attempt could deliver, for staff to see; nothing is dropped."""
+        await self.store.redis.xadd(self.store.keys.dead_letters(),
+                                    {"outgoing": parcel.payload, "channel": self.channel, "error": reason[:2000]})
+        await self.ack(parcel)
+
+    async def backlog(self) -> int:
+        return await self.store.redis.xlen(self.stream)

@@ -1,0 +1,91 @@
+"""Tests run against a real Valkey server (the embedded binary), started once per session
+and flushed before each test. Nothing here touches the network."""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+from pathlib import Path
+
+import pytest
+import redis.asyncio as aioredis
+
+from bot.app import open_runtime
+from bot.console import ConsoleSession
+from bot.settings import Settings
+from storage.embedded import EmbeddedServer
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "examples" / "demo.toml"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    """Any attempt to reach beyond this machine fails the test."""
+    real_connect = socket.socket.connect
+
+    def guarded(self, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and not (host.startswith("127.") or host in ("localhost", "::1")
+                                           or self.family == socket.AF_UNIX):
+            raise AssertionError(f"test tried to reach the network: {address}")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    server = EmbeddedServer(tmp_path_factory.mktemp("valkey"))
+    url = server.start()
+    yield url
+    server.stop()
+
+
+@pytest.fixture
+async def redis(redis_server):
+    client = aioredis.from_url(redis_server, decode_responses=True)
+    await client.flushall()
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+def settings(redis_server, tmp_path):
+    return Settings.load(DEMO, data_dir=tmp_path, env={"REDIS_URL": redis_server})
+
+
+@pytest.fixture
+async def runtime(settings, redis):
+    async with open_runtime(settings, fake_clock=True) as rt:
+        yield rt
+
+
+class Transcript:
+    """What the console printed, as parsed JSON lines, consumed as a test reads them."""
+
+    def __init__(self) -> None:
+        self.buffer = io.StringIO()
+        self.seen = 0
+
+    def new(self) -> list[dict]:
+        lines = self.buffer.getvalue().splitlines()
+        fresh, self.seen = lines[self.seen:], len(lines)
+        return [json.loads(line) for line in fresh]
+
+
+@pytest.fixture
+async def console(runtime):
+    transcript = Transcript()
+    async with ConsoleSession(runtime, out=transcript.buffer) as session:
+        session.transcript = transcript
+        yield session
+
+
+@pytest.fixture
+def shared_data():
+    if not SHARED_DATA.is_dir():
+        pytest.skip("../shared/data is not beside this checkout")
+    return SHARED_DATA

@@ -1,0 +1,73 @@
+"""The `linli` command as users run it."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import DEMO, ROOT
+
+
+def linli(*args, stdin="", env=None):
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], input=stdin, capture_output=True,
+                          text=True, cwd=ROOT, timeout=120, env=env)
+
+
+def test_help_lists_every_subcommand():
+    out = linli("--help").stdout
+    for command in ("run", "worker", "console", "classify", "admin"):
+        assert command in out
+
+
+def test_classify_writes_one_json_object_per_line():
+    result = linli("classify", stdin="3号楼2单元502路灯坏了\n大家早上好\n\n")
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(rows) == 2
+    for row in rows:
+        assert {"text", "actionable", "category", "urgent", "confidence", "keywords", "location"} <= set(row)
+    assert rows[0]["actionable"] and rows[0]["category"] == "设施维修"
+    assert rows[0]["location"]["building"] == "3"
+    assert not rows[1]["actionable"] and rows[1]["category"] is None
+
+
+@pytest.mark.parametrize("content, expected", [
+    ('[community]\nid = "x"\nname = "x"\n[sla]\nresolve_hours = "soon"\n', "sla.resolve_hours: must be a positive number"),
+    ('[community]\nid = "x"\n', "community.name: is required"),
+])
+def test_a_broken_community_file_stops_start_up_naming_the_key(tmp_path, content, expected):
+    path = tmp_path / "broken.toml"
+    path.write_text(content, encoding="utf-8")
+    result = linli("admin", "tickets", "list", "--community", str(path), "--data-dir", str(tmp_path))
+    assert result.returncode == 2
+    assert str(path) in result.stderr and expected in result.stderr
+
+
+def test_a_broken_rule_file_stops_start_up(tmp_path):
+    rules = tmp_path / "rules.toml"
+    rules.write_text("[categories\n", encoding="utf-8")
+    result = linli("classify", "--rules", str(rules), stdin="路灯坏了\n")
+    assert result.returncode == 2 and "rules.toml" in result.stderr
+
+
+def test_admin_lists_shows_and_exports(tmp_path):
+    data = ["--community", str(DEMO), "--data-dir", str(tmp_path)]
+    script = ('{"from": "zhang", "text": "3号楼路灯坏了"}\n'
+              '{"from": "r101", "chat": "b1", "text": "1号楼门口垃圾堆成山了，臭死了，没人清理"}\n')
+    assert linli("console", *data, stdin=script).returncode == 0
+    listed = json.loads(linli("admin", "tickets", "list", "--json", *data).stdout)
+    assert [t["id"] for t in listed] == [1, 2]
+    only = json.loads(linli("admin", "tickets", "list", "--category", "环境卫生", "--json", *data).stdout)
+    assert [t["id"] for t in only] == [2]
+    assert json.loads(linli("admin", "tickets", "list", "--status", "待受理", "--json", *data).stdout)
+    shown = json.loads(linli("admin", "tickets", "show", "#1", "--json", *data).stdout)
+    for key in ("id", "status", "category", "urgent", "reporter", "assignee", "rating", "created_at", "history"):
+        assert key in shown
+    assert shown["history"][0].keys() >= {"at", "by", "action", "note"}
+    missing = linli("admin", "tickets", "show", "99", *data)
+    assert missing.returncode == 1 and "没有找到" in missing.stderr
+    exported = linli("admin", "tickets", "export", "--csv", *data).stdout.splitlines()
+    assert exported[0].startswith("id,status") and len(exported) == 3
+    bad = linli("admin", "tickets", "list", "--status", "sleeping", *data)
+    assert bad.returncode == 2 and "unknown status" in bad.stderr

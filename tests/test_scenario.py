@@ -1,0 +1,106 @@
+"""Whole conversations through the console with the fake clock: a ticket's life with
+deadlines and escalation, and a restart in the middle that forgets nothing."""
+
+import io
+import json
+import os
+import subprocess
+import sys
+
+from bot.console import run_script
+from tests.conftest import DEMO, ROOT
+
+
+def lines(*items):
+    return io.StringIO("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items))
+
+
+async def test_report_overdue_escalation_resolve_rate(console):
+    errors = io.StringIO()
+    await run_script(console, lines(
+        {"from": "zhang", "chat": "b3", "text": "3号楼2单元的路灯坏了好几天了，晚上黑漆漆的"},
+        {"advance": "21h"},    # 3 h before the 24 h response deadline: a reminder
+        {"advance": "4h"},     # past it: the grid worker hears
+        {"advance": "24h"},    # a day later, still nobody: the secretary hears
+    ), errors)
+    out = console.transcript.new()
+    assert errors.getvalue() == ""
+    assert out[0]["to"] == "b3" and "工单 #1" in out[0]["text"]
+    assert any(o["to"] == "@wuye_li" and "提醒" in o["text"] and "响应" in o["text"] for o in out)
+    assert any(o["to"] == "@grid" and "超过响应时限" in o["text"] for o in out)
+    assert any(o["to"] == "@secretary" and "请书记督办" in o["text"] for o in out)
+
+    await run_script(console, lines(
+        {"from": "grid", "text": "派单 #1 @vol_wang"},
+        {"advance": "1d"},     # 73 h after opening: the 72 h resolve deadline has passed
+        {"from": "vol_wang", "text": "办结 #1 已更换路灯灯头"},
+        {"from": "zhang", "text": "评价 #1 4 修好了，就是慢了点"},
+    ), errors)
+    out = console.transcript.new()
+    assert any(o["to"] == "@grid" and "超过办结时限" in o["text"] for o in out)
+    assert any(o["to"] == "@zhang" and "评价 #1" in o["text"] for o in out)
+    ticket = await console.runtime.services.tickets.get(1)
+    actions = [h["action"] for h in ticket.history]
+    assert actions == ["opened", "overdue", "overdue_secretary", "assigned", "overdue", "resolved", "rated"]
+    assert ticket.status == "closed" and ticket.rating == 4
+
+
+async def test_unrated_ticket_closes_itself_after_three_days(console):
+    await run_script(console, lines(
+        {"from": "zhang", "text": "楼道里堆满了杂物，堵着消防通道"},
+        {"from": "grid", "text": "办结 #1 已清理"},
+        {"advance": "71h"},
+    ), io.StringIO())
+    assert (await console.runtime.services.tickets.get(1)).status == "resolved"
+    await run_script(console, lines({"advance": "2h"}), io.StringIO())
+    ticket = await console.runtime.services.tickets.get(1)
+    assert ticket.status == "closed" and ticket.history[-1]["action"] == "autoclosed"
+    assert any("自动结案" in o["text"] for o in console.transcript.new())
+
+
+async def test_bad_lines_are_reported_by_number_and_the_rest_goes_on(console):
+    errors = io.StringIO()
+    script = io.StringIO('{"from": "zhang", "text": "报修 楼道灯坏了"}\n'
+                         'not json\n'
+                         '{"from": "ghost", "text": "你好"}\n'
+                         '{"from": "zhang", "chat": "nowhere", "text": "你好"}\n'
+                         '{"advance": "soon"}\n'
+                         '{"from": "zhang", "text": "查询 #1"}\n')
+    await run_script(console, script, errors)
+    messages = errors.getvalue().splitlines()
+    assert [m.split(":")[1].strip() for m in messages] == ["line 2", "line 3", "line 4", "line 5"]
+    assert "unknown person 'ghost'" in messages[1] and "unknown chat 'nowhere'" in messages[2]
+    assert "工单 #1" in console.transcript.new()[-1]["text"]
+
+
+async def test_a_message_id_seen_twice_is_handled_once(console):
+    first = await console.say("zhang", None, "报修 楼道灯坏了", message_id="m-1")
+    again = await console.say("zhang", None, "报修 楼道灯坏了", message_id="m-1")
+    assert (first, again) == (True, False)
+    assert await console.runtime.services.tickets.ids() == [1]
+
+
+def linli(args, stdin, data_dir):
+    env = {**os.environ, "LINLI_DATA_DIR": str(data_dir)}
+    env.pop("REDIS_URL", None)
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], input=stdin, capture_output=True,
+                          text=True, cwd=ROOT, env=env, timeout=120)
+
+
+def test_restart_in_the_middle_keeps_tickets_jobs_and_the_clock(tmp_path):
+    """Two separate processes on the embedded server: everything survives the restart."""
+    console = ["console", "--community", str(DEMO), "--fake-clock"]
+    first = linli(console, '{"from": "zhang", "text": "3号楼电梯坏了，老人下不了楼"}\n'
+                           '{"from": "grid", "text": "派单 #1 @vol_wang"}\n', tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "工单 #1" in first.stdout
+    second = linli(console, '{"advance": "73h"}\n'
+                            '{"from": "vol_wang", "text": "办结 #1 已联系电梯公司修复"}\n'
+                            '{"from": "zhang", "text": "评价 #1 5"}\n', tmp_path)
+    assert second.returncode == 0, second.stderr
+    out = [json.loads(line) for line in second.stdout.splitlines()]
+    assert any(o["to"] == "@grid" and "超过办结时限" in o["text"] for o in out), out
+    shown = linli(["admin", "tickets", "show", "1", "--json", "--community", str(DEMO)], "", tmp_path)
+    ticket = json.loads(shown.stdout)
+    assert ticket["status"] == "closed" and ticket["rating"] == 5
+    assert [h["action"] for h in ticket["history"]] == ["opened", "assigned", "overdue", "resolved", "rated"]

@@ -12,6 +12,7 @@ import redis.asyncio as aioredis
 from bot.settings import Settings
 from handlers.clock import Clock, FakeClock, SystemClock
 from handlers.context import Services
+from handlers.events import Event
 from handlers.texts import Texts
 from nlp import Classifier
 from storage.audit import Audit
@@ -37,6 +38,11 @@ class Runtime:
     @property
     def clock(self) -> Clock:
         return self.services.clock
+
+    async def accept(self, event: Event, platform_id: str | None = None) -> bool:
+        """Store an inbound event durably, once per platform message id; channels call
+        this before telling the platform "received". False: seen before, skip it."""
+        return await self.inbound.enqueue(event.to_json(), event.ordering_key, platform_id or event.id)
 
     async def save_fake_clock(self) -> None:
         """A fake clock outlives the process, so a restarted console resumes its time."""

@@ -38,7 +38,7 @@ class ConsoleSession:
         """Send a message as `sender`; False when the same message id was seen before."""
         event = message_event(self.runtime.settings.community, sender, chat, text,
                               self.runtime.clock.now(), message_id)
-        fresh = await self.runtime.inbound.enqueue(event.to_json(), event.ordering_key, event.id)
+        fresh = await self.runtime.accept(event)
         await self.drain()
         return fresh
 

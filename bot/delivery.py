@@ -65,7 +65,8 @@ class Delivery:
                     await self.queue.undeliverable(parcel, str(exc))
                     continue
                 # Keep the order: everything after this message waits for its retry.
-                self.resume_at = time.monotonic() + (exc.retry_after or min(60.0, 2.0 ** attempts))
+                wait = exc.retry_after if exc.retry_after is not None else min(60.0, 2.0 ** attempts)
+                self.resume_at = time.monotonic() + wait
                 log.warning("delivery to %s failed (%s); retrying", identity, exc)
                 break
             await self.queue.ack(parcel)

@@ -46,7 +46,7 @@ class Context:
     def now(self) -> float:
         return self.services.clock.now()
 
-    def t(self, key: str, **values: Any) -> str:
+    def t(self, key: str, /, **values: Any) -> str:
         return self.services.texts(key, **values)
 
     @property
@@ -55,7 +55,12 @@ class Context:
 
     def reply(self, text: str) -> None:
         """Answer in the chat the event came from."""
-        to = self.chat.id if self.chat else (f"@{self.person.id}" if self.person else self.event.chat or "")
+        if self.chat:
+            to = self.chat.id
+        elif self.in_group or not self.person:
+            to = self.event.chat or self.event.sender or ""
+        else:
+            to = f"@{self.person.id}"
         via = self.event.chat or self.event.sender
         self._add(Outgoing(to=to, text=text, via=via, in_reply_to=self.event.id))
 

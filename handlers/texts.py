@@ -55,5 +55,5 @@ class Texts:
                                  f"(allowed: {', '.join(sorted(_fields(templates[key]))) or 'none'})")
         return cls({**templates, **custom})
 
-    def __call__(self, key: str, **values: object) -> str:
+    def __call__(self, key: str, /, **values: object) -> str:
         return self.templates[key].format(**values).strip()

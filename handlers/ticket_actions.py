@@ -8,7 +8,7 @@ from typing import Any
 from handlers import deadlines
 from handlers.commands import ticket_ref
 from handlers.context import Context
-from handlers.tickets_common import OPEN_STATES, entry, may_handle, status_label
+from handlers.tickets_common import OPEN_STATES, entry, may_handle, notify_handlers, status_label
 from storage.tickets import Ticket
 
 DAY = 86400.0
@@ -62,7 +62,7 @@ async def assign(ctx: Context, args: str) -> None:
     ticket, rest = loaded
     who = _person(ctx, rest)
     if who is None:
-        ctx.reply(ctx.t("ticket.unknown_person", who=rest or "？") + "\n" + ctx.t("usage.assign"))
+        ctx.reply(ctx.t("ticket.unknown_person", who=rest.lstrip("@＠") or "？") + "\n" + ctx.t("usage.assign"))
         return
     fields = {"assignee": who.id, "responded_at": ticket.responded_at or ctx.now}
     if await _change(ctx, ticket, OPEN_STATES, "assigned", "assigned", who.name, fields):
@@ -198,8 +198,10 @@ async def reopen(ctx: Context, args: str) -> None:
         await deadlines.cancel_sla(ctx, ticket.id, ("autoclose",))
         await deadlines.schedule_sla(ctx, reopened)
         ctx.reply(ctx.t("ticket.reopened_ok", id=ticket.id))
-        for person_id in [ticket.assignee] if ticket.assignee else []:
-            ctx.tell(person_id, ctx.t("ticket.reopened_you", id=ticket.id, reason=reason or "—"))
+        if ticket.assignee:
+            ctx.tell(ticket.assignee, ctx.t("ticket.reopened_you", id=ticket.id, reason=reason or "—"))
+        else:
+            await notify_handlers(ctx, reopened)
 
 
 def _person(ctx: Context, ref: str):

@@ -71,3 +71,36 @@ def test_admin_lists_shows_and_exports(tmp_path):
     assert exported[0].startswith("id,status") and len(exported) == 3
     bad = linli("admin", "tickets", "list", "--status", "sleeping", *data)
     assert bad.returncode == 2 and "unknown status" in bad.stderr
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_run_serves_health_and_stops_cleanly_on_sigterm(tmp_path):
+    import signal
+    import time
+    import urllib.request
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--community", str(DEMO),
+                             "--data-dir", str(tmp_path), "--port", str(port), "--workers", "2"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        body = None
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
+                    body = json.loads(response.read())
+                    break
+            except OSError:
+                time.sleep(0.1)
+        assert body == {"status": "ok", "community": "demo", "inbound_backlog": 0}
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "stopping" in err

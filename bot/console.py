@@ -111,7 +111,8 @@ Anything else is sent as a message."""
 
 async def run_interactive(session: ConsoleSession) -> None:
     community = session.runtime.settings.community
-    me = next(iter(community.people), None)
+    residents = [p.id for p in community.people.values() if p.roles == {"resident"}]
+    me = residents[0] if residents else next(iter(community.people), None)
     chat: str | None = None
     print(f"linli console — {community.name}. Type :help for commands.")
     while True:

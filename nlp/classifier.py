@@ -1,0 +1,116 @@
+"""Keyword-rule classifier: does a resident message need a ticket, which kind, how urgent.
+
+Public face of the nlp package. The evidence and the score live in ``nlp.scoring``; this
+module turns them into a ``Classification`` the rest of linli stores and routes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from nlp.location import Location, extract_location
+from nlp.normalize import normalize
+from nlp.rules import Rules
+from nlp.scoring import Scorer
+
+__all__ = ["Classification", "Classifier", "Location"]
+
+# How much a near-tie between two categories pulls the confidence back towards the
+# actionable threshold: an unsure category should not open a ticket unasked.
+AMBIGUITY = 0.4
+
+
+@dataclass(frozen=True)
+class Classification:
+    text: str
+    actionable: bool
+    category: str | None
+    urgent: bool
+    confidence: float
+    keywords: tuple[str, ...]
+    location: Location | None
+
+    def to_dict(self) -> dict:
+        return {
+            "text": self.text,
+            "actionable": self.actionable,
+            "category": self.category,
+            "urgent": self.urgent,
+            "confidence": round(self.confidence, 3),
+            "keywords": list(self.keywords),
+            "location": self.location.to_dict() if self.location else None,
+        }
+
+
+class Classifier:
+    def __init__(self, rules: Rules):
+        self._rules = rules
+        self._scorer = Scorer(rules)
+        self._fallback = self._scorer.categories.index(rules.fallback.name)
+
+    @classmethod
+    def from_file(cls, path: str | Path | None = None) -> "Classifier":
+        """Load a rule file; None means the bundled ``nlp/rules/default.toml``."""
+        return cls(Rules.load(path))
+
+    @property
+    def rules(self) -> Rules:
+        return self._rules
+
+    @property
+    def auto_threshold(self) -> float:
+        return self._rules.auto_threshold
+
+    @property
+    def actionable_threshold(self) -> float:
+        return self._rules.actionable_threshold
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        return self._scorer.categories
+
+    def warm_up(self) -> None:
+        """Load the jieba dictionary now (about a second) instead of on the first message."""
+        self._scorer.segmenter.warm_up()
+
+    def classify(self, text: str) -> Classification:
+        norm = normalize(text)
+        location = extract_location(text)
+        if not norm:
+            return Classification(text, False, None, False, 0.0, (), location)
+        ev = self._scorer.evidence(norm)
+        probability = ev.probability
+        # The fallback category ("其他") only wins when no other category has any word:
+        # "投诉物业…" is about 物业服务 even though "投诉" is also a fallback keyword.
+        scores = list(ev.scores)
+        if any(s > 0 for i, s in enumerate(scores) if i != self._fallback):
+            scores[self._fallback] = 0.0
+        best = max(range(len(scores)), key=lambda i: (scores[i], -i))
+        ranked = sorted(scores, reverse=True)
+
+        threshold = self._rules.actionable_threshold
+        confidence = probability
+        if ranked[0] > 0 and probability > threshold:
+            ambiguity = ranked[1] / ranked[0]
+            confidence = threshold + (probability - threshold) * (1 - AMBIGUITY * ambiguity)
+        actionable = probability >= threshold
+        # Ties go to the category listed first in the rule file.
+        index = best if ranked[0] > 0 else self._fallback
+
+        weights = self._scorer.weights
+        evidence = {w for w in ev.words if index in weights.get(w, {})}
+        evidence |= ev.problems | set(ev.urgent) | set(ev.resolved)
+        for name in ("intensity", "request", "complaint", "chitchat", "notice"):
+            evidence.update(ev.hits[name])
+        keywords = sorted(evidence, key=lambda w: (ev.words[w], -len(w)))
+        keywords += [ch for ch in ev.chars if ch not in evidence]
+        return Classification(
+            text=text,
+            actionable=actionable,
+            category=self.categories[index] if actionable else None,
+            urgent=actionable and bool(ev.urgent),
+            confidence=max(0.0, min(1.0, confidence)),
+            keywords=tuple(keywords),
+            location=location,
+        )

@@ -1,0 +1,61 @@
+"""Text normalisation shared by keyword matching and location extraction.
+
+Residents type on phones with full-width digits ("３号楼"), stray spaces from voice input
+("楼道 灯 不亮") and mixed case ("WIFI"). Rules are written once, in plain form, so the
+message is brought to that form instead of every keyword being written in every variant.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# CJK ideographs plus the CJK punctuation block: a space between two of these carries no
+# meaning in Chinese, so it is removed; a space between Latin words is kept.
+_CJK = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_SPACE_IN_CJK = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
+_SPACES = re.compile(r"\s+")
+
+_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
+           "六": 6, "七": 7, "八": 8, "九": 9}
+_UNITS = {"十": 10, "百": 100, "千": 1000}
+CN_NUMERAL_CHARS = "".join(_DIGITS) + "".join(_UNITS)
+
+
+def nfkc(text: str) -> str:
+    """Full-width forms to half-width ("３＃楼" -> "3#楼"), compatibility characters folded."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def normalize(text: str) -> str:
+    """The form every keyword is matched against: NFKC, lower case, no spaces inside CJK."""
+    text = nfkc(text).lower()
+    text = _SPACE_IN_CJK.sub("", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def cn_to_int(numeral: str) -> int | None:
+    """Parse a Chinese (or Arabic) numeral as residents write building numbers.
+
+    Handles "三" -> 3, "十二" -> 12, "二十三" -> 23, "一百零五" -> 105, and the digit-by-digit
+    style "一二" -> 12 that appears in typed addresses. Returns None for anything else.
+    """
+    if not numeral:
+        return None
+    if numeral.isdigit():
+        return int(numeral)
+    if any(ch not in _DIGITS and ch not in _UNITS for ch in numeral):
+        return None
+    if not any(ch in _UNITS for ch in numeral):
+        # "一二" is read digit by digit, as on a door plate.
+        return int("".join(str(_DIGITS[ch]) for ch in numeral))
+    total, current = 0, 0
+    for ch in numeral:
+        if ch in _DIGITS:
+            current = _DIGITS[ch]
+        else:
+            unit = _UNITS[ch]
+            # A bare "十" at the start means ten ("十二" = 12), not zero tens.
+            total += (current or 1) * unit
+            current = 0
+    return total + current

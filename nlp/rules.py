@@ -1,0 +1,230 @@
+"""The rule file: categories, urgency words and message signals, loaded from TOML.
+
+Community workers edit this file by hand, so loading is strict and every problem is
+reported as "<file>: <key>: <what is wrong>" before the bot starts, rather than a typo
+silently turning a category off. The format is documented at the top of
+``nlp/rules/default.toml``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nlp.normalize import normalize
+
+DEFAULT_RULES = Path(__file__).resolve().parent / "rules" / "default.toml"
+
+TOP_KEYS = ("settings", "categories", "urgency", "signals")
+SETTINGS_KEYS = ("auto_threshold", "actionable_threshold")
+CATEGORY_KEYS = ("description", "keywords", "strong", "weak", "combos", "service", "fallback")
+URGENCY_KEYS = ("keywords",)
+SIGNAL_KEYS = ("problem", "intensity", "request", "complaint", "chitchat", "notice", "resolved",
+               "neutral")
+CHAR_KEY = "problem_chars"
+
+
+class RuleError(ValueError):
+    """A rule-file problem; the message names the file, the key and the problem."""
+
+
+@dataclass(frozen=True)
+class Category:
+    name: str
+    keywords: tuple[str, ...]
+    strong: tuple[str, ...] = ()
+    weak: tuple[str, ...] = ()
+    combos: tuple[tuple[str, ...], ...] = ()
+    service: bool = False
+    fallback: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Signals:
+    problem: tuple[str, ...] = ()
+    intensity: tuple[str, ...] = ()
+    request: tuple[str, ...] = ()
+    complaint: tuple[str, ...] = ()
+    chitchat: tuple[str, ...] = ()
+    notice: tuple[str, ...] = ()
+    resolved: tuple[str, ...] = ()
+    neutral: tuple[str, ...] = ()
+    problem_chars: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rules:
+    source: str
+    categories: tuple[Category, ...]
+    urgency: tuple[str, ...]
+    signals: Signals
+    auto_threshold: float = 0.6
+    actionable_threshold: float = 0.5
+
+    @property
+    def fallback(self) -> Category:
+        return next(c for c in self.categories if c.fallback)
+
+    def all_keywords(self) -> set[str]:
+        words: set[str] = set(self.urgency)
+        for cat in self.categories:
+            words.update(cat.keywords, cat.strong, cat.weak)
+        for name in SIGNAL_KEYS:
+            words.update(getattr(self.signals, name))
+        return words
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> "Rules":
+        path = Path(path) if path is not None else DEFAULT_RULES
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise RuleError(f"{path}: cannot read the rule file: {exc.strerror or exc}") from exc
+        try:
+            data = tomllib.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise RuleError(f"{path}: the file is not UTF-8 text ({exc.reason})") from exc
+        except tomllib.TOMLDecodeError as exc:
+            # tomllib's message already ends in "(at line N, column M)".
+            raise RuleError(f"{path}: TOML syntax error: {exc}") from exc
+        return cls.from_dict(data, source=str(path))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], source: str = "<rules>") -> "Rules":
+        check = _Checker(source)
+        check.keys(data, "", TOP_KEYS)
+
+        settings = check.table(data, "settings", required=False)
+        check.keys(settings, "settings", SETTINGS_KEYS)
+        auto = check.fraction(settings, "settings.auto_threshold", 0.6)
+        actionable = check.fraction(settings, "settings.actionable_threshold", 0.5)
+        if auto < actionable:
+            check.fail("settings.auto_threshold",
+                       f"must not be below settings.actionable_threshold ({actionable})")
+
+        table = check.table(data, "categories", required=True)
+        if not table:
+            check.fail("categories", "at least one category is needed")
+        categories = tuple(check.category(name, body) for name, body in table.items())
+        fallbacks = [c.name for c in categories if c.fallback]
+        if len(fallbacks) != 1:
+            check.fail("categories", "exactly one category must have fallback = true "
+                       f"(found {len(fallbacks)}: {', '.join(fallbacks) or 'none'})")
+
+        urgency_table = check.table(data, "urgency", required=False)
+        check.keys(urgency_table, "urgency", URGENCY_KEYS)
+        urgency = check.words(urgency_table, "urgency.keywords", required=False)
+
+        signal_table = check.table(data, "signals", required=False)
+        check.keys(signal_table, "signals", SIGNAL_KEYS + (CHAR_KEY,))
+        signals = Signals(**{name: check.words(signal_table, f"signals.{name}", required=False)
+                             for name in SIGNAL_KEYS},
+                          problem_chars=check.chars(signal_table, f"signals.{CHAR_KEY}"))
+        return cls(source=source, categories=categories, urgency=urgency, signals=signals,
+                   auto_threshold=auto, actionable_threshold=actionable)
+
+
+class _Checker:
+    """Validation helpers that all fail with the same "<file>: <key>: <problem>" shape."""
+
+    def __init__(self, source: str):
+        self.source = source
+
+    def fail(self, key: str, problem: str) -> None:
+        raise RuleError(f"{self.source}: {key}: {problem}" if key else f"{self.source}: {problem}")
+
+    def keys(self, table: dict[str, Any], where: str, allowed: tuple[str, ...]) -> None:
+        for key in table:
+            if key not in allowed:
+                hint = difflib.get_close_matches(key, allowed, n=1)
+                why = f"did you mean '{hint[0]}'?" if hint else f"expected one of {', '.join(allowed)}"
+                self.fail(f"{where}.{key}" if where else key, f"unknown key ({why})")
+
+    def table(self, data: dict[str, Any], key: str, required: bool) -> dict[str, Any]:
+        if key not in data:
+            if required:
+                self.fail(key, "missing table")
+            return {}
+        value = data[key]
+        if not isinstance(value, dict):
+            self.fail(key, "must be a table ([%s])" % key)
+        return value
+
+    def fraction(self, table: dict[str, Any], key: str, default: float) -> float:
+        name = key.rsplit(".", 1)[-1]
+        if name not in table:
+            return default
+        value = table[name]
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.fail(key, f"must be a number between 0 and 1, got {value!r}")
+        if not 0 <= value <= 1:
+            self.fail(key, f"must be between 0 and 1, got {value}")
+        return float(value)
+
+    def words(self, table: dict[str, Any], key: str, required: bool) -> tuple[str, ...]:
+        name = key.rsplit(".", 1)[-1]
+        if name not in table:
+            if required:
+                self.fail(key, "missing; must be a non-empty list of strings")
+            return ()
+        value = table[name]
+        if not isinstance(value, list) or not value or not all(isinstance(w, str) for w in value):
+            self.fail(key, "must be a non-empty list of strings")
+        words: list[str] = []
+        for raw in value:
+            word = normalize(raw)
+            if not word:
+                self.fail(key, f"contains an empty keyword ({raw!r})")
+            if word not in words:  # duplicates are harmless; keep the first
+                words.append(word)
+        return tuple(words)
+
+    def chars(self, table: dict[str, Any], key: str) -> tuple[str, ...]:
+        chars = self.words(table, key, required=False)
+        for ch in chars:
+            if len(ch) != 1:
+                self.fail(key, f"must list single characters, got {ch!r}")
+        return chars
+
+    def category(self, name: str, body: Any) -> Category:
+        key = f"categories.{name}"
+        if not name.strip():
+            self.fail(key, "category name must not be empty")
+        if not isinstance(body, dict):
+            self.fail(key, f"must be a table ([categories.{name}])")
+        self.keys(body, key, CATEGORY_KEYS)
+        fallback, service = body.get("fallback", False), body.get("service", False)
+        for flag, value in (("fallback", fallback), ("service", service)):
+            if not isinstance(value, bool):
+                self.fail(f"{key}.{flag}", f"must be true or false, got {value!r}")
+        description = body.get("description", "")
+        if not isinstance(description, str):
+            self.fail(f"{key}.description", "must be a string")
+        # The fallback category catches reports no other category claims, so it may have
+        # no words of its own; every other category needs some or it can never be chosen.
+        keywords = self.words(body, f"{key}.keywords", required=not fallback)
+        strong = self.words(body, f"{key}.strong", required=False)
+        weak = self.words(body, f"{key}.weak", required=False)
+        combos = self.combos(body, f"{key}.combos")
+        return Category(name=name, keywords=keywords, strong=strong, weak=weak, combos=combos,
+                        service=service, fallback=fallback, description=description)
+
+    def combos(self, table: dict[str, Any], key: str) -> tuple[tuple[str, ...], ...]:
+        if "combos" not in table:
+            return ()
+        value = table["combos"]
+        problem = "must be a non-empty list of word lists, e.g. [[\"电动车\", \"充电\"]]"
+        if not isinstance(value, list) or not value:
+            self.fail(key, problem)
+        combos = []
+        for i, combo in enumerate(value):
+            if (not isinstance(combo, list) or len(combo) < 2
+                    or not all(isinstance(w, str) and normalize(w) for w in combo)):
+                self.fail(f"{key}[{i}]", "must list two or more non-empty words, "
+                          f"got {combo!r}")
+            combos.append(tuple(normalize(w) for w in combo))
+        return tuple(combos)

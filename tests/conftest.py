@@ -36,6 +36,28 @@ def no_network(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", guarded)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def one_classifier_per_rule_file():
+    """Runtimes in tests share a classifier per rule file: building one (jieba's
+    dictionary) takes a second, and every test would otherwise pay it."""
+    import bot.app
+    from nlp import Classifier
+
+    built = {}
+
+    class Shared:
+        @staticmethod
+        def from_file(path=None):
+            if path not in built:
+                built[path] = Classifier.from_file(path)
+            return built[path]
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(bot.app, "Classifier", Shared)
+    yield
+    patch.undo()
+
+
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory):
     server = EmbeddedServer(tmp_path_factory.mktemp("valkey"))

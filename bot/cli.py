@@ -51,22 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
     classify = commands.add_parser("classify", help="classify messages: one per stdin line, JSON lines out")
     classify.add_argument("--rules", metavar="FILE", help="rule file (default: the bundled rules)")
 
-    admin = commands.add_parser("admin", help="staff tools: tickets")
+    from bot.admin import AREAS
+
+    admin = commands.add_parser("admin", help=f"staff tools: {', '.join(AREAS)}")
     areas = admin.add_subparsers(dest="area", required=True, metavar="AREA")
-    tickets = areas.add_parser("tickets", help="list, show and export tickets")
-    actions = tickets.add_subparsers(dest="action", required=True, metavar="ACTION")
-    listing = actions.add_parser("list", help="list tickets")
-    _community_options(listing)
-    listing.add_argument("--status", help="only this status (open, assigned, … or 待受理, 已受理, …)")
-    listing.add_argument("--category", help="only this category, e.g. 设施维修")
-    listing.add_argument("--json", action="store_true", help="JSON output")
-    show = actions.add_parser("show", help="one ticket with its history")
-    _community_options(show)
-    show.add_argument("ticket", type=lambda v: int(v.lstrip("#")), help="ticket number, e.g. 12 or #12")
-    show.add_argument("--json", action="store_true", help="JSON output")
-    export = actions.add_parser("export", help="all tickets as CSV")
-    _community_options(export)
-    export.add_argument("--csv", action="store_true", required=True, help="CSV output (the only format)")
+    for module in AREAS.values():
+        module.register(areas, _community_options)
     return parser
 
 
@@ -89,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
-    from bot import admin, console, service
+    from bot import console, service
+    from bot.admin import AREAS
     from bot.app import open_runtime
 
     if args.command in ("run", "worker"):
@@ -107,15 +98,7 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
                 await console.run_script(session, sys.stdin, sys.stderr)
                 return 0  # bad lines were reported on stderr; the rest went on
     async with open_runtime(settings) as runtime:
-        if args.action == "list":
-            try:
-                return await admin.list_tickets(runtime, args.status, args.category, args.json)
-            except ValueError as exc:
-                print(f"linli: error: {exc}", file=sys.stderr)
-                return 2
-        if args.action == "show":
-            return await admin.show_ticket(runtime, args.ticket, args.json)
-        return await admin.export_tickets(runtime)
+        return await AREAS[args.area].run(args, runtime)
 
 
 def classify(args: argparse.Namespace) -> int:

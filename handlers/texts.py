@@ -35,8 +35,15 @@ class Texts:
 
     @classmethod
     def load(cls, override: str | Path | None = None) -> "Texts":
-        bundled = resources.files("handlers") / "texts.toml"
-        templates = _flatten(tomllib.loads(bundled.read_text(encoding="utf-8")))
+        templates: dict[str, str] = {}
+        # One file per feature (tickets.toml, polls.toml, …), so features never edit each other's.
+        for entry in sorted(resources.files("handlers").joinpath("texts_data").iterdir(), key=lambda e: e.name):
+            if not entry.name.endswith(".toml"):
+                continue
+            for key, value in _flatten(tomllib.loads(entry.read_text(encoding="utf-8"))).items():
+                if key in templates:
+                    raise TextsError(f"handlers/texts_data/{entry.name}: {key}: already defined in another file")
+                templates[key] = value
         if override is None:
             return cls(templates)
         path = Path(override)
@@ -46,7 +53,7 @@ class Texts:
             raise TextsError(f"{path}: {exc}") from None
         for key, value in custom.items():
             if key not in templates:
-                raise TextsError(f"{path}: {key}: unknown text (see handlers/texts.toml for the keys)")
+                raise TextsError(f"{path}: {key}: unknown text (see handlers/texts_data/*.toml for the keys)")
             if not isinstance(value, str):
                 raise TextsError(f"{path}: {key}: must be a string")
             extra = _fields(value) - _fields(templates[key])

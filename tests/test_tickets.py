@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.admin import ticket_json
+from bot.admin.tickets import ticket_json
 
 
 async def open_ticket(console, text="3号楼2单元楼道灯坏了，晚上看不见", sender="zhang", chat=None):

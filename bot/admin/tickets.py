@@ -3,6 +3,7 @@ resident's ticket is written to the audit log."""
 
 from __future__ import annotations
 
+import argparse
 import csv
 import getpass
 import json
@@ -104,3 +105,32 @@ async def export_tickets(runtime: Runtime, out: TextIO = sys.stdout) -> int:
     for ticket in tickets:
         writer.writerow(ticket_json(ticket, runtime))
     return 0
+
+
+def register(areas: argparse._SubParsersAction, community_options) -> None:
+    tickets = areas.add_parser("tickets", help="list, show and export tickets")
+    actions = tickets.add_subparsers(dest="action", required=True, metavar="ACTION")
+    listing = actions.add_parser("list", help="list tickets")
+    community_options(listing)
+    listing.add_argument("--status", help="only this status (open, assigned, … or 待受理, 已受理, …)")
+    listing.add_argument("--category", help="only this category, e.g. 设施维修")
+    listing.add_argument("--json", action="store_true", help="JSON output")
+    show = actions.add_parser("show", help="one ticket with its history")
+    community_options(show)
+    show.add_argument("ticket", type=lambda v: int(v.lstrip("#")), help="ticket number, e.g. 12 or #12")
+    show.add_argument("--json", action="store_true", help="JSON output")
+    export = actions.add_parser("export", help="all tickets as CSV")
+    community_options(export)
+    export.add_argument("--csv", action="store_true", required=True, help="CSV output (the only format)")
+
+
+async def run(args: argparse.Namespace, runtime: Runtime) -> int:
+    if args.action == "list":
+        try:
+            return await list_tickets(runtime, args.status, args.category, args.json)
+        except ValueError as exc:
+            print(f"linli: error: {exc}", file=sys.stderr)
+            return 2
+    if args.action == "show":
+        return await show_ticket(runtime, args.ticket, args.json)
+    return await export_tickets(runtime)

@@ -63,7 +63,7 @@ async def open_runtime(settings: Settings, fake_clock: bool = False) -> AsyncIte
         if fake_clock:
             saved = await redis.get(store.keys.fake_clock())
             clock = FakeClock(float(saved) if saved else SystemClock().now())
-        services = Services(community=settings.community, clock=clock, classifier=classifier, texts=texts,
+        services = Services(store=store, community=settings.community, clock=clock, classifier=classifier, texts=texts,
                             tickets=Tickets(store), jobs=Jobs(store, inbound), audit=Audit(store))
         runtime = Runtime(settings, redis, store, inbound, Outbox(store), services)
         await runtime.save_fake_clock()

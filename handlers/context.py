@@ -15,11 +15,16 @@ from nlp import Classifier
 from nlp.pii import mask_pii
 from storage.audit import Audit
 from storage.jobs import Jobs
+from storage.store import Store
 from storage.tickets import Tickets
 
 
 @dataclass
 class Services:
+    """Long-lived parts every handler may use. A feature's repository is built from
+    `store` where it is needed (`Polls(ctx.services.store)`): repositories hold no state."""
+
+    store: Store
     community: Community
     clock: Clock
     classifier: Classifier

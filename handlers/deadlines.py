@@ -7,8 +7,8 @@ Each timer checks the ticket when it fires, so a job whose reason has gone does 
 
 from __future__ import annotations
 
+from handlers import timers
 from handlers.context import Context
-from handlers.events import Event
 from handlers.tickets_common import OPEN_STATES, entry, handlers_of
 from storage.tickets import Ticket
 
@@ -17,16 +17,9 @@ SLA_STEPS = ("respond_remind", "respond_overdue", "respond_secretary",
              "resolve_remind", "resolve_overdue", "resolve_secretary")
 
 
-def _job_id(ticket_id: int, step: str) -> str:
-    return f"ticket:{ticket_id}:{step}"
-
-
 async def schedule(ctx: Context, ticket_id: int, step: str, due: float) -> None:
-    job_id = _job_id(ticket_id, step)
-    order = f"ticket:{ticket_id}"
-    timer = Event(id=f"timer:{job_id}@{due:.0f}", channel="timer", kind="timer",
-                  data={"job": "ticket", "ticket": ticket_id, "step": step, "due": due, "order": order})
-    await ctx.services.jobs.schedule(job_id, due, timer.to_json(), order)
+    await timers.schedule(ctx, "ticket", f"{ticket_id}:{step}", due, f"ticket:{ticket_id}",
+                          ticket=ticket_id, step=step)
 
 
 async def schedule_sla(ctx: Context, ticket: Ticket) -> None:
@@ -41,7 +34,7 @@ async def schedule_sla(ctx: Context, ticket: Ticket) -> None:
 
 
 async def cancel_sla(ctx: Context, ticket_id: int, steps: tuple[str, ...] = SLA_STEPS) -> None:
-    await ctx.services.jobs.cancel(*(_job_id(ticket_id, s) for s in steps))
+    await timers.cancel(ctx, "ticket", *(f"{ticket_id}:{s}" for s in steps))
 
 
 async def schedule_autoclose(ctx: Context, ticket_id: int) -> None:

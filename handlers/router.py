@@ -29,6 +29,11 @@ COMMANDS: list[Command] = [
     Command("merge", ("合并",), "merge", ticket_actions.merge, "usage.merge", staff=True),
 ]
 
+# What a scheduled job of each kind runs when it falls due (see handlers/timers.py).
+TIMERS = {
+    "ticket": deadlines.on_timer,
+}
+
 # Per-ticket commands check the ticket (a department contact or an assignee may act on
 # their own ticket); the rest of the staff commands need a staff role up front.
 _CHECKED_PER_TICKET = {"assign", "start", "resolve", "reject", "escalate", "merge"}
@@ -37,7 +42,7 @@ _CHECKED_PER_TICKET = {"assign", "start", "resolve", "reject", "escalate", "merg
 async def route(ctx: Context) -> None:
     event = ctx.event
     if event.kind == "timer":
-        await deadlines.on_timer(ctx)
+        await TIMERS[event.data["job"]](ctx)
         return
     community = ctx.community
     ctx.person = community.person_by_identity(event.sender)

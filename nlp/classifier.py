@@ -19,6 +19,9 @@ __all__ = ["Classification", "Classifier", "Location"]
 # How much a near-tie between two categories pulls the confidence back towards the
 # actionable threshold: an unsure category should not open a ticket unasked.
 AMBIGUITY = 0.4
+# Pasted articles can run to thousands of characters; what a resident wants is said in
+# the first few hundred, and matching cost grows with length.
+MAX_CHARS = 1000
 
 
 @dataclass(frozen=True)
@@ -75,17 +78,13 @@ class Classifier:
         self._scorer.segmenter.warm_up()
 
     def classify(self, text: str) -> Classification:
-        norm = normalize(text)
-        location = extract_location(text)
+        norm = normalize(text)[:MAX_CHARS]
+        location = extract_location(text[:MAX_CHARS])
         if not norm:
             return Classification(text, False, None, False, 0.0, (), location)
         ev = self._scorer.evidence(norm)
         probability = ev.probability
-        # The fallback category ("其他") only wins when no other category has any word:
-        # "投诉物业…" is about 物业服务 even though "投诉" is also a fallback keyword.
-        scores = list(ev.scores)
-        if any(s > 0 for i, s in enumerate(scores) if i != self._fallback):
-            scores[self._fallback] = 0.0
+        scores = ev.scores
         best = max(range(len(scores)), key=lambda i: (scores[i], -i))
         ranked = sorted(scores, reverse=True)
 

@@ -23,7 +23,7 @@ _PATTERN = re.compile(
     rf"(?<![0-9０-９A-Za-z])(?P<id_head>{_D}{{6}}) ?(?P<id_mid>{_D}{{8}}) ?"
     rf"(?P<id_tail>{_D}{{3}}[0-9０-９XxＸｘ])(?![0-9０-９A-Za-z])"
     # Mobile: 1[3-9]x xxxx xxxx, also written with spaces or dashes and a +86 prefix.
-    rf"|{_NOT_DIGIT_BEFORE}(?P<cc>(?:\+|＋)?86{_SEP})?(?P<mob_head>1[3-9３-９]{_D})"
+    rf"|{_NOT_DIGIT_BEFORE}(?P<cc>(?:\+|＋)?86{_SEP})?(?P<mob_head>[1１][3-9３-９]{_D})"
     rf"{_SEP}(?P<mob_mid>{_D}{{4}}){_SEP}(?P<mob_tail>{_D}{{4}}){_NOT_DIGIT_AFTER}"
     # Landline: 0 + 2-3 digit area code, then 7-8 digits ("010-12345678", "0591 8765432").
     rf"|{_NOT_DIGIT_BEFORE}[(（]?(?P<area>[0０]{_D}{{2,3}})[)）]?{_SEP}"

@@ -31,7 +31,7 @@ KEYWORD_FREQ_FLOOR = 1000
 # "垃圾筒", "电悌"). A keyword also matches with one character swapped for one of
 # these common slips; arbitrary one-character differences would match far too much
 # ("电梯好" is not "电梯坏").
-_SLIPS = ("道到 筒桶 躁噪 燥噪 悌梯 坐座 在再 做作 帐账 象像 已以 带戴 哪那 按安 园圆 圾级 "
+_SLIPS = ("道到 筒桶 躁噪 燥噪 悌梯 坐座 帐账 按安 园圆 圾级 "
           "漏露 务物 页业 废费 炒吵 登灯 怀坏 休修 赌堵 馆管 搂楼 绕扰 优幼 拖托 样养 衣医 "
           "宝保 报保 政证 护户 底低 正政 资咨 寻询 义议 件建 临邻 究纠 分纷 引隐 换患 销消 "
           "房防 然燃 汽气 点电 现线 冲充 住注 清青 洁结 卫为 生声 音因 呆待 装庄 淹腌")
@@ -39,6 +39,12 @@ CONFUSABLE: dict[str, set[str]] = {}
 for _pair in _SLIPS.split():
     CONFUSABLE.setdefault(_pair[0], set()).add(_pair[1])
     CONFUSABLE.setdefault(_pair[1], set()).add(_pair[0])
+
+
+def _whole_word(text: str, start: int, end: int) -> bool:
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    return not (before.isascii() and before.isalnum()) and not (after.isascii() and after.isalnum())
 
 
 class Segmenter:
@@ -92,11 +98,14 @@ class Segmenter:
             at = max(text.find(token, pos), 0)
             pos = at + len(token)
             if token in self._keywords:
+                if token.isascii() and not _whole_word(text, at, at + len(token)):
+                    continue   # jieba cuts "broken" into br|ok|en; "ok" is not there
                 found.setdefault(token, at)
-            elif len(token) > 2:
+            elif len(token) > 2 and "\u4e00" <= token[0] <= "\u9fff":
                 # jieba's dictionary has compounds that swallow keywords ("楼梯扶手",
-                # "电梯间"); a two-character keyword inside one token still counts, while
-                # one spanning two tokens ("停|电动车") does not.
+                # "电梯间"); a two-character keyword inside one Chinese token still
+                # counts, while one spanning two tokens ("停|电动车") does not. Latin
+                # tokens are whole words: "broken" does not contain "ok".
                 for i in range(len(token) - 1):
                     piece = token[i:i + 2]
                     if piece in self._keywords:
@@ -111,11 +120,12 @@ class Segmenter:
         return tokens, found
 
     def _find_slips(self, text: str, found: dict[str, int]) -> None:
-        for size in self._fuzzy_lengths:
-            for start in range(len(text) - size + 1):
-                piece = text[start:start + size]
-                for i, ch in enumerate(piece):
-                    for alt in CONFUSABLE.get(ch, ()):
-                        word = piece[:i] + alt + piece[i + 1:]
+        # Start from the few characters that have a common slip and try every window
+        # through them, rather than every window of the message.
+        for i, ch in enumerate(text):
+            for alt in CONFUSABLE.get(ch, ()):
+                for size in self._fuzzy_lengths:
+                    for start in range(max(0, i - size + 1), min(i, len(text) - size) + 1):
+                        word = text[start:i] + alt + text[i + 1:start + size]
                         if word in self._fuzzy:
                             found.setdefault(word, start)

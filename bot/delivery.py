@@ -60,7 +60,7 @@ class Delivery:
                 await self.channel.send(identity, message)
             except DeliveryError as exc:
                 attempts = await self.queue.deliveries(parcel)
-                if attempts >= MAX_ATTEMPTS:
+                if exc.permanent or attempts >= MAX_ATTEMPTS:
                     log.error("giving up on a message to %s after %d attempts: %s", identity, attempts, exc)
                     await self.queue.undeliverable(parcel, str(exc))
                     continue

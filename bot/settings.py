@@ -43,10 +43,19 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8080
     log_level: str = "INFO"
+    telegram_token: str | None = field(default=None, repr=False)
+    telegram_secret: str | None = field(default=None, repr=False)
+    telegram_api_base: str = "https://api.telegram.org/bot"
+
+    @property
+    def platforms(self) -> tuple[str, ...]:
+        """The channels configured here; pushes prefer their identities over the console."""
+        return ("tg",) if self.telegram_token else ()
 
     def __repr__(self) -> str:  # the Redis URL may carry a password
         return (f"Settings(community={self.community.id!r}, data_dir={str(self.data_dir)!r}, "
-                f"redis={redact_url(self.redis_url) or 'embedded'!r}, host={self.host!r}, port={self.port})")
+                f"redis={redact_url(self.redis_url) or 'embedded'!r}, host={self.host!r}, port={self.port}, "
+                f"platforms={self.platforms})")
 
     @classmethod
     def load(cls, community_file: str | Path, *, data_dir: str | Path | None = None,
@@ -62,6 +71,9 @@ class Settings:
             raise SettingsError(f"LINLI_PORT: {raw_port!r} is not a port number") from None
         rules = rules_file or env.get("LINLI_RULES")
         texts = env.get("LINLI_TEXTS")
+        if env.get("TELEGRAM_BOT_TOKEN") and not env.get("TELEGRAM_WEBHOOK_SECRET"):
+            raise SettingsError("TELEGRAM_WEBHOOK_SECRET: required with TELEGRAM_BOT_TOKEN "
+                                "(1-256 characters A-Z a-z 0-9 _ -), so only Telegram can post updates")
         return cls(
             community=community, community_file=path,
             data_dir=Path(data_dir or env.get("LINLI_DATA_DIR") or default_data_dir(env)).expanduser(),
@@ -70,4 +82,7 @@ class Settings:
             texts_file=Path(texts) if texts else None,
             host=host or env.get("LINLI_HOST", "127.0.0.1"), port=port_number,
             log_level=env.get("LINLI_LOG_LEVEL", "INFO").upper(),
+            telegram_token=env.get("TELEGRAM_BOT_TOKEN") or None,
+            telegram_secret=env.get("TELEGRAM_WEBHOOK_SECRET") or None,
+            telegram_api_base=env.get("TELEGRAM_API_BASE", "https://api.telegram.org/bot"),
         )

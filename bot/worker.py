@@ -35,10 +35,10 @@ RETRY_BACKOFF = 2.0
 
 
 class Worker:
-    def __init__(self, runtime: Runtime, name: str | None = None, platforms: tuple[str, ...] = ()) -> None:
+    def __init__(self, runtime: Runtime, name: str | None = None) -> None:
         self.runtime = runtime
         self.name = name or f"worker-{os.getpid()}-{uuid.uuid4().hex[:6]}"
-        self.platforms = platforms
+        self.platforms = runtime.settings.platforms
         self.leases = Leases(runtime.store)
         self.held: set[int] = set()
         self.retry_at: dict[int, float] = {}

@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from handlers.points_rules import LedgerRules, parse_rules
+
 ROLES = ("resident", "volunteer", "party_member", "grid_worker", "staff", "secretary",
-         "council", "department")
+         "council", "department", "council_chair")
 TICKET_ROLES = frozenset({"staff", "grid_worker", "secretary"})
 CHAT_KINDS = ("building", "council", "volunteers", "staff")
 CHAT_MODES = ("auto", "mention")
@@ -81,6 +83,7 @@ class Community:
     chats: dict[str, Chat]
     departments: dict[str, Department]
     routing: dict[str, str] = field(default_factory=dict)
+    ledger: LedgerRules = field(default_factory=LedgerRules)  # [points], [timebank], [[rewards]]
     bot_name: str = "小邻"
     source: str = ""
 
@@ -178,7 +181,8 @@ class _Parser:
         return float(value)
 
     def community(self, raw: dict) -> Community:
-        self.table(raw, "(top level)", {"community", "sla", "routing", "departments", "chats", "people"},
+        self.table(raw, "(top level)", {"community", "sla", "routing", "departments", "chats", "people",
+                                        "points", "timebank", "rewards"},
                    {"community"})
         head = self.table(raw["community"], "community", {"id", "name", "timezone", "bot_name"}, {"id", "name"})
         cid = self.text(head, "community", "id")
@@ -205,7 +209,8 @@ class _Parser:
         self.check_identities(people, chats)
         return Community(id=cid, name=self.text(head, "community", "name"), timezone=timezone, sla=sla,
                          people=people, chats=chats, departments=departments, routing=dict(routing),
-                         bot_name=self.text(head, "community", "bot_name", "小邻"), source=self.source)
+                         bot_name=self.text(head, "community", "bot_name", "小邻"), source=self.source,
+                         ledger=parse_rules(raw, self.fail))
 
     def list(self, raw: dict, name: str) -> list:
         value = raw.get(name, [])

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 from handlers import deadlines, reports, ticket_actions, ticket_views
+from handlers import points, points_view, rewards, timebank
+from handlers import households, polls_close, polls_create, polls_vote
 from handlers.commands import Command, is_slash, parse
 from handlers.context import Context
 from handlers.help import help_text
@@ -27,11 +29,28 @@ COMMANDS: list[Command] = [
     Command("reject", ("驳回",), "reject", ticket_actions.reject, "usage.reject", staff=True),
     Command("escalate", ("吹哨", "转派"), "escalate", ticket_actions.escalate, "usage.escalate", staff=True),
     Command("merge", ("合并",), "merge", ticket_actions.merge, "usage.merge", staff=True),
+    Command("newpoll", ("发起投票",), "newpoll", polls_create.create_command, "polls.usage.create"),
+    Command("vote", ("投票",), "vote", polls_vote.vote, "polls.usage.vote"),
+    Command("proxyvote", ("代投",), "proxyvote", polls_vote.proxy_vote, "polls.usage.proxy", staff=True),
+    Command("register", ("登记",), "register", households.register, "households.usage.register"),
+    Command("verify", ("核实",), "verify", households.verify, "households.usage.verify", staff=True),
+    Command("points", ("积分", "我的积分"), "points", points_view.balance, "points.usage.balance"),
+    Command("rank", ("排行", "积分排行"), "rank", points_view.rank, "points.usage.rank"),
+    Command("timebank", ("时间银行",), "timebank", timebank.give, "points.usage.give"),
+    Command("confirm", ("确认",), "confirm", timebank.confirm, "points.usage.confirm"),
+    Command("dispute", ("异议",), "dispute", timebank.dispute, "points.usage.dispute"),
+    Command("convert", ("换积分",), "convert", timebank.convert, "points.usage.convert"),
+    Command("rewards", ("爱心超市", "兑换列表"), "rewards", rewards.catalogue, "points.usage.catalogue"),
+    Command("redeem", ("兑换",), "redeem", rewards.redeem, "points.usage.redeem"),
+    Command("unredeem", ("取消兑换",), "unredeem", rewards.cancel, "points.usage.cancel"),
+    Command("checkin", ("签到",), "checkin", points.attend, "points.usage.attend", staff=True),
+    Command("fulfil", ("核销",), "fulfil", rewards.fulfil, "points.usage.fulfil", staff=True),
 ]
 
 # What a scheduled job of each kind runs when it falls due (see handlers/timers.py).
 TIMERS = {
     "ticket": deadlines.on_timer,
+    "poll": polls_close.on_timer,
 }
 
 # Per-ticket commands check the ticket (a department contact or an assignee may act on

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers import deadlines
+from handlers import deadlines, points
 from handlers.commands import ticket_ref
 from handlers.context import Context
 from handlers.tickets_common import OPEN_STATES, entry, may_handle, notify_handlers, status_label
@@ -71,6 +71,7 @@ async def assign(ctx: Context, args: str) -> None:
         ctx.tell(who.id, ctx.t("ticket.assigned_you", id=ticket.id, category=ticket.category,
                                at=ctx.when(ticket.resolve_due or ctx.now), by=ctx.person.name))
         _tell_reporter(ctx, ticket, "assigned", ctx.t("ticket.handler_is", name=who.name))
+        await points.report_accepted(ctx, ticket.id, ticket.reporter)
 
 
 async def start(ctx: Context, args: str) -> None:
@@ -83,6 +84,7 @@ async def start(ctx: Context, args: str) -> None:
         await deadlines.cancel_sla(ctx, ticket.id, ("respond_remind", "respond_overdue", "respond_secretary"))
         ctx.reply(ctx.t("ticket.started_ok", id=ticket.id))
         _tell_reporter(ctx, ticket, "in_progress", note or ctx.t("ticket.handler_is", name=ctx.person.name))
+        await points.report_accepted(ctx, ticket.id, ticket.reporter)
 
 
 async def resolve(ctx: Context, args: str) -> None:
@@ -172,6 +174,7 @@ async def rate(ctx: Context, args: str) -> None:
     if await _change(ctx, ticket, ("resolved",), "closed", "rated", f"{score}分 {comment}".strip(), fields):
         await deadlines.cancel_sla(ctx, ticket.id, ("autoclose",))
         ctx.reply(ctx.t("ticket.rated_ok", id=ticket.id, rating=score))
+        await points.rating_given(ctx, ticket.id, ctx.person.id)
 
 
 async def reopen(ctx: Context, args: str) -> None:

@@ -129,6 +129,10 @@ class Txn:
         self.spec.setdefault("writes", []).append({"k": self.k(key), "set": {n: str(v) for n, v in values.items()}})
         return self
 
+    def zadd(self, key: str, score: float, member: str) -> "Txn":
+        self.spec.setdefault("zadds", []).append({"k": self.k(key), "score": score, "member": member})
+        return self
+
     def rank(self, key: str, member: str, by: int) -> "Txn":
         self.spec["rank"] = {"k": self.k(key), "member": member, "by": by}
         return self
@@ -221,3 +225,70 @@ class Ledger:
     async def raw_entries(self, start: int, stop: int) -> list[str]:
         """Entries start..stop (1-based, inclusive) as stored."""
         return await self.redis.lrange(self.entries_key, start - 1, stop - 1)
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """Help one neighbour gave another, in hundredths of an hour, until the receiver
+    confirms it (hours move), disputes it, or lets it lapse."""
+
+    id: int
+    giver: str
+    receiver: str
+    hours: int
+    note: str
+    status: str                   # pending | confirmed | disputed | lapsed
+    created_at: float
+    reason: str = ""
+
+    @classmethod
+    def from_hash(cls, raw: dict[str, str]) -> "Exchange":
+        return cls(id=int(raw["id"]), giver=raw["giver"], receiver=raw["receiver"], hours=int(raw["hours"]),
+                   note=raw.get("note", ""), status=raw["status"], created_at=float(raw["created_at"]),
+                   reason=raw.get("reason", ""))
+
+
+class Exchanges:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.k = store.keys
+
+    def key(self, exchange_id: int) -> str:
+        return self.k("timebank", exchange_id)
+
+    def of_key(self, person_id: str) -> str:
+        return self.k("timebank", "of", person_id)
+
+    async def open(self, event_id: str, giver: str, receiver: str, hours: int, note: str,
+                   at: float) -> tuple[int, bool]:
+        """Record the exchange of `event_id` (or find the one it already recorded)."""
+        by_event = self.k("timebank", "by-event")
+        existing = await self.store.redis.hget(by_event, event_id)
+        if existing:
+            return int(existing), False
+        new_id = int(await self.store.redis.incr(self.k("timebank", "seq")))
+        fields = {"id": str(new_id), "giver": giver, "receiver": receiver, "hours": str(hours), "note": note,
+                  "status": "pending", "created_at": f"{at:.3f}", "event": event_id}
+        found, created = await self.store.scripts["ledger_exchange_open"](
+            keys=[by_event, self.key(new_id), self.of_key(receiver), self.of_key(giver)],
+            args=[event_id, new_id, json.dumps(fields, ensure_ascii=False), f"{at:.3f}"])
+        return int(found), bool(created)
+
+    async def get(self, exchange_id: int) -> Exchange | None:
+        raw = await self.store.redis.hgetall(self.key(exchange_id))
+        return Exchange.from_hash(raw) if raw else None
+
+    async def of(self, person_id: str, count: int = 20) -> list[Exchange]:
+        """The person's latest exchanges, given or received, newest first."""
+        ids = await self.store.redis.zrevrange(self.of_key(person_id), 0, count - 1)
+        async with self.store.redis.pipeline(transaction=False) as pipe:
+            for exchange_id in ids:
+                pipe.hgetall(self.key(int(exchange_id)))
+            raws = await pipe.execute()
+        return [Exchange.from_hash(r) for r in raws if r]
+
+    async def change(self, exchange_id: int, expect: str, **values: str) -> tuple[str, str]:
+        """Set fields if the status is still `expect`: ('ok', '') | ('conflict', status) | ('missing', '')."""
+        reply = await self.store.scripts["ledger_cas"](
+            keys=[self.key(exchange_id)], args=["status", expect, json.dumps(values, ensure_ascii=False)])
+        return reply[0], (reply[1] if len(reply) > 1 else "")

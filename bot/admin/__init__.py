@@ -4,5 +4,7 @@
 from __future__ import annotations
 
 from bot.admin import tickets
+from bot.admin import ledger, rewards
+from bot.admin import people, polls
 
-AREAS = {"tickets": tickets}
+AREAS = {"tickets": tickets, "ledger": ledger, "rewards": rewards, "polls": polls, "people": people}

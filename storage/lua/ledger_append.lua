@@ -14,6 +14,7 @@
 --                                         the value must stay >= min
 --   cap       {k, field, add, limit, ttl} a counter that must stay <= limit
 --   writes    [{k, set = {field = value}}] ("$seq" is replaced by the first entry's seq)
+--   zadds     [{k, score, member}]        index the record
 --   rank      {k, member, by}             ZINCRBY
 -- Returns {'ok', first seq, from balance, to balance, ... per transfer} | {'replay', seq} |
 -- {'conflict', i, actual} | {'taken', i} | {'short', i, value} | {'capped', used} |
@@ -172,6 +173,9 @@ for _, w in ipairs(spec.writes or {}) do
   for name, value in pairs(w.set) do
     redis.call('HSET', KEYS[w.k], name, value == '$seq' and tostring(first) or value)
   end
+end
+for _, z in ipairs(spec.zadds or {}) do
+  redis.call('ZADD', KEYS[z.k], z.score, z.member)
 end
 if spec.rank then
   redis.call('ZINCRBY', KEYS[spec.rank.k], spec.rank.by, spec.rank.member)

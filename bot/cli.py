@@ -51,8 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
     classify = commands.add_parser("classify", help="classify messages: one per stdin line, JSON lines out")
     classify.add_argument("--rules", metavar="FILE", help="rule file (default: the bundled rules)")
 
+    from bot import eval_cli, rules_cli
     from bot.admin import AREAS
 
+    eval_cli.register(commands)
+    rules_cli.register(commands)
     admin = commands.add_parser("admin", help=f"staff tools: {', '.join(AREAS)}")
     areas = admin.add_subparsers(dest="area", required=True, metavar="AREA")
     for module in AREAS.values():
@@ -66,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=os.environ.get("LINLI_LOG_LEVEL", "WARNING" if quiet else "INFO").upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     try:
+        if getattr(args, "offline", None):   # eval, rules: no community, no Redis
+            return args.offline(args)
         if args.command == "classify":
             return classify(args)
         settings = Settings.load(args.community, data_dir=args.data_dir, rules_file=args.rules,

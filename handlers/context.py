@@ -12,7 +12,7 @@ from handlers.community import Chat, Community, Person
 from handlers.events import Event, Outgoing
 from handlers.texts import Texts
 from nlp import Classifier
-from nlp.pii import mask_pii
+from nlp.pii import mask_group
 from storage.audit import Audit
 from storage.jobs import Jobs
 from storage.store import Store
@@ -80,10 +80,11 @@ class Context:
         self._add(Outgoing(to=chat_id, text=text, in_reply_to=self.event.id))
 
     def _add(self, message: Outgoing) -> None:
-        # Privacy by default: whatever a handler wrote, a group never sees a phone or ID number.
+        # Privacy by default: whatever a handler wrote, a group never sees a phone, ID or
+        # bank-card number, nor a licence plate (staff read them in private messages).
         group = self.event.chat_kind == "group" if message.via else not message.is_private
         if group:
-            message = Outgoing(message.to, mask_pii(message.text), message.via, message.in_reply_to)
+            message = Outgoing(message.to, mask_group(message.text), message.via, message.in_reply_to)
         self.outgoing.append(message)
 
     def when(self, at: float) -> str:

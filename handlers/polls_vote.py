@@ -7,6 +7,7 @@ group: the group does not learn who was refused, or which household a voter live
 
 from __future__ import annotations
 
+from handlers import points
 from handlers.commands import ticket_ref
 from handlers.context import Context
 from handlers.households import describe, find_person, membership_of
@@ -89,6 +90,7 @@ async def cast_ballot(ctx: Context, poll: Poll, person_id: str, option: int, pro
                                       question=poll.question, reason=reason))
         else:
             ctx.tell(person_id, confirmation(ctx, poll, reply, choice))
+        await points.earn(ctx, person_id, "ballot_cast", f"vote:{poll.id}:{person_id}", f"投票 #{poll.id}")
         if poll.show_counts:
             snapshot = await repo.snapshot(poll.id)
             tally = tally_of(snapshot)

@@ -1,11 +1,12 @@
 """Residents' reports become tickets: from a 1:1 chat, from a group when the bot is
-addressed, or from an `auto` group when the classifier is confident. Chit-chat stays quiet."""
+addressed, from an `auto` group when the classifier is confident, and from any group when
+the report is urgent (a gas smell cannot wait for someone to @ the bot). Chit-chat stays quiet."""
 
 from __future__ import annotations
 
 from handlers import deadlines
 from handlers.context import Context
-from handlers.tickets_common import entry, notify_handlers
+from handlers.tickets_common import details, entry, handlers_of, notify_handlers
 from nlp import Classification
 
 
@@ -22,8 +23,8 @@ async def on_text(ctx: Context, text: str, addressed: bool) -> None:
         else:
             ctx.reply(ctx.t("report.not_understood", bot=ctx.community.bot_name))
         return
-    if ctx.chat and ctx.chat.mode == "auto" and result.actionable \
-            and result.confidence >= ctx.services.classifier.auto_threshold:
+    if result.urgent or (ctx.chat and ctx.chat.mode == "auto" and result.actionable
+                         and result.confidence >= ctx.services.classifier.auto_threshold):
         await open_ticket(ctx, text, result)
 
 
@@ -58,6 +59,19 @@ async def open_ticket(ctx: Context, text: str, result: Classification, explicit:
         ctx.reply(ctx.t("report.opened_group", name=person.name, id=ticket_id, category=category, hours=hours))
     else:
         ctx.reply(ctx.t("report.opened", id=ticket_id, category=category, hours=hours))
-    if result.urgent:
+    if result.life_risk:
         ctx.reply(ctx.t("report.urgent_advice"))
     await notify_handlers(ctx, ticket)
+    if ticket.urgent:
+        await _push_on_duty(ctx, ticket)
+
+
+async def _push_on_duty(ctx: Context, ticket) -> None:
+    """Staff on duty hear of an urgent ticket at once, whoever it is routed to:
+    notify_handlers already told its handlers and the secretary; the building's grid
+    worker is told here unless they were among them."""
+    told = set(handlers_of(ctx, ticket)) | {p.id for p in ctx.community.with_role("secretary")}
+    text = ctx.t("notify.new_ticket", details=details(ctx, ticket))
+    for worker in ctx.community.grid_workers_for(ticket.building):
+        if worker.id not in told:
+            ctx.tell(worker.id, text)

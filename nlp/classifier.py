@@ -33,6 +33,7 @@ class Classification:
     confidence: float
     keywords: tuple[str, ...]
     location: Location | None
+    life_risk: bool = False   # urgent and someone may be hurt: the emergency numbers apply
 
     def to_dict(self) -> dict:
         return {
@@ -43,6 +44,7 @@ class Classification:
             "confidence": round(self.confidence, 3),
             "keywords": list(self.keywords),
             "location": self.location.to_dict() if self.location else None,
+            "life_risk": self.life_risk,
         }
 
 
@@ -94,6 +96,12 @@ class Classifier:
             ambiguity = ranked[1] / ranked[0]
             confidence = threshold + (probability - threshold) * (1 - AMBIGUITY * ambiguity)
         actionable = probability >= threshold
+        # Someone may be hurt ("老人摔倒了起不来", "电梯里关着人"): a report however it is
+        # worded, unless it is a notice, small talk or already over.
+        life = bool(ev.life) and not any(ev.features.get(k) for k in ("notice", "chitchat", "resolved"))
+        if life and not actionable:
+            actionable = True
+            confidence = max(confidence, self._rules.auto_threshold)
         # Ties go to the category listed first in the rule file.
         index = best if ranked[0] > 0 else self._fallback
 
@@ -109,6 +117,7 @@ class Classifier:
             actionable=actionable,
             category=self.categories[index] if actionable else None,
             urgent=actionable and bool(ev.urgent),
+            life_risk=actionable and life,
             confidence=max(0.0, min(1.0, confidence)),
             keywords=tuple(keywords),
             location=location,

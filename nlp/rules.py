@@ -21,7 +21,7 @@ DEFAULT_RULES = Path(__file__).resolve().parent / "rules" / "default.toml"
 TOP_KEYS = ("settings", "categories", "urgency", "signals")
 SETTINGS_KEYS = ("auto_threshold", "actionable_threshold")
 CATEGORY_KEYS = ("description", "keywords", "strong", "weak", "combos", "service", "fallback")
-URGENCY_KEYS = ("keywords",)
+URGENCY_KEYS = ("keywords", "life", "life_combos")
 SIGNAL_KEYS = ("problem", "intensity", "request", "complaint", "chitchat", "notice", "resolved",
                "neutral")
 CHAR_KEY = "problem_chars"
@@ -64,13 +64,17 @@ class Rules:
     signals: Signals
     auto_threshold: float = 0.6
     actionable_threshold: float = 0.5
+    # Life at risk: urgent, a report on its own, and the chat gets the emergency numbers.
+    # A combo part may list alternatives: ("老人", "大爷") x ("没出门", "没见").
+    life: tuple[str, ...] = ()
+    life_combos: tuple[tuple[tuple[str, ...], ...], ...] = ()
 
     @property
     def fallback(self) -> Category:
         return next(c for c in self.categories if c.fallback)
 
     def all_keywords(self) -> set[str]:
-        words: set[str] = set(self.urgency)
+        words: set[str] = set(self.urgency) | set(self.life)
         for cat in self.categories:
             words.update(cat.keywords, cat.strong, cat.weak)
         for name in SIGNAL_KEYS:
@@ -118,6 +122,10 @@ class Rules:
         urgency_table = check.table(data, "urgency", required=False)
         check.keys(urgency_table, "urgency", URGENCY_KEYS)
         urgency = check.words(urgency_table, "urgency.keywords", required=False)
+        life = check.words(urgency_table, "urgency.life", required=False)
+        life_combos = tuple(tuple(tuple(w for w in part.split("|") if w) for part in combo)
+                            for combo in check.combos(urgency_table, "urgency.life_combos",
+                                                      name="life_combos"))
 
         signal_table = check.table(data, "signals", required=False)
         check.keys(signal_table, "signals", SIGNAL_KEYS + (CHAR_KEY,))
@@ -125,7 +133,8 @@ class Rules:
                              for name in SIGNAL_KEYS},
                           problem_chars=check.chars(signal_table, f"signals.{CHAR_KEY}"))
         return cls(source=source, categories=categories, urgency=urgency, signals=signals,
-                   auto_threshold=auto, actionable_threshold=actionable)
+                   auto_threshold=auto, actionable_threshold=actionable, life=life,
+                   life_combos=life_combos)
 
 
 class _Checker:
@@ -213,10 +222,11 @@ class _Checker:
         return Category(name=name, keywords=keywords, strong=strong, weak=weak, combos=combos,
                         service=service, fallback=fallback, description=description)
 
-    def combos(self, table: dict[str, Any], key: str) -> tuple[tuple[str, ...], ...]:
-        if "combos" not in table:
+    def combos(self, table: dict[str, Any], key: str,
+               name: str = "combos") -> tuple[tuple[str, ...], ...]:
+        if name not in table:
             return ()
-        value = table["combos"]
+        value = table[name]
         problem = "must be a non-empty list of word lists, e.g. [[\"电动车\", \"充电\"]]"
         if not isinstance(value, list) or not value:
             self.fail(key, problem)

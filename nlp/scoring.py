@@ -64,6 +64,7 @@ class Evidence:
     urgent: list[str]
     resolved: list[str]                   # resolved words still in force
     features: dict[str, float] = field(default_factory=dict)
+    life: list[str] = field(default_factory=list)   # life-at-risk words and combos
 
     @property
     def probability(self) -> float:
@@ -153,7 +154,9 @@ class Scorer:
         self.weak = frozenset(w for w, by_cat in self.weights.items()
                               if max(by_cat.values()) <= WEAK_WEIGHT)
         self.chars = rules.signals.problem_chars
-        self.urgency = frozenset(rules.urgency)
+        self.urgency = frozenset(rules.urgency) | frozenset(rules.life)
+        self.life = frozenset(rules.life)
+        self.life_combos = rules.life_combos
         # Homophone slips are forgiven in category words, which are what the text is
         # about; not in signal words, where one character is the whole meaning.
         topics = {w for c in rules.categories for w in c.keywords + c.strong}
@@ -195,7 +198,23 @@ class Scorer:
             last_fix = max(words[w] + len(w) for w in resolved)
             if any(words[w] >= last_fix for w in problems):
                 resolved = []
-        evidence = Evidence(words, chars, scores, hits, problems, urgent, resolved)
+        # A life word inside a longer rule word ("晕倒" in "老人晕倒") still counts.
+        life = [w for w in found if w in self.life]
+        hosts = [f for f in found if (f in self.strong or f in self.urgency) and f not in self.life]
+        if hosts:
+            life += [w for w in self.life if w not in found and any(w in f for f in hosts)]
+        for word in life:
+            found.setdefault(word, norm.find(word))
+        for word in life:
+            words.setdefault(word, found[word])
+        for combo in self.life_combos:
+            found_parts = [next((a for a in alts if a in norm), None) for alts in combo]
+            if all(found_parts):
+                name = "+".join(found_parts)
+                life.append(name)
+                words.setdefault(name, min(norm.find(part) for part in found_parts))
+        urgent += [w for w in life if w not in urgent]
+        evidence = Evidence(words, chars, scores, hits, problems, urgent, resolved, life=life)
         evidence.features = self._features(norm, evidence, plain, neutral)
         return evidence
 

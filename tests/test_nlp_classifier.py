@@ -34,7 +34,7 @@ def test_api_shape(clf):
     assert isinstance(result, Classification)
     data = result.to_dict()
     assert set(data) == {"text", "actionable", "category", "urgent", "confidence",
-                         "keywords", "location"}
+                         "keywords", "location", "life_risk"}
     assert data["location"] == {"building": "3", "unit": None, "room": None}
     assert isinstance(data["keywords"], list) and "电梯坏了" in data["keywords"]
     assert data["confidence"] == round(result.confidence, 3)

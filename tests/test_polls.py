@@ -20,12 +20,13 @@ async def say(console, who, text, chat=None):
 
 
 def texts_to(out, to):
-    return [o["text"] for o in out if o["to"] == to]
+    """What `to` was told about the poll (the points credited for voting are tested apart)."""
+    return [o["text"] for o in out if o["to"] == to and not o["text"].startswith("🎉")]
 
 
 async def council_poll(console, extra=""):
     out = await say(console, "r101", f"发起投票 是否同意调整物业费 规则=三分之二 范围=议事会 截止=3天 {extra}", "council")
-    assert any(o["to"] == "council" and "投票 #1" in o["text"] for o in out), out
+    assert any(o["to"] == "council" and "📊 投票 #" in o["text"] for o in out), out
     return out
 
 
@@ -232,6 +233,21 @@ async def test_a_redelivered_ballot_is_counted_once(console):
     assert len((await repo.snapshot(1)).ballots) == 1
 
 
+async def test_a_redelivered_create_makes_one_poll(console):
+    from handlers.context import Context
+    from handlers.events import Event
+    from handlers.polls_create import create_poll
+    from handlers.polls_syntax import parse_spec
+
+    runtime = console.runtime
+    ctx = Context(runtime.services, Event(id="msg-1", channel="console"))
+    spec = parse_spec("问题 范围=议事会", runtime.settings.community, None, ctx.now)
+    first = await create_poll(ctx, spec, "r101", None)
+    again = await create_poll(ctx, spec, "r101", None)
+    assert first.id == again.id == 1 and await Polls(runtime.store).ids() == [1]
+    assert [j for j, _ in await runtime.services.jobs.pending()] == ["poll:1:remind", "poll:1:close"]
+
+
 async def test_my_polls_and_one_poll(console):
     await council_poll(console)
     out = await say(console, "r104", "投票")
@@ -253,3 +269,13 @@ async def test_running_counts_only_when_the_poll_shows_them(console):
     await council_poll(console)                     # poll 2: counts hidden
     out = await say(console, "r104", "投票 2 1")
     assert len(texts_to(out, "@r104")) == 1 and "目前" not in texts_to(out, "@r104")[0]
+
+
+async def test_a_ballot_earns_points_once(console):
+    """A counted ballot credits `ballot_cast` points (issue 5), once however often it is delivered."""
+    await console.say("r101", "council", "发起投票 是否同意调整物业费 规则=三分之二 范围=议事会 截止=3天")
+    console.transcript.new()
+    await console.say("r104", None, "投票 1 1", message_id="b-1")
+    await console.say("r104", None, "投票 1 1", message_id="b-1")
+    texts = [o["text"] for o in console.transcript.new() if o["to"] == "@r104"]
+    assert sum("积分" in t for t in texts) == 1, texts

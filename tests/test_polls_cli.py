@@ -3,7 +3,6 @@ and a council vote created in chat, run through the console with the fake clock,
 back with `linli admin polls show --json` and `audit`; and an audit that catches a
 ballot changed behind the bot's back."""
 
-import io
 import json
 import os
 

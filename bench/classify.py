@@ -1,0 +1,73 @@
+"""Benchmark: the classifier's messages per second against bare `jieba.lcut` on the same
+messages, in the same process, and their ratio (the goal: the classifier keeps >= 70%).
+
+    .venv/bin/python bench/classify.py [--rounds 5] [--file FILE]
+
+Messages: tests/data (the labelled residents' messages and the chit-chat lines), or one
+message a line from --file. Both sides are warmed up first, so jieba's dictionary load
+(once per process) is not counted; each side's best of --rounds passes is reported.
+Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import jieba  # noqa: E402
+
+from nlp import Classifier  # noqa: E402
+from nlp.evaluate import read_labeled, read_lines  # noqa: E402
+
+
+def messages(path: str | None) -> list[str]:
+    if path:
+        return read_lines(path)
+    data = ROOT / "tests" / "data"
+    return ([t for t, _ in read_labeled(data / "resident_messages.tsv")]
+            + read_lines(data / "chitchat_messages.txt"))
+
+
+def best_rate(fn, texts: list[str], rounds: int) -> float:
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for text in texts:
+            fn(text)
+        best = min(best, time.perf_counter() - start)
+    return len(texts) / best
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--file", help="one message a line (default: tests/data)")
+    args = parser.parse_args()
+    texts = messages(args.file)
+
+    started = time.perf_counter()
+    classifier = Classifier.from_file()
+    classifier.warm_up()
+    load = time.perf_counter() - started
+    jieba.setLogLevel(30)
+    jieba.initialize()
+    for text in texts[:50]:                      # warm both paths' caches alike
+        classifier.classify(text)
+        jieba.lcut(text)
+
+    bare = best_rate(jieba.lcut, texts, args.rounds)
+    ours = best_rate(classifier.classify, texts, args.rounds)
+    print(f"messages: {len(texts)}, best of {args.rounds} rounds; rule load + jieba dictionary {load:.2f} s")
+    print(f"bare jieba.lcut : {bare:10,.0f} messages/s")
+    print(f"classifier      : {ours:10,.0f} messages/s")
+    print(f"ratio           : {ours / bare:10.1%}  (goal >= 70%)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

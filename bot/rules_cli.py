@@ -1,0 +1,81 @@
+"""`linli rules check FILE` and `linli rules suggest --labeled FILE`: tools for the
+community worker who keeps the rule file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from nlp.evaluate import QUIET, DataError, read_labeled
+from nlp.rulecheck import check_file
+from nlp.rules import DEFAULT_RULES, RuleError, Rules
+from nlp.segment import Segmenter
+from nlp.normalize import normalize
+from nlp.suggest import format_toml, suggest
+
+
+def register(commands) -> None:
+    rules = commands.add_parser("rules", help="check a rule file, or mine candidate rules from labelled messages")
+    actions = rules.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    check = actions.add_parser("check", help="list every problem of a rule file, with its line")
+    check.add_argument("file", metavar="FILE", nargs="?", default=str(DEFAULT_RULES),
+                       help="rule file (default: the bundled rules)")
+    check.add_argument("--sample", metavar="FILE",
+                       help="labelled CSV/TSV (column text) whose messages show which short words jieba never cuts out")
+    check.add_argument("--strict", action="store_true", help="warnings fail too (exit 1)")
+    check.set_defaults(offline=run_check)
+
+    mine = actions.add_parser("suggest", help="print candidate rule entries per class (log-odds with a prior)")
+    mine.add_argument("--labeled", metavar="FILE", required=True, help="CSV or TSV with text and label columns")
+    mine.add_argument("--text-column", default="text", metavar="C")
+    mine.add_argument("--label-column", default="label", metavar="L")
+    mine.add_argument("--rules", metavar="FILE",
+                      help="leave out words this rule file already has (and segment with its words)")
+    mine.add_argument("--quiet-label", default=QUIET, metavar="L",
+                      help=f"label of messages that must stay quiet (default {QUIET})")
+    mine.add_argument("--top", type=int, default=30, help="candidates per class (default 30)")
+    mine.add_argument("--min-count", type=int, default=3, help="least messages with the word (default 3)")
+    mine.add_argument("--json", action="store_true", help="JSON instead of TOML-shaped text")
+    mine.set_defaults(offline=run_suggest)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    sample = []
+    if args.sample:
+        try:
+            sample = [text for text, _ in read_labeled(args.sample)]
+        except DataError as exc:
+            print(f"linli: error: {exc}", file=sys.stderr)
+            return 2
+    problems = check_file(args.file, sample)
+    for problem in problems:
+        print(problem.format(args.file))
+    errors = sum(p.error for p in problems)
+    warnings = len(problems) - errors
+    print(f"{args.file}: {errors} error(s), {warnings} warning(s)", file=sys.stderr)
+    return 1 if errors or (args.strict and warnings) else 0
+
+
+def run_suggest(args: argparse.Namespace) -> int:
+    try:
+        rows = read_labeled(args.labeled, args.text_column, args.label_column)
+    except DataError as exc:
+        print(f"linli: error: {exc}", file=sys.stderr)
+        return 2
+    known: set[str] = set()
+    order: list[str] = []
+    if args.rules:
+        rules = Rules.load(args.rules)   # RuleError: reported by bot.cli
+        known = rules.all_keywords()
+        order = [c.name for c in rules.categories]
+    segmenter = Segmenter(known)
+    documents = [(segmenter.tokens(normalize(text)), label) for text, label in rows]
+    found = suggest(documents, top=args.top, min_count=args.min_count, known=known)
+    if args.json:
+        print(json.dumps({label: [c.to_dict() for c in cands] for label, cands in found.items()},
+                         ensure_ascii=False))
+    else:
+        print(format_toml(found, order, quiet=args.quiet_label))
+    return 0

@@ -9,7 +9,7 @@ import sys
 
 from nlp.evaluate import QUIET, DataError, read_labeled
 from nlp.rulecheck import check_file
-from nlp.rules import DEFAULT_RULES, RuleError, Rules
+from nlp.rules import DEFAULT_RULES, Rules
 from nlp.segment import Segmenter
 from nlp.normalize import normalize
 from nlp.suggest import format_toml, suggest

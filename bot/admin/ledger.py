@@ -10,14 +10,13 @@ append-only ledger allows: with a new entry.
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import sys
 import uuid
 from dataclasses import asdict
-from datetime import datetime
 from typing import TextIO
 
+from bot.admin.common import actor, audit as _audit, iso as _iso
 from bot.app import Runtime
 from handlers.ledger_verify import verify
 from handlers.points import hours_text, parse_hours
@@ -26,14 +25,6 @@ from storage.ledger import POOL, UNITS, Entry, Ledger, Transfer, Txn, account
 
 def _amount(unit: str, amount: int) -> str:
     return hours_text(amount) if unit == "hours" else str(amount)
-
-
-def _iso(at: float, runtime: Runtime) -> str:
-    return datetime.fromtimestamp(at, runtime.settings.community.tz).isoformat(timespec="seconds")
-
-
-async def _audit(runtime: Runtime, action: str, subject: str) -> None:
-    await runtime.services.audit.record(runtime.clock.now(), f"admin:{getpass.getuser()}", action, subject, "cli")
 
 
 async def verify_ledger(runtime: Runtime, as_json: bool, out: TextIO = sys.stdout) -> int:
@@ -109,7 +100,7 @@ async def adjust(runtime: Runtime, person: str, amount_text: str, unit: str, rea
     source, target = (account(person), POOL) if negative else (POOL, account(person))
     key = f"adjust:{uuid.uuid4().hex}"
     txn = Txn(key=key, event=key, at=runtime.clock.now(), transfers=[
-        Transfer(unit, source, target, amount, "adjusted", reason, f"admin:{getpass.getuser()}",
+        Transfer(unit, source, target, amount, "adjusted", reason, actor(),
                  floor=floor if negative else None)])
     posted = await Ledger(runtime.store).post(txn)
     if posted.result == "insufficient":

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import argparse
 import csv
-import getpass
 import json
 import sys
-from datetime import datetime
 from typing import TextIO
 
+from bot.admin.common import actor as _actor, audit as _audit, iso as _iso
 from bot.app import Runtime
 from handlers.households import describe, memberships, parse_household
 from storage.households import Households
@@ -26,20 +25,6 @@ from storage.households import Households
 YES = {"1", "true", "yes", "y", "是", "已核实", "核实", "verified"}
 NO = {"", "0", "false", "no", "n", "否", "未核实", "pending"}
 HEADER_WORDS = {"id", "person", "person_id", "person id", "编号", "人员编号"}
-
-
-def _iso(at: float | None, runtime: Runtime) -> str | None:
-    if not at:
-        return None
-    return datetime.fromtimestamp(at, runtime.settings.community.tz).isoformat(timespec="seconds")
-
-
-def _actor() -> str:
-    return f"admin:{getpass.getuser()}"
-
-
-async def _audit(runtime: Runtime, action: str, subject: str) -> None:
-    await runtime.services.audit.record(runtime.clock.now(), _actor(), action, subject, "cli")
 
 
 def read_roster(path: str, runtime: Runtime) -> tuple[list[tuple[str, str, bool]], list[str]]:

@@ -13,13 +13,13 @@ running bot or the next console run posts it to its chats).
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import sys
 import uuid
 from datetime import datetime
 from typing import Any, TextIO
 
+from bot.admin.common import actor, audit as _audit, iso as _iso
 from bot.app import Runtime
 from handlers import timers
 from handlers.clock import FakeClock
@@ -37,12 +37,6 @@ ELECTORATE_HELP = ("council | households | households:BUILDING | chat:CHAT | peo
                    "(or as in chat: 议事会, 3号楼住户, 全体住户, 本群's name)")
 
 
-def _iso(at: float | None, runtime: Runtime) -> str | None:
-    if at is None:
-        return None
-    return datetime.fromtimestamp(at, runtime.settings.community.tz).isoformat(timespec="seconds")
-
-
 async def _context(runtime: Runtime) -> Context:
     """A turn for handler code run from the command line. A console's fake clock, when the
     data directory has one, is the time here too, so deadlines line up with it."""
@@ -51,10 +45,6 @@ async def _context(runtime: Runtime) -> Context:
         runtime.services.clock = FakeClock(float(saved))
     event = Event(id=f"admin:{uuid.uuid4().hex}", channel="admin", kind="timer", received_at=runtime.clock.now())
     return Context(runtime.services, event)
-
-
-async def _audit(runtime: Runtime, action: str, subject: str) -> None:
-    await runtime.services.audit.record(runtime.clock.now(), f"admin:{getpass.getuser()}", action, subject, "cli")
 
 
 def _electorate(value: str, runtime: Runtime) -> dict:
@@ -101,7 +91,7 @@ async def create(args: argparse.Namespace, runtime: Runtime, out: TextIO = sys.s
         check(spec)
         if args.by and args.by not in runtime.settings.community.people:
             raise SpecError("polls.error.unknown_person", who=args.by)
-        poll = await create_poll(ctx, spec, args.by or f"admin:{getpass.getuser()}", None)
+        poll = await create_poll(ctx, spec, args.by or actor(), None)
     except SpecError as exc:
         print(f"linli: error: {runtime.services.texts(exc.key, **exc.values)}", file=sys.stderr)
         return 2

@@ -14,13 +14,13 @@ from it once and then managed here. Every change is written to the audit log.
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import sys
 from dataclasses import asdict
 from datetime import datetime
 from typing import TextIO
 
+from bot.admin.common import audit as _audit
 from bot.app import Runtime
 from handlers.points import hours_text, parse_hours
 from storage.rewards import Item, Rewards
@@ -34,10 +34,6 @@ def _parse_price(unit: str, text: str) -> int | None:
     if unit == "hours":
         return parse_hours(text) or None
     return int(text) if text.isdigit() and int(text) > 0 else None
-
-
-async def _audit(runtime: Runtime, action: str, subject: str) -> None:
-    await runtime.services.audit.record(runtime.clock.now(), f"admin:{getpass.getuser()}", action, subject, "cli")
 
 
 def _fail(message: str, code: int = 2) -> int:

@@ -5,20 +5,13 @@ from __future__ import annotations
 
 import argparse
 import csv
-import getpass
 import json
 import sys
-from datetime import datetime
 from typing import Any, TextIO
 
+from bot.admin.common import audit as _audit, iso
 from bot.app import Runtime
 from storage.tickets import STATUSES, Ticket
-
-
-def iso(at: float | None, runtime: Runtime) -> str | None:
-    if at is None:
-        return None
-    return datetime.fromtimestamp(at, runtime.settings.community.tz).isoformat(timespec="seconds")
 
 
 def ticket_json(ticket: Ticket, runtime: Runtime) -> dict[str, Any]:
@@ -46,10 +39,6 @@ def status_code(value: str, runtime: Runtime) -> str:
         if runtime.services.texts(f"status.{code}") == value:
             return code
     raise ValueError(f"unknown status {value!r} (one of: {', '.join(STATUSES)})")
-
-
-async def _audit(runtime: Runtime, action: str, subject: str) -> None:
-    await runtime.services.audit.record(runtime.clock.now(), f"admin:{getpass.getuser()}", action, subject, "cli")
 
 
 async def list_tickets(runtime: Runtime, status: str | None, category: str | None, as_json: bool,

@@ -76,6 +76,14 @@ class Context:
         else:
             self._add(Outgoing(to=f"@{person_id}", text=text, in_reply_to=self.event.id))
 
+    def reply_privately(self, text: str, notice: str) -> None:
+        """Answer the sender only: in a group the text goes 1:1 and the group reads `notice`."""
+        if self.in_group:
+            self.tell(self.person.id, text)
+            self.reply(notice)
+        else:
+            self.reply(text)
+
     def post(self, chat_id: str, text: str) -> None:
         self._add(Outgoing(to=chat_id, text=text, in_reply_to=self.event.id))
 

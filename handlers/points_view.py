@@ -42,12 +42,7 @@ async def balance(ctx: Context, args: str) -> None:
             return
         if person.id != ctx.person.id:
             await ctx.services.audit.record(ctx.now, ctx.person.id, "view", f"ledger:{person.id}", ctx.event.channel)
-    text = await statement(ctx, person.id)
-    if ctx.in_group:
-        ctx.tell(ctx.person.id, text)
-        ctx.reply(ctx.t("points.sent_private", name=ctx.person.name))
-    else:
-        ctx.reply(text)
+    ctx.reply_privately(await statement(ctx, person.id), ctx.t("points.sent_private", name=ctx.person.name))
 
 
 async def statement(ctx: Context, person_id: str) -> str:

@@ -35,11 +35,7 @@ async def catalogue(ctx: Context, args: str) -> None:
 
 def _private(ctx: Context, text: str) -> None:
     """Codes are like vouchers: they go to the person only."""
-    if ctx.in_group:
-        ctx.tell(ctx.person.id, text)
-        ctx.reply(ctx.t("points.sent_private", name=ctx.person.name))
-    else:
-        ctx.reply(text)
+    ctx.reply_privately(text, ctx.t("points.sent_private", name=ctx.person.name))
 
 
 async def redeem(ctx: Context, args: str) -> None:

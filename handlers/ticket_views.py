@@ -29,11 +29,7 @@ async def status(ctx: Context, args: str) -> None:
     if not mine:
         await ctx.services.audit.record(ctx.now, ctx.person.id, "view", f"ticket:{ticket.id}",
                                         f"chat:{ctx.event.channel}")
-    if ctx.in_group:
-        ctx.reply(summary(ctx, ticket) + "\n" + ctx.t("ticket.details_private"))
-        ctx.tell(ctx.person.id, details(ctx, ticket))
-    else:
-        ctx.reply(details(ctx, ticket))
+    ctx.reply_privately(details(ctx, ticket), summary(ctx, ticket) + "\n" + ctx.t("ticket.details_private"))
 
 
 async def _mine(ctx: Context) -> None:

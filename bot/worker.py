@@ -24,6 +24,7 @@ from bot.app import Runtime
 from handlers.context import Context
 from handlers.events import Event
 from handlers.router import route
+from storage.identities import Identities
 from storage.inbound import Entry
 from storage.leases import Leases
 
@@ -143,7 +144,9 @@ class Worker:
 
     async def _commit(self, ctx: Context) -> None:
         items = []
+        bound = Identities(self.runtime.services.store)
         for message in ctx.outgoing:
-            identity = resolve(self.runtime.settings.community, message, self.platforms)
+            extra = () if message.via else await bound.of(message.to)
+            identity = resolve(self.runtime.settings.community, message, self.platforms, extra)
             items.append((channel_of(identity), encode(identity, message)))
         await self.runtime.outbox.commit(ctx.event.id, items)

@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from handlers.clock import Clock
 from handlers.community import Chat, Community, Person
-from handlers.events import Event, Outgoing
+from handlers.events import Buttons, Event, Outgoing
 from handlers.texts import Texts
 from nlp import Classifier
 from nlp.pii import mask_group
@@ -58,7 +58,7 @@ class Context:
     def in_group(self) -> bool:
         return self.event.chat_kind == "group"
 
-    def reply(self, text: str) -> None:
+    def reply(self, text: str, buttons: Buttons = ()) -> None:
         """Answer in the chat the event came from."""
         if self.chat:
             to = self.chat.id
@@ -67,14 +67,14 @@ class Context:
         else:
             to = f"@{self.person.id}"
         via = self.event.chat or self.event.sender
-        self._add(Outgoing(to=to, text=text, via=via, in_reply_to=self.event.id))
+        self._add(Outgoing(to=to, text=text, via=via, in_reply_to=self.event.id, buttons=buttons))
 
-    def tell(self, person_id: str, text: str) -> None:
+    def tell(self, person_id: str, text: str, buttons: Buttons = ()) -> None:
         """A private message to a person; the sender's own 1:1 chat gets it as a reply."""
         if self.person and person_id == self.person.id and not self.in_group and self.event.kind == "message":
-            self.reply(text)
+            self.reply(text, buttons)
         else:
-            self._add(Outgoing(to=f"@{person_id}", text=text, in_reply_to=self.event.id))
+            self._add(Outgoing(to=f"@{person_id}", text=text, in_reply_to=self.event.id, buttons=buttons))
 
     def reply_privately(self, text: str, notice: str) -> None:
         """Answer the sender only: in a group the text goes 1:1 and the group reads `notice`."""
@@ -84,15 +84,15 @@ class Context:
         else:
             self.reply(text)
 
-    def post(self, chat_id: str, text: str) -> None:
-        self._add(Outgoing(to=chat_id, text=text, in_reply_to=self.event.id))
+    def post(self, chat_id: str, text: str, buttons: Buttons = ()) -> None:
+        self._add(Outgoing(to=chat_id, text=text, in_reply_to=self.event.id, buttons=buttons))
 
     def _add(self, message: Outgoing) -> None:
         # Privacy by default: whatever a handler wrote, a group never sees a phone, ID or
         # bank-card number, nor a licence plate (staff read them in private messages).
         group = self.event.chat_kind == "group" if message.via else not message.is_private
         if group:
-            message = Outgoing(message.to, mask_group(message.text), message.via, message.in_reply_to)
+            message = replace(message, text=mask_group(message.text))
         self.outgoing.append(message)
 
     def when(self, at: float) -> str:

@@ -47,18 +47,25 @@ class Event:
         return cls(**data)
 
 
+Buttons = tuple[tuple[tuple[str, str], ...], ...]
+
+
 @dataclass(frozen=True)
 class Outgoing:
     """A message for a community chat (`to="b3"`) or a person (`to="@zhang"`).
 
     A reply (`via` set) goes back through the identity the event came from; a push
     (`via` None) goes to the addressee's first identity on a running channel.
+
+    `buttons` are rows of (label, command): a tap sends the command as if the tapper had
+    typed it, so the text must still say what to type where a channel has no buttons.
     """
 
     to: str
     text: str
     via: str | None = None
     in_reply_to: str | None = None
+    buttons: Buttons = ()
 
     @property
     def is_private(self) -> bool:
@@ -69,4 +76,10 @@ class Outgoing:
 
     @classmethod
     def from_json(cls, raw: str | bytes) -> "Outgoing":
-        return cls(**json.loads(raw))
+        return cls.from_dict(json.loads(raw))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Outgoing":
+        buttons = tuple(tuple((str(label), str(command)) for label, command in row)
+                        for row in data.pop("buttons", None) or ())
+        return cls(**data, buttons=buttons)

@@ -8,7 +8,9 @@ from handlers import deadlines, reports, ticket_actions, ticket_views
 from handlers import points, points_view, rewards, timebank
 from handlers import households, polls_close, polls_create, polls_vote
 from handlers.commands import Command, is_slash, parse
+from handlers.community import Chat, Person
 from handlers.context import Context
+from storage.identities import Identities
 from handlers.help import help_text
 
 
@@ -64,8 +66,7 @@ async def route(ctx: Context) -> None:
         await TIMERS[event.data["job"]](ctx)
         return
     community = ctx.community
-    ctx.person = community.person_by_identity(event.sender)
-    ctx.chat = community.chat_by_identity(event.chat) if event.chat else None
+    ctx.person, ctx.chat = await _who_and_where(ctx)
     text, mentioned = _strip_mention(event.text, community.bot_name)
     addressed = event.addressed or mentioned or not ctx.in_group
     if not text:
@@ -88,6 +89,19 @@ async def route(ctx: Context) -> None:
         ctx.reply(ctx.t("permission.staff_only"))
         return
     await command.handler(ctx, args)
+
+
+async def _who_and_where(ctx: Context) -> tuple[Person | None, Chat | None]:
+    """The community file first, then identities bound in chat (storage/identities.py)."""
+    community, event = ctx.community, ctx.event
+    person = community.person_by_identity(event.sender)
+    chat = community.chat_by_identity(event.chat) if event.chat else None
+    bound = Identities(ctx.services.store)
+    if person is None and event.sender and not event.sender.startswith("console:"):
+        person = community.people.get((await bound.owner(event.sender) or "").removeprefix("@"))
+    if chat is None and event.chat and ctx.in_group and not event.chat.startswith("console:"):
+        chat = community.chats.get(await bound.owner(event.chat) or "")
+    return person, chat
 
 
 def _strip_mention(text: str, bot_name: str) -> tuple[str, bool]:

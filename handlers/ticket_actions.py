@@ -7,6 +7,7 @@ from typing import Any
 
 from handlers import deadlines, points
 from handlers.commands import ticket_ref
+from handlers.community import Person
 from handlers.context import Context
 from handlers.tickets_common import OPEN_STATES, entry, may_handle, notify_handlers, status_label
 from storage.tickets import Ticket
@@ -64,14 +65,21 @@ async def assign(ctx: Context, args: str) -> None:
     if who is None:
         ctx.reply(ctx.t("ticket.unknown_person", who=rest.lstrip("@＠") or "？") + "\n" + ctx.t("usage.assign"))
         return
-    fields = {"assignee": who.id, "responded_at": ticket.responded_at or ctx.now}
-    if await _change(ctx, ticket, OPEN_STATES, "assigned", "assigned", who.name, fields):
-        await deadlines.cancel_sla(ctx, ticket.id, ("respond_remind", "respond_overdue", "respond_secretary"))
+    if await assign_to(ctx, ticket, who):
         ctx.reply(ctx.t("ticket.assigned_ok", id=ticket.id, name=who.name))
         ctx.tell(who.id, ctx.t("ticket.assigned_you", id=ticket.id, category=ticket.category,
                                at=ctx.when(ticket.resolve_due or ctx.now), by=ctx.person.name))
-        _tell_reporter(ctx, ticket, "assigned", ctx.t("ticket.handler_is", name=who.name))
-        await points.report_accepted(ctx, ticket.id, ticket.reporter)
+
+
+async def assign_to(ctx: Context, ticket: Ticket, who: Person) -> bool:
+    """Make `who` the one the reporter hears from (staff's 派单, a volunteer's 接单)."""
+    fields = {"assignee": who.id, "responded_at": ticket.responded_at or ctx.now}
+    if not await _change(ctx, ticket, OPEN_STATES, "assigned", "assigned", who.name, fields):
+        return False
+    await deadlines.cancel_sla(ctx, ticket.id, ("respond_remind", "respond_overdue", "respond_secretary"))
+    _tell_reporter(ctx, ticket, "assigned", ctx.t("ticket.handler_is", name=who.name))
+    await points.report_accepted(ctx, ticket.id, ticket.reporter)
+    return True
 
 
 async def start(ctx: Context, args: str) -> None:
@@ -95,13 +103,20 @@ async def resolve(ctx: Context, args: str) -> None:
     if not note:
         ctx.reply(ctx.t("usage.resolve"))
         return
-    fields = {"resolved_at": ctx.now, "responded_at": ticket.responded_at or ctx.now}
-    if await _change(ctx, ticket, OPEN_STATES, "resolved", "resolved", note, fields):
-        await deadlines.cancel_sla(ctx, ticket.id)
-        await deadlines.schedule_autoclose(ctx, ticket.id)
+    if await finish(ctx, ticket, note):
         ctx.reply(ctx.t("ticket.resolved_ok", id=ticket.id))
-        ctx.tell(ticket.reporter, ctx.t("ticket.rate_request", id=ticket.id, note=note,
-                                        days=f"{ctx.community.sla.rate_close_days:g}"))
+
+
+async def finish(ctx: Context, ticket: Ticket, note: str) -> bool:
+    """Resolve a ticket and ask its reporter to rate it (staff's 办结, a volunteer's 完成)."""
+    fields = {"resolved_at": ctx.now, "responded_at": ticket.responded_at or ctx.now}
+    if not await _change(ctx, ticket, OPEN_STATES, "resolved", "resolved", note, fields):
+        return False
+    await deadlines.cancel_sla(ctx, ticket.id)
+    await deadlines.schedule_autoclose(ctx, ticket.id)
+    ctx.tell(ticket.reporter, ctx.t("ticket.rate_request", id=ticket.id, note=note,
+                                    days=f"{ctx.community.sla.rate_close_days:g}"))
+    return True
 
 
 async def reject(ctx: Context, args: str) -> None:

@@ -26,9 +26,14 @@ class ConsoleChannel:
 
     async def send(self, identity: str, message: Outgoing) -> None:
         if self.pretty:
-            self.out.write(f"  → {message.to}：{message.text}\n")
+            buttons = "".join(f" [{label}]" for row in message.buttons for label, _ in row)
+            self.out.write(f"  → {message.to}：{message.text}{buttons}\n")
         else:
-            self.out.write(json.dumps({"to": message.to, "text": message.text}, ensure_ascii=False) + "\n")
+            line = {"to": message.to, "text": message.text}
+            if message.buttons:
+                line["buttons"] = [[{"label": label, "command": command} for label, command in row]
+                                   for row in message.buttons]
+            self.out.write(json.dumps(line, ensure_ascii=False) + "\n")
         self.out.flush()
 
 

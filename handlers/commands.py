@@ -10,6 +10,7 @@ from typing import Awaitable, Callable
 from handlers.context import Context
 
 Handler = Callable[[Context, str], Awaitable[None]]
+_TASK_START = re.compile(r"[TtＴｔ]\d")   # "接单T3" as well as "接单 T3"
 _SLASH = re.compile(r"^/([A-Za-z_]+)(?:@\S+)?\s*(.*)$", re.S)
 
 
@@ -27,8 +28,9 @@ class Command:
 def parse(text: str, commands: list[Command]) -> tuple[Command, str] | None:
     """The command a message invokes and its arguments, or None for ordinary text.
 
-    A Chinese word counts as a command only when followed by a space, '#', a digit or
-    the end, so "处理一下楼道垃圾" stays a report rather than the staff command 处理.
+    A Chinese word counts as a command only when followed by a space, '#', a digit, a
+    task number (T3) or the end, so "处理一下楼道垃圾" stays a report rather than the
+    staff command 处理.
     """
     text = text.strip()
     slash = _SLASH.match(text)
@@ -43,7 +45,8 @@ def parse(text: str, commands: list[Command]) -> tuple[Command, str] | None:
             if not text.startswith(word):
                 continue
             rest = text[len(word):]
-            if not rest or command.glued or rest[0].isspace() or rest[0] in "#＃" or rest[0].isdigit():
+            if not rest or command.glued or rest[0].isspace() or rest[0] in "#＃" or rest[0].isdigit() \
+                    or _TASK_START.match(rest):
                 return command, rest.strip()
     return None
 

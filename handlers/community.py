@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from handlers.points_rules import LedgerRules, parse_rules
+from handlers.volunteer_rules import Profile, Volunteering, parse_profile, parse_volunteering
 
 ROLES = ("resident", "volunteer", "party_member", "grid_worker", "staff", "secretary",
          "council", "department", "council_chair")
@@ -33,6 +34,7 @@ class Person:
     household: str | None = None
     identities: tuple[str, ...] = ()
     buildings: tuple[str, ...] = ()
+    volunteer: Profile | None = None    # the file's profile; chat edits live in Redis
 
     def has(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
@@ -84,6 +86,7 @@ class Community:
     departments: dict[str, Department]
     routing: dict[str, str] = field(default_factory=dict)
     ledger: LedgerRules = field(default_factory=LedgerRules)  # [points], [timebank], [[rewards]]
+    volunteering: Volunteering = field(default_factory=Volunteering)  # [volunteers]
     bot_name: str = "小邻"
     source: str = ""
 
@@ -182,7 +185,7 @@ class _Parser:
 
     def community(self, raw: dict) -> Community:
         self.table(raw, "(top level)", {"community", "sla", "routing", "departments", "chats", "people",
-                                        "points", "timebank", "rewards"},
+                                        "points", "timebank", "rewards", "volunteers"},
                    {"community"})
         head = self.table(raw["community"], "community", {"id", "name", "timezone", "bot_name"}, {"id", "name"})
         cid = self.text(head, "community", "id")
@@ -210,7 +213,8 @@ class _Parser:
         return Community(id=cid, name=self.text(head, "community", "name"), timezone=timezone, sla=sla,
                          people=people, chats=chats, departments=departments, routing=dict(routing),
                          bot_name=self.text(head, "community", "bot_name", "小邻"), source=self.source,
-                         ledger=parse_rules(raw, self.fail))
+                         ledger=parse_rules(raw, self.fail),
+                         volunteering=parse_volunteering(raw.get("volunteers"), self.fail))
 
     def list(self, raw: dict, name: str) -> list:
         value = raw.get(name, [])
@@ -227,7 +231,8 @@ class _Parser:
         return found
 
     def person(self, raw: Any, key: str) -> Person:
-        raw = self.table(raw, key, {"id", "name", "roles", "household", "identities", "buildings"}, {"id", "name"})
+        raw = self.table(raw, key, {"id", "name", "roles", "household", "identities", "buildings", "volunteer"},
+                         {"id", "name"})
         roles = self.texts(raw, key, "roles") or ("resident",)
         for role in roles:
             if role not in ROLES:
@@ -237,7 +242,8 @@ class _Parser:
             raise self.fail(f"{key}.household", f"{household!r} is not building-unit-room, e.g. \"3-2-502\"")
         return Person(id=self.text(raw, key, "id"), name=self.text(raw, key, "name"), roles=frozenset(roles),
                       household=household, identities=self.identities(raw, key),
-                      buildings=self.texts(raw, key, "buildings"))
+                      buildings=self.texts(raw, key, "buildings"),
+                      volunteer=parse_profile(raw.get("volunteer"), f"{key}.volunteer", self.fail))
 
     def chat(self, raw: Any, key: str) -> Chat:
         raw = self.table(raw, key, {"id", "name", "kind", "building", "mode", "identities"}, {"id", "name", "kind"})

@@ -7,6 +7,7 @@ import re
 from handlers import deadlines, reports, ticket_actions, ticket_views
 from handlers import points, points_view, rewards, timebank
 from handlers import households, polls_close, polls_create, polls_vote
+from handlers import task_claim, task_create, task_push, volunteers
 from handlers.commands import Command, is_slash, parse
 from handlers.community import Chat, Person
 from handlers.context import Context
@@ -18,10 +19,17 @@ async def _help(ctx: Context, args: str) -> None:
     ctx.reply(help_text(ctx, COMMANDS))
 
 
+def _tasks_first(task_handler, other):
+    """确认 and 评价 serve tasks ("T3") as well as time-bank exchanges and tickets."""
+    async def handler(ctx: Context, args: str) -> None:
+        await (task_handler if task_claim.is_task_ref(args) else other)(ctx, args)
+    return handler
+
+
 COMMANDS: list[Command] = [
     Command("report", ("报修", "反映", "投诉"), "report", reports.report, "usage.report", glued=True),
     Command("status", ("查询", "我的工单"), "status", ticket_views.status, "usage.status"),
-    Command("rate", ("评价",), "rate", ticket_actions.rate, "usage.rate"),
+    Command("rate", ("评价",), "rate", _tasks_first(task_claim.rate, ticket_actions.rate), "usage.rate"),
     Command("reopen", ("重开",), "reopen", ticket_actions.reopen, "usage.reopen"),
     Command("help", ("帮助", "菜单"), "help", _help, "usage.help"),
     Command("todo", ("待办",), "todo", ticket_views.todo, "usage.todo", staff=True),
@@ -39,7 +47,8 @@ COMMANDS: list[Command] = [
     Command("points", ("积分", "我的积分"), "points", points_view.balance, "points.usage.balance"),
     Command("rank", ("排行", "积分排行"), "rank", points_view.rank, "points.usage.rank"),
     Command("timebank", ("时间银行",), "timebank", timebank.give, "points.usage.give"),
-    Command("confirm", ("确认",), "confirm", timebank.confirm, "points.usage.confirm"),
+    Command("confirm", ("确认",), "confirm", _tasks_first(task_claim.confirm, timebank.confirm),
+            "points.usage.confirm"),
     Command("dispute", ("异议",), "dispute", timebank.dispute, "points.usage.dispute"),
     Command("convert", ("换积分",), "convert", timebank.convert, "points.usage.convert"),
     Command("rewards", ("爱心超市", "兑换列表"), "rewards", rewards.catalogue, "points.usage.catalogue"),
@@ -47,12 +56,20 @@ COMMANDS: list[Command] = [
     Command("unredeem", ("取消兑换",), "unredeem", rewards.cancel, "points.usage.cancel"),
     Command("checkin", ("签到",), "checkin", points.attend, "points.usage.attend", staff=True),
     Command("fulfil", ("核销",), "fulfil", rewards.fulfil, "points.usage.fulfil", staff=True),
+    Command("volunteer", ("志愿者",), "volunteer", volunteers.command, "tasks.usage.volunteer"),
+    Command("claim", ("接单",), "claim", task_claim.claim, "tasks.usage.claim"),
+    Command("withdraw", ("退单",), "withdraw", task_claim.withdraw, "tasks.usage.withdraw"),
+    Command("done", ("完成",), "done", task_claim.complete, "tasks.usage.complete"),
+    Command("mytasks", ("我的任务",), "mytasks", task_claim.mine, "tasks.usage.mine"),
+    Command("newtask", ("发布任务",), "newtask", task_create.create_command, "tasks.usage.create", staff=True),
+    Command("canceltask", ("取消任务",), "canceltask", task_claim.cancel, "tasks.usage.cancel", staff=True),
 ]
 
 # What a scheduled job of each kind runs when it falls due (see handlers/timers.py).
 TIMERS = {
     "ticket": deadlines.on_timer,
     "poll": polls_close.on_timer,
+    "task": task_push.on_timer,
 }
 
 # Per-ticket commands check the ticket (a department contact or an assignee may act on

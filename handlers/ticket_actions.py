@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers import deadlines, points
+from handlers import deadlines, points, task_create
 from handlers.commands import ticket_ref
 from handlers.community import Person
 from handlers.context import Context
@@ -61,6 +61,10 @@ async def assign(ctx: Context, args: str) -> None:
     if not loaded:
         return
     ticket, rest = loaded
+    target, _, options = rest.partition(" ")
+    if target == "志愿者":
+        await task_create.from_ticket(ctx, ticket, options)
+        return
     who = _person(ctx, rest)
     if who is None:
         ctx.reply(ctx.t("ticket.unknown_person", who=rest.lstrip("@＠") or "？") + "\n" + ctx.t("usage.assign"))

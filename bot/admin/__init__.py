@@ -6,5 +6,7 @@ from __future__ import annotations
 from bot.admin import tickets
 from bot.admin import ledger, rewards
 from bot.admin import people, polls
+from bot.admin import tasks
 
-AREAS = {"tickets": tickets, "ledger": ledger, "rewards": rewards, "polls": polls, "people": people}
+AREAS = {"tickets": tickets, "ledger": ledger, "rewards": rewards, "polls": polls, "people": people,
+         "tasks": tasks}

@@ -1,0 +1,215 @@
+"""Volunteer tasks: one hash per task, who claimed and who finished in their own hashes,
+an append-only history, and each volunteer's set of open tasks (their load).
+
+Claiming, giving back and finishing go through Lua scripts, so twenty volunteers pressing
+接单 at once leave exactly as many claimants as there are places. Status changes reuse the
+tickets' guarded transition script (one state check, one history entry, once per key).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from storage.store import Store
+
+STATUSES = ("open", "full", "completed", "confirmed", "cancelled")
+OPEN = ("open", "full")
+_NUMBERS = {"created_at", "at", "confirmed_at"}
+_INTS = {"id", "places", "ticket", "batch", "rating"}
+_BOOLS = {"party", "urgent", "exhausted"}
+_JSON = {"skills"}
+
+
+@dataclass
+class Task:
+    id: int
+    title: str
+    status: str
+    places: int
+    created_at: float
+    created_by: str
+    ticket: int | None = None
+    beneficiary: str | None = None
+    detail: str | None = None           # what volunteers are told (no phone or ID numbers)
+    skills: list[str] = field(default_factory=list)
+    party: bool = False
+    urgent: bool = False
+    building: str | None = None
+    place: str | None = None
+    at: float | None = None
+    batch: int = 0
+    exhausted: bool = False
+    rating: int | None = None
+    comment: str | None = None
+    confirmed_at: float | None = None
+    confirmed_by: str | None = None
+    claims: dict[str, float] = field(default_factory=dict)
+    done: dict[str, dict[str, Any]] = field(default_factory=dict)
+    pushed: dict[str, float] = field(default_factory=dict)
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def ref(self) -> str:
+        return f"T{self.id}"
+
+    @property
+    def left(self) -> int:
+        return max(self.places - len(self.claims), 0)
+
+    def claimants(self) -> list[str]:
+        """In the order they claimed."""
+        return sorted(self.claims, key=lambda person: self.claims[person])
+
+
+def _decode(raw: dict[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, value in raw.items():
+        if name not in Task.__dataclass_fields__:
+            continue
+        if name in _INTS:
+            values[name] = int(value)
+        elif name in _NUMBERS:
+            values[name] = float(value)
+        elif name in _BOOLS:
+            values[name] = value == "1"
+        elif name in _JSON:
+            values[name] = json.loads(value)
+        else:
+            values[name] = value
+    return values
+
+
+def _encode(fields: dict[str, Any]) -> dict[str, str]:
+    """None clears a field (the transition script deletes empty values)."""
+    out = {}
+    for name, value in fields.items():
+        if value is None:
+            out[name] = ""
+        elif isinstance(value, bool):
+            out[name] = "1" if value else "0"
+        elif name in _JSON:
+            out[name] = json.dumps(value, ensure_ascii=False)
+        else:
+            out[name] = str(value)
+    return out
+
+
+class Tasks:
+    def __init__(self, store: Store) -> None:
+        self.redis = store.redis
+        self.scripts = store.scripts
+        self.k = store.keys
+
+    def _keys(self, task_id: int) -> dict[str, str]:
+        return {part: self.k("task", task_id, part) for part in ("claims", "done", "pushed", "history", "ops")}
+
+    def load_key(self, person_id: str) -> str:
+        return self.k("tasks", "open", person_id)
+
+    async def create(self, event_id: str, fields: dict[str, Any], entry: dict[str, Any]) -> tuple[int, bool]:
+        """The task `event_id` creates, once however often the event is redelivered."""
+        by_event = self.k("task", "by-event")
+        existing = await self.redis.hget(by_event, event_id)
+        if existing:
+            return int(existing), False
+        task_id = int(await self.redis.incr(self.k("task", "seq")))
+        values = {k: v for k, v in _encode({**fields, "id": task_id, "status": "open"}).items() if v != ""}
+        # HSETNX on the event first: of two racing deliveries one creates, the other finds it.
+        if not await self.redis.hsetnx(by_event, event_id, task_id):
+            return int(await self.redis.hget(by_event, event_id)), False
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(self.k("task", task_id), mapping=values)
+            pipe.rpush(self._keys(task_id)["history"], json.dumps(entry, ensure_ascii=False))
+            pipe.zadd(self.k("tasks"), {task_id: fields["created_at"]})
+            await pipe.execute()
+        return task_id, True
+
+    async def get(self, task_id: int) -> Task | None:
+        keys = self._keys(task_id)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hgetall(self.k("task", task_id))
+            pipe.hgetall(keys["claims"])
+            pipe.hgetall(keys["done"])
+            pipe.hgetall(keys["pushed"])
+            pipe.lrange(keys["history"], 0, -1)
+            raw, claims, done, pushed, history = await pipe.execute()
+        if not raw:
+            return None
+        return Task(**_decode(raw), claims={p: float(t) for p, t in claims.items()},
+                    done={p: json.loads(d) for p, d in done.items()},
+                    pushed={p: float(t) for p, t in pushed.items()},
+                    history=[json.loads(h) for h in history])
+
+    async def ids(self) -> list[int]:
+        return [int(i) for i in await self.redis.zrange(self.k("tasks"), 0, -1)]
+
+    async def open_of(self, person_id: str) -> list[int]:
+        return sorted(int(i) for i in await self.redis.smembers(self.load_key(person_id)))
+
+    async def loads(self, people: Iterable[str]) -> dict[str, int]:
+        people = list(people)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for person in people:
+                pipe.scard(self.load_key(person))
+            counts = await pipe.execute()
+        return dict(zip(people, counts))
+
+    async def claim(self, task_id: int, op_key: str, person_id: str, now: float, entry: dict[str, Any],
+                    most_open: int) -> tuple[str, int, int]:
+        keys = self._keys(task_id)
+        result, claimed, places = await self.scripts["task_claim"](
+            keys=[self.k("task", task_id), keys["claims"], keys["history"], keys["ops"], self.load_key(person_id)],
+            args=[op_key, person_id, now, json.dumps(entry, ensure_ascii=False), most_open])
+        return result, int(claimed), int(places)
+
+    async def release(self, task_id: int, op_key: str, person_id: str, entry: dict[str, Any]) -> tuple[str, str]:
+        return await self._member(task_id, op_key, person_id, "release", entry, {})
+
+    async def finish(self, task_id: int, op_key: str, person_id: str, entry: dict[str, Any],
+                     report: dict[str, Any]) -> tuple[str, str]:
+        return await self._member(task_id, op_key, person_id, "done", entry, report)
+
+    async def _member(self, task_id: int, op_key: str, person_id: str, action: str, entry: dict[str, Any],
+                      report: dict[str, Any]) -> tuple[str, str]:
+        keys = self._keys(task_id)
+        result, status = await self.scripts["task_release"](
+            keys=[self.k("task", task_id), keys["claims"], keys["done"], keys["history"], keys["ops"],
+                  self.load_key(person_id)],
+            args=[op_key, person_id, action, json.dumps(entry, ensure_ascii=False),
+                  json.dumps(report, ensure_ascii=False)])
+        return result, status
+
+    async def transition(self, task: Task, op_key: str, allowed: Iterable[str], fields: dict[str, Any],
+                         entry: dict[str, Any]) -> str:
+        """ok | replay | conflict | missing. Leaving the open states frees the claimants' load."""
+        keys = self._keys(task.id)
+        result, _ = await self.scripts["ticket_transition"](
+            keys=[self.k("task", task.id), keys["history"], keys["ops"]],
+            args=[op_key, ",".join(allowed), json.dumps(_encode(fields), ensure_ascii=False),
+                  json.dumps(entry, ensure_ascii=False)])
+        if result in ("ok", "replay") and fields.get("status") not in OPEN:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for person in task.claims:
+                    pipe.srem(self.load_key(person), task.id)
+                await pipe.execute()
+        return result
+
+    async def set_fields(self, task_id: int, fields: dict[str, Any]) -> None:
+        """Bookkeeping that needs no state check (the push batch, the exhausted mark)."""
+        await self.redis.hset(self.k("task", task_id), mapping=_encode(fields))
+
+    async def mark_pushed(self, task_id: int, people: dict[str, float]) -> None:
+        """Who was offered the task and when (by due time, for pushes held over quiet hours)."""
+        if not people:
+            return
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hset(self._keys(task_id)["pushed"], mapping=people)
+            pipe.hset(self.k("volunteers", "last-push"), mapping=people)
+            await pipe.execute()
+
+    async def last_pushed(self, people: Iterable[str]) -> dict[str, float]:
+        people = list(people)
+        values = await self.redis.hmget(self.k("volunteers", "last-push"), people) if people else []
+        return {p: float(v) for p, v in zip(people, values) if v}

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from storage.store import Store
+from storage.tickets import to_hash
 
 STATUSES = ("open", "full", "completed", "confirmed", "cancelled")
 OPEN = ("open", "full")
@@ -82,18 +83,7 @@ def _decode(raw: dict[str, str]) -> dict[str, Any]:
 
 
 def _encode(fields: dict[str, Any]) -> dict[str, str]:
-    """None clears a field (the transition script deletes empty values)."""
-    out = {}
-    for name, value in fields.items():
-        if value is None:
-            out[name] = ""
-        elif isinstance(value, bool):
-            out[name] = "1" if value else "0"
-        elif name in _JSON:
-            out[name] = json.dumps(value, ensure_ascii=False)
-        else:
-            out[name] = str(value)
-    return out
+    return to_hash(fields, _JSON)
 
 
 class Tasks:

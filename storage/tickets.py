@@ -73,15 +73,16 @@ class Transition:
         return self.result in ("ok", "replay")
 
 
-def to_hash(fields: dict[str, Any]) -> dict[str, str]:
-    """None clears a field (the script deletes empty values)."""
+def to_hash(fields: dict[str, Any], json_fields: Iterable[str] = _JSON) -> dict[str, str]:
+    """A record's fields as hash values; None clears a field (the transition script
+    deletes empty values). Tasks use it too."""
     out: dict[str, str] = {}
     for name, value in fields.items():
         if value is None:
             out[name] = ""
         elif isinstance(value, bool):
             out[name] = "1" if value else "0"
-        elif name in _JSON:
+        elif name in json_fields:
             out[name] = json.dumps(value, ensure_ascii=False)
         else:
             out[name] = str(value)

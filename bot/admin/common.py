@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import getpass
+import json
 from datetime import datetime
+from typing import Any, TextIO
 
 from bot.app import Runtime
 
@@ -22,3 +24,17 @@ def iso(at: float | None, runtime: Runtime) -> str | None:
 async def audit(runtime: Runtime, action: str, subject: str) -> None:
     """Staff reads and changes from the command line go to the same audit log as chat."""
     await runtime.services.audit.record(runtime.clock.now(), actor(), action, subject, "cli")
+
+
+def print_record(data: dict[str, Any], as_json: bool, out: TextIO) -> None:
+    """One ticket or task: JSON, or its fields a line each and then its history."""
+    if as_json:
+        json.dump(data, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+        return
+    for key, value in data.items():
+        if key != "history":
+            out.write(f"{key:13} {value if value not in (None, [], {}) else ''}\n")
+    out.write("history:\n")
+    for h in data["history"]:
+        out.write(f"  {h['at']}  {h['by']:<10} {h['action']:<18} {h['note']}\n")

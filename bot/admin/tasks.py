@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any, TextIO
 
-from bot.admin.common import audit, iso
+from bot.admin.common import audit, iso, print_record
 from bot.app import Runtime
 from storage.tasks import STATUSES, Task, Tasks
 
@@ -54,17 +54,7 @@ async def show_task(runtime: Runtime, ref: str, as_json: bool, out: TextIO = sys
         print(f"linli: no task {ref} (没有找到任务 {ref})", file=sys.stderr)
         return 1
     await audit(runtime, "view", f"task:{task.id}")
-    data = task_json(task, runtime)
-    if as_json:
-        json.dump(data, out, ensure_ascii=False, indent=2)
-        out.write("\n")
-        return 0
-    for key, value in data.items():
-        if key != "history":
-            out.write(f"{key:13} {value if value not in (None, [], {}) else ''}\n")
-    out.write("history:\n")
-    for h in data["history"]:
-        out.write(f"  {h['at']}  {h['by']:<10} {h['action']:<16} {h['note']}\n")
+    print_record(task_json(task, runtime), as_json, out)
     return 0
 
 

@@ -9,7 +9,7 @@ import json
 import sys
 from typing import Any, TextIO
 
-from bot.admin.common import audit as _audit, iso
+from bot.admin.common import audit as _audit, iso, print_record
 from bot.app import Runtime
 from storage.tickets import STATUSES, Ticket
 
@@ -66,17 +66,7 @@ async def show_ticket(runtime: Runtime, ticket_id: int, as_json: bool, out: Text
         print(f"linli: no ticket #{ticket_id} (没有找到工单 #{ticket_id})", file=sys.stderr)
         return 1
     await _audit(runtime, "view", f"ticket:{ticket_id}")
-    data = ticket_json(ticket, runtime)
-    if as_json:
-        json.dump(data, out, ensure_ascii=False, indent=2)
-        out.write("\n")
-        return 0
-    for key, value in data.items():
-        if key != "history":
-            out.write(f"{key:13} {value if value is not None else ''}\n")
-    out.write("history:\n")
-    for h in data["history"]:
-        out.write(f"  {h['at']}  {h['by']:<10} {h['action']:<18} {h['note']}\n")
+    print_record(ticket_json(ticket, runtime), as_json, out)
     return 0
 
 

@@ -70,6 +70,7 @@ TIMERS = {
     "ticket": deadlines.on_timer,
     "poll": polls_close.on_timer,
     "task": task_push.on_timer,
+    "exchange": timebank.on_timer,
 }
 
 # Per-ticket commands check the ticket (a department contact or an assignee may act on

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from handlers import timers
 from handlers.context import Context
 from handlers.points import amount_text, booked_now, by, find_person, hours_text, ledger, parse_hours
 from handlers.points_view import balance
@@ -48,6 +49,8 @@ async def give(ctx: Context, args: str) -> None:
         return
     exchange_id, _ = await Exchanges(ctx.services.store).open(ctx.event.id, ctx.person.id, receiver.id, hours,
                                                               note, ctx.now)
+    await timers.schedule(ctx, "exchange", str(exchange_id), ctx.now + rules.confirm_days * DAY,
+                          f"exchange:{exchange_id}", exchange=exchange_id)
     days = f"{rules.confirm_days:g}"
     ctx.reply(ctx.t("points.timebank.recorded", id=exchange_id, name=receiver.name, note=note,
                     hours=_hours(ctx, hours), days=days))
@@ -83,6 +86,23 @@ async def _still_pending(ctx: Context, exchange: Exchange) -> bool:
         ctx.reply(ctx.t("points.timebank.already", id=exchange.id, status=_STATUS.get(exchange.status, exchange.status)))
         return False
     return True
+
+
+async def on_timer(ctx: Context) -> None:
+    """The confirmation period ended: an exchange still pending lapses and both are told."""
+    exchange = await Exchanges(ctx.services.store).get(int(ctx.event.data["exchange"]))
+    if exchange is None or exchange.status != "pending":
+        return
+    result, _ = await Exchanges(ctx.services.store).change(exchange.id, "pending", status="lapsed")
+    if result == "ok" or await _lapsed_by(ctx, exchange.id):
+        ctx.tell(exchange.giver, ctx.t("points.timebank.lapsed_giver", id=exchange.id,
+                                       name=ctx.name_of(exchange.receiver)))
+        ctx.tell(exchange.receiver, ctx.t("points.timebank.lapsed", id=exchange.id))
+
+
+async def _lapsed_by(ctx: Context, exchange_id: int) -> bool:
+    fresh = await Exchanges(ctx.services.store).get(exchange_id)
+    return fresh is not None and fresh.status == "lapsed"
 
 
 async def confirm(ctx: Context, args: str) -> None:

@@ -9,7 +9,8 @@ import json
 from handlers import timers
 from handlers.context import Context
 from handlers.volunteers import candidates, profiles_of, quiet_until
-from storage.tasks import Task, Tasks
+from handlers.tickets_common import entry
+from storage.tasks import OPEN, Task, Tasks
 
 TIMER = "task"
 
@@ -87,3 +88,19 @@ async def on_timer(ctx: Context) -> None:
     elif data["step"] == "window" and int(data["batch"]) == task.batch:
         await offer(ctx, task)
 
+
+
+async def cancel_for_ticket(ctx: Context, ticket_id: int, reason: str) -> None:
+    """Staff closed the ticket (办结, 驳回, 合并): its open task is withdrawn, so no volunteer
+    sets out to fix what is already fixed."""
+    repo = Tasks(ctx.services.store)
+    for task_id in await repo.of_ticket(ticket_id):
+        task = await repo.get(task_id)
+        if task is None or task.status not in OPEN:
+            continue
+        if await repo.transition(task, f"{ctx.event.id}:ticket", OPEN, {"status": "cancelled"},
+                                 entry(ctx, "task_cancelled", "cancelled", reason)) == "ok":
+            await timers.cancel(ctx, TIMER, f"{task.id}:window")
+            for volunteer in task.claims:
+                ctx.tell(volunteer, ctx.t("tasks.cancelled_volunteer", ref=task.ref, title=task.title,
+                                          reason=f"（{reason}）"))

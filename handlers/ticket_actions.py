@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers import deadlines, points, task_create
+from handlers import deadlines, points, task_create, task_push
 from handlers.commands import ticket_ref
 from handlers.community import Person
 from handlers.context import Context
@@ -109,6 +109,7 @@ async def resolve(ctx: Context, args: str) -> None:
         return
     if await finish(ctx, ticket, note):
         ctx.reply(ctx.t("ticket.resolved_ok", id=ticket.id))
+        await task_push.cancel_for_ticket(ctx, ticket.id, ctx.t("tasks.ticket_closed", id=ticket.id))
 
 
 async def finish(ctx: Context, ticket: Ticket, note: str) -> bool:
@@ -135,6 +136,7 @@ async def reject(ctx: Context, args: str) -> None:
     if await _change(ctx, ticket, OPEN_STATES, "rejected", "rejected", reason, fields):
         await deadlines.cancel_sla(ctx, ticket.id)
         ctx.reply(ctx.t("ticket.rejected_ok", id=ticket.id))
+        await task_push.cancel_for_ticket(ctx, ticket.id, ctx.t("tasks.ticket_closed", id=ticket.id))
         _tell_reporter(ctx, ticket, "rejected", reason + ctx.t("ticket.reopen_hint", id=ticket.id))
 
 
@@ -174,6 +176,7 @@ async def merge(ctx: Context, args: str) -> None:
                      {"duplicate_of": other.id, "closed_at": ctx.now}):
         await deadlines.cancel_sla(ctx, ticket.id)
         ctx.reply(ctx.t("ticket.merged_ok", id=ticket.id, other=other.id))
+        await task_push.cancel_for_ticket(ctx, ticket.id, ctx.t("tasks.ticket_closed", id=ticket.id))
         _tell_reporter(ctx, ticket, "duplicate", ctx.t("ticket.merged_note", other=other.id))
 
 

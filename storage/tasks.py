@@ -110,6 +110,8 @@ class Tasks:
         if not await self.redis.hsetnx(by_event, event_id, task_id):
             return int(await self.redis.hget(by_event, event_id)), False
         async with self.redis.pipeline(transaction=True) as pipe:
+            if fields.get("ticket"):
+                pipe.sadd(self.k("tasks", "of-ticket", fields["ticket"]), task_id)
             pipe.hset(self.k("task", task_id), mapping=values)
             pipe.rpush(self._keys(task_id)["history"], json.dumps(entry, ensure_ascii=False))
             pipe.zadd(self.k("tasks"), {task_id: fields["created_at"]})
@@ -134,6 +136,9 @@ class Tasks:
 
     async def ids(self) -> list[int]:
         return [int(i) for i in await self.redis.zrange(self.k("tasks"), 0, -1)]
+
+    async def of_ticket(self, ticket_id: int) -> list[int]:
+        return sorted(int(i) for i in await self.redis.smembers(self.k("tasks", "of-ticket", ticket_id)))
 
     async def open_of(self, person_id: str) -> list[int]:
         return sorted(int(i) for i in await self.redis.smembers(self.load_key(person_id)))

@@ -305,3 +305,17 @@ async def test_the_example_script_runs_clean(console):
     assert any("已被其他志愿者认领" in m["text"] for m in to(out, "@vol_sun"))
     assert any("【志愿任务 T2】" in m["text"] for m in out)
     assert await hours_of(console.runtime, "vol_wang") == 150
+
+
+@pytest.mark.parametrize("command", ["办结 #1 物业已修好", "驳回 #1 属于业主自家管道"])
+async def test_closing_the_ticket_withdraws_its_open_task(console, command):
+    await dispatched_ticket(console)
+    await console.say("vol_sun", None, "接单 T1")
+    console.transcript.new()
+    await console.say("grid", None, command)
+    out = console.transcript.new()
+    assert any("不用再去了" in m["text"] for m in to(out, "@vol_sun"))
+    task = await Tasks(console.runtime.store).get(1)
+    assert task.status == "cancelled" and await Tasks(console.runtime.store).open_of("vol_sun") == []
+    await console.advance(3600)                                  # no re-push of a cancelled task
+    assert not [m for m in console.transcript.new() if "志愿任务" in m["text"]]

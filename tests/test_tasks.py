@@ -319,3 +319,25 @@ async def test_closing_the_ticket_withdraws_its_open_task(console, command):
     assert task.status == "cancelled" and await Tasks(console.runtime.store).open_of("vol_sun") == []
     await console.advance(3600)                                  # no re-push of a cancelled task
     assert not [m for m in console.transcript.new() if "志愿任务" in m["text"]]
+
+
+def test_a_scripted_console_session_read_back_with_the_admin_cli(tmp_path):
+    """As the issue checks it: `linli console` with a script, then `linli admin tasks show`.
+    Quiet hours are switched off ("00:00-00:00") so the wall clock cannot hold the pushes."""
+    from tests.conftest import DEMO, ROOT
+    from tests.test_cli import linli
+    community = tmp_path / "c.toml"
+    community.write_text(DEMO.read_text(encoding="utf-8").replace('quiet_hours = "22:00-07:00"',
+                                                                  'quiet_hours = "00:00-00:00"'), encoding="utf-8")
+    data = ["--community", str(community), "--data-dir", str(tmp_path / "data")]
+    script = (ROOT / "examples" / "volunteer_tasks.jsonl").read_text(encoding="utf-8")
+    ran = linli("console", "--fake-clock", *data, stdin=script)
+    assert ran.returncode == 0, ran.stderr
+    out = [json.loads(line) for line in ran.stdout.splitlines()]
+    pushed = {m["to"] for m in out if "【志愿任务 T1】" in m["text"]}
+    assert {"@vol_sun", "@vol_wang"} <= pushed and all(p.startswith("@vol_") for p in pushed)
+    shown = json.loads(linli("admin", "tasks", "show", "T1", "--json", *data).stdout)
+    assert shown["status"] == "confirmed" and shown["claimed_by"] == ["vol_wang"] and shown["ticket"] == 1
+    assert shown["completed"]["vol_wang"]["hours"] == 1.5
+    listed = json.loads(linli("admin", "tasks", "list", "--json", *data).stdout)
+    assert [t["id"] for t in listed] == ["T1", "T2"] and listed[1]["batch"] == 2

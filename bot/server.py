@@ -5,7 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.app import Runtime
-from bot.channels.telegram import webhook_handler
+from bot.channels.telegram import TelegramChannel
+from bot.channels.telegram_updates import webhook_handler
 
 RUNTIME = web.AppKey("runtime", Runtime)
 
@@ -21,11 +22,11 @@ async def healthz(request: web.Request) -> web.Response:
                               "inbound_backlog": backlog})
 
 
-def build_app(runtime: Runtime, telegram_username: str | None = None) -> web.Application:
+def build_app(runtime: Runtime, telegram: TelegramChannel | None = None) -> web.Application:
     app = web.Application(client_max_size=2 * 1024 * 1024)
     app[RUNTIME] = runtime
     app.router.add_get("/healthz", healthz)
     settings = runtime.settings
-    if settings.telegram_token and settings.telegram_secret:
-        app.router.add_post("/telegram", webhook_handler(runtime, settings.telegram_secret, telegram_username))
+    if telegram and settings.telegram_mode == "webhook" and settings.telegram_secret:
+        app.router.add_post("/telegram", webhook_handler(runtime, telegram, settings.telegram_secret))
     return app

@@ -10,12 +10,12 @@ from aiohttp import web
 
 from bot.app import Runtime, open_runtime
 from bot.channels.telegram import TelegramChannel
+from bot.channels.telegram_updates import poll_updates
 from bot.delivery import Delivery
 from bot.scheduler import run_scheduler
 from bot.server import build_app
 from bot.settings import Settings
 from bot.worker import Worker
-from storage.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -31,16 +31,19 @@ async def serve(settings: Settings, workers: int, with_server: bool = True) -> N
     stop = asyncio.Event()
     _stop_on_signals(stop)
     async with open_runtime(settings) as runtime:
-        channels, username = await _start_channels(runtime)
+        channels = await _start_channels(runtime)
+        telegram = next((c for c in channels if isinstance(c, TelegramChannel)), None)
         runner = None
         if with_server:
-            runner = web.AppRunner(build_app(runtime, username), access_log=None)
+            runner = web.AppRunner(build_app(runtime, telegram), access_log=None)
             await runner.setup()
             await web.TCPSite(runner, settings.host, settings.port).start()
             log.info("listening on http://%s:%d", settings.host, settings.port)
         tasks = [asyncio.create_task(Worker(runtime).run(stop)) for _ in range(workers)]
         tasks.append(asyncio.create_task(run_scheduler(runtime, stop)))
         tasks += [asyncio.create_task(Delivery(runtime, channel).run(stop)) for channel in channels]
+        if telegram and settings.telegram_mode == "polling" and with_server:
+            tasks.append(asyncio.create_task(poll_updates(runtime, telegram, stop)))
         try:
             await stop.wait()
         finally:
@@ -51,20 +54,18 @@ async def serve(settings: Settings, workers: int, with_server: bool = True) -> N
                 await runner.cleanup()
 
 
-async def _start_channels(runtime: Runtime) -> tuple[list, str | None]:
-    """The configured platform channels, and the bot's Telegram username (for mentions)."""
+async def _start_channels(runtime: Runtime) -> list:
+    """The configured platform channels."""
     settings = runtime.settings
     if not settings.telegram_token:
-        return [], None
+        return []
     from telegram import Bot
     from telegram.error import TelegramError
 
-    bot = Bot(settings.telegram_token, base_url=settings.telegram_api_base)
-    channel = TelegramChannel(bot, RateLimiter(runtime.store))
-    username = None
+    channel = TelegramChannel(Bot(settings.telegram_token, base_url=settings.telegram_api_base), runtime.store)
     try:
-        username = (await bot.get_me()).username
+        channel.username = (await channel.bot.get_me()).username
         await channel.register_commands()
     except TelegramError as exc:  # keep serving: updates are stored, replies retried later
         log.warning("Telegram is not reachable at start (%s); mentions are matched without the username", exc)
-    return [channel], username
+    return [channel]

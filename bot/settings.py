@@ -46,6 +46,7 @@ class Settings:
     telegram_token: str | None = field(default=None, repr=False)
     telegram_secret: str | None = field(default=None, repr=False)
     telegram_api_base: str = "https://api.telegram.org/bot"
+    telegram_mode: str = "polling"    # "webhook": POST /telegram; "polling": getUpdates
 
     @property
     def platforms(self) -> tuple[str, ...]:
@@ -71,8 +72,11 @@ class Settings:
             raise SettingsError(f"LINLI_PORT: {raw_port!r} is not a port number") from None
         rules = rules_file or env.get("LINLI_RULES")
         texts = env.get("LINLI_TEXTS")
-        if env.get("TELEGRAM_BOT_TOKEN") and not env.get("TELEGRAM_WEBHOOK_SECRET"):
-            raise SettingsError("TELEGRAM_WEBHOOK_SECRET: required with TELEGRAM_BOT_TOKEN "
+        mode = env.get("TELEGRAM_MODE") or ("webhook" if env.get("TELEGRAM_WEBHOOK_SECRET") else "polling")
+        if mode not in ("webhook", "polling"):
+            raise SettingsError(f"TELEGRAM_MODE: {mode!r} is neither webhook nor polling")
+        if env.get("TELEGRAM_BOT_TOKEN") and mode == "webhook" and not env.get("TELEGRAM_WEBHOOK_SECRET"):
+            raise SettingsError("TELEGRAM_WEBHOOK_SECRET: required in webhook mode "
                                 "(1-256 characters A-Z a-z 0-9 _ -), so only Telegram can post updates")
         return cls(
             community=community, community_file=path,
@@ -85,4 +89,5 @@ class Settings:
             telegram_token=env.get("TELEGRAM_BOT_TOKEN") or None,
             telegram_secret=env.get("TELEGRAM_WEBHOOK_SECRET") or None,
             telegram_api_base=env.get("TELEGRAM_API_BASE", "https://api.telegram.org/bot"),
+            telegram_mode=mode,
         )

@@ -110,8 +110,16 @@ def chats_for(ctx: Context, electorate: dict, origin_chat: str | None) -> list[s
 def announce(ctx: Context, poll: Poll) -> None:
     """Post the poll to its chats; a poll of a list of people also invites each of them."""
     text = announcement(ctx, poll)
+    buttons = ballot_buttons(ctx, poll)
     for chat_id in poll.chats:
-        ctx.post(chat_id, text)
+        ctx.post(chat_id, text, buttons)
     if poll.electorate["kind"] == "people":
         for person in poll.electorate.get("people", []):
-            ctx.tell(person, ctx.t("polls.announce.invite", text=text))
+            ctx.tell(person, ctx.t("polls.announce.invite", text=text), buttons)
+
+
+def ballot_buttons(ctx: Context, poll: Poll) -> tuple:
+    """One button per option, then 弃权: a tap casts `投票 P N` as the tapper, who is
+    checked like anyone typing it."""
+    rows = [((f"{n}. {option}"[:30], f"投票 {poll.id} {n}"),) for n, option in enumerate(poll.options, 1)]
+    return tuple(rows) + (((ctx.t("polls.announce.abstain_button"), f"投票 {poll.id} 弃权"),),)

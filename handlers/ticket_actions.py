@@ -119,8 +119,9 @@ async def finish(ctx: Context, ticket: Ticket, note: str) -> bool:
         return False
     await deadlines.cancel_sla(ctx, ticket.id)
     await deadlines.schedule_autoclose(ctx, ticket.id)
+    buttons = (tuple((f"{n}分", f"评价 #{ticket.id} {n}") for n in range(5, 0, -1)),)
     ctx.tell(ticket.reporter, ctx.t("ticket.rate_request", id=ticket.id, note=note,
-                                    days=f"{ctx.community.sla.rate_close_days:g}"))
+                                    days=f"{ctx.community.sla.rate_close_days:g}"), buttons)
     return True
 
 

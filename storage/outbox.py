@@ -59,19 +59,20 @@ class ChannelQueue:
         """Queue a message that belongs to no event (an admin action, a start-up notice)."""
         await self.store.redis.xadd(self.stream, {"msg": payload})
 
+    async def reclaim(self, consumer: str) -> list[Parcel]:
+        """Everything a previous holder left unacknowledged, oldest first. Called once by
+        a new holder of the channel's delivery lease."""
+        parcels, cursor = [], "0-0"
+        while True:
+            cursor, entries, *_ = await self.store.redis.xautoclaim(self.stream, GROUP, consumer, 0, cursor, count=200)
+            parcels += [Parcel(i, f["msg"]) for i, f in entries if f]
+            if cursor in ("0-0", b"0-0"):
+                return parcels
+
     async def read(self, consumer: str, count: int, block_ms: int | None) -> list[Parcel]:
-        """Messages a previous holder left unacknowledged first, then new ones. Only the
-        holder of the channel's delivery lease calls this, which keeps the order."""
-        pending = await self.store.redis.xautoclaim(self.stream, GROUP, consumer, 0, "0-0", count=count)
-        parcels = [Parcel(i, f["msg"]) for i, f in pending[1] if f]
-        if parcels:
-            return parcels
+        """New messages. Only the holder of the channel's delivery lease calls this."""
         reply = await self.store.redis.xreadgroup(GROUP, consumer, {self.stream: ">"}, count=count, block=block_ms)
         return [Parcel(i, f["msg"]) for _, entries in reply or [] for i, f in entries if f]
-
-    async def deliveries(self, parcel: Parcel) -> int:
-        rows = await self.store.redis.xpending_range(self.stream, GROUP, parcel.id, parcel.id, 1)
-        return int(rows[0]["times_delivered"]) if rows else 0
 
     async def ack(self, parcel: Parcel) -> None:
         async with self.store.redis.pipeline(transaction=True) as pipe:

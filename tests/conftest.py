@@ -16,6 +16,8 @@ from bot.console import ConsoleSession
 from bot.settings import Settings
 from storage.embedded import EmbeddedServer
 
+pytest_plugins = ["tests.fake_telegram"]   # the fake Bot API and its fixtures
+
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "examples" / "demo.toml"
 SHARED_DATA = ROOT.parent / "shared" / "data"

@@ -10,10 +10,12 @@ from handlers.events import Outgoing
 class DeliveryError(RuntimeError):
     """A send failed in a way worth retrying later (network, rate limit, platform error)."""
 
-    def __init__(self, message: str, retry_after: float | None = None, permanent: bool = False) -> None:
+    def __init__(self, message: str, retry_after: float | None = None, permanent: bool = False,
+                 throttled: bool = False) -> None:
         super().__init__(message)
         self.retry_after = retry_after
         self.permanent = permanent  # retrying cannot help (user blocked the bot, chat gone)
+        self.throttled = throttled  # not tried at all: our own rate limit said wait (not an attempt)
 
 
 class Channel(Protocol):

@@ -1,75 +1,58 @@
-"""Telegram: webhook updates in, Bot API messages out, through python-telegram-bot.
+"""Telegram out: Bot API messages through python-telegram-bot, with inline keyboards.
 
 Nothing of python-telegram-bot's per-process machinery (Application, user_data, job
-queue, its rate limiter) is used: updates go to the inbound stream like any channel's,
-and sending is paced by limits kept in Redis, so any number of workers can run.
+queue, its rate limiter) is used: sending is paced by limits kept in Redis and a button's
+command is kept in Redis when it does not fit Telegram's 64-byte callback data, so any
+number of workers can run. Updates coming in: bot/channels/telegram_updates.py.
 """
 
 from __future__ import annotations
 
-import hmac
-import json
-import logging
+import secrets
 import warnings
 from datetime import timedelta
-from typing import Any
 
-from aiohttp import web
-from telegram import Bot, BotCommand
+from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.channels.base import DeliveryError
-from handlers.events import Event, Outgoing
+from handlers.events import Buttons, Outgoing
 from storage.ratelimit import RateLimiter
+from storage.store import Store
 
-log = logging.getLogger(__name__)
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-GROUP_TYPES = ("group", "supergroup")
-MAX_TEXT = 4096  # Telegram's limit for one message
+MAX_TEXT = 4096          # one message
+MAX_CALLBACK_DATA = 64   # bytes of a button's callback_data
+TOKEN_MARK = "~"         # callback data starting with it is a token for a longer command
+BUTTON_TTL = 30 * 86400  # a button stays usable this long after it was sent
 # Telegram's published limits: ~1 message/s per chat, 20/min per group, ~30/s overall.
 PER_CHAT, PER_GROUP, OVERALL = (1, 1.0), (20, 60.0), (25, 1.0)
 
+# The command menu (setMyCommands). Every command also has its Chinese form.
 COMMANDS = [("report", "报修：描述问题"), ("status", "查询我的工单"), ("rate", "评价工单 1-5 分"),
-            ("reopen", "重开工单"), ("help", "帮助")]
-
-
-def update_to_event(update: dict[str, Any], bot_username: str | None, received_at: float) -> Event | None:
-    """A Telegram update as an event; None for updates linli does not act on."""
-    message = update.get("message")  # an edited message is not a new report
-    if not isinstance(message, dict) or not isinstance(message.get("text") or message.get("caption"), str):
-        return None
-    sender, chat = message.get("from") or {}, message.get("chat") or {}
-    if "id" not in sender or "id" not in chat:
-        return None
-    text = message.get("text") or message.get("caption")
-    group = chat.get("type") in GROUP_TYPES
-    mention = f"@{bot_username}".lower() if bot_username else None
-    replied = (message.get("reply_to_message") or {}).get("from") or {}
-    addressed = (not group or bool(mention and mention in text.lower()) or text.startswith("/")
-                 or (bool(bot_username) and replied.get("username") == bot_username))
-    if mention and mention in text.lower():
-        start = text.lower().index(mention)
-        text = (text[:start] + text[start + len(mention):]).strip()
-    return Event(id=f"tg:{update['update_id']}", channel="tg", sender=f"tg:{sender['id']}",
-                 chat=f"tg:{chat['id']}" if group else None, chat_kind="group" if group else "private",
-                 text=text, addressed=addressed, received_at=received_at)
+            ("vote", "投票"), ("claim", "接单：认领志愿任务"), ("mytasks", "我的志愿任务"),
+            ("points", "我的积分和时间银行"), ("link", "绑定账号：/link 绑定码"), ("help", "帮助")]
 
 
 class TelegramChannel:
     name = "tg"
 
-    def __init__(self, bot: Bot, limiter: RateLimiter) -> None:
+    def __init__(self, bot: Bot, store: Store, username: str | None = None, clock=None) -> None:
         self.bot = bot
-        self.limiter = limiter
+        self.store = store
+        self.username = username   # the bot's @username, for mentions (getMe at start)
+        self.limiter = RateLimiter(store, clock) if clock else RateLimiter(store)
 
     async def send(self, identity: str, message: Outgoing) -> None:
         chat_id = identity.partition(":")[2]
         windows = [(f"tg:chat:{chat_id}", *PER_CHAT), ("tg:all", *OVERALL)]
         if chat_id.startswith("-"):  # group and supergroup ids are negative
             windows.append((f"tg:group:{chat_id}", *PER_GROUP))
-        await self.limiter.acquire(windows)
+        wait = await self.limiter.reserve(windows)
+        if wait > 0:  # not now: delivery holds this chat back and goes on with the others
+            raise DeliveryError(f"paced: {chat_id} in {wait:.1f}s", retry_after=wait, throttled=True)
         try:
-            await self.bot.send_message(chat_id=int(chat_id), text=message.text[:MAX_TEXT])
+            await self.bot.send_message(chat_id=int(chat_id), text=message.text[:MAX_TEXT],
+                                        reply_markup=await self.keyboard(message.buttons))
         except RetryAfter as exc:
             with warnings.catch_warnings():  # PTB 22 warns that this becomes a timedelta
                 warnings.simplefilter("ignore")
@@ -81,26 +64,31 @@ class TelegramChannel:
         except (NetworkError, TelegramError) as exc:
             raise DeliveryError(f"telegram: {exc}") from None
 
+    async def keyboard(self, buttons: Buttons) -> InlineKeyboardMarkup | None:
+        if not buttons:
+            return None
+        return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=await self._data(command))
+                                      for label, command in row] for row in buttons])
+
+    async def _data(self, command: str) -> str:
+        if len(command.encode()) <= MAX_CALLBACK_DATA and not command.startswith(TOKEN_MARK):
+            return command
+        token = TOKEN_MARK + secrets.token_urlsafe(12)
+        await self.store.redis.set(self.store.keys("tg", "button", token), command, ex=BUTTON_TTL)
+        return token
+
+    async def button_command(self, data: object) -> str | None:
+        """The command a tapped button stands for; None when it is unknown or expired."""
+        if not isinstance(data, str) or not data.strip():
+            return None
+        if not data.startswith(TOKEN_MARK):
+            return data
+        return await self.store.redis.get(self.store.keys("tg", "button", data))
+
+    async def answer(self, query_id: str, text: str) -> None:
+        """Stop the button's spinner with a short toast. Telegram allows this only within
+        seconds of the tap, so it is done as soon as the tap is stored, before handling."""
+        await self.bot.answer_callback_query(query_id, text=text)
+
     async def register_commands(self) -> None:
         await self.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
-
-
-def webhook_handler(runtime, secret: str, bot_username: str | None):
-    """POST /telegram: check the secret in constant time, store the update, then answer 200.
-    Telegram retries anything else, which is what we want if storing failed."""
-
-    async def handle(request: web.Request) -> web.Response:
-        given = request.headers.get(SECRET_HEADER, "")
-        if not hmac.compare_digest(given.encode(), secret.encode()):
-            return web.json_response({"error": "wrong secret token"}, status=403)
-        try:
-            update = json.loads(await request.read())
-            update_id = int(update["update_id"])
-        except (ValueError, KeyError, TypeError):
-            return web.json_response({"error": "not a Telegram update"}, status=400)
-        event = update_to_event(update, bot_username, runtime.clock.now())
-        if event is not None:
-            await runtime.accept(event, platform_id=f"tg:update:{update_id}")
-        return web.json_response({"ok": True})
-
-    return handle

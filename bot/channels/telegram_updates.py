@@ -1,0 +1,143 @@
+"""Telegram in: updates by webhook (POST /telegram) or by long polling (getUpdates), both
+stored through `accept_update` — durably and once per update_id — before Telegram is told
+anything. A button tap (callback query) becomes the button's command, sent by the person
+who tapped it, exactly as if they had typed it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import os
+from typing import Any
+
+from aiohttp import web
+from telegram.error import TelegramError
+
+from bot.channels.telegram import TelegramChannel
+from handlers.events import Event
+from storage.leases import Leases
+
+log = logging.getLogger(__name__)
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+GROUP_TYPES = ("group", "supergroup")
+TAPPED, EXPIRED = "已收到 ✓", "按钮已失效，请直接发送文字命令"
+POLL_TIMEOUT = 25          # seconds a getUpdates call waits for news
+POLL_LEASE_MS = 60_000     # one poller per bot: Telegram refuses concurrent getUpdates
+
+
+class BadUpdate(ValueError):
+    """Not a Telegram update linli can read (the webhook answers 400)."""
+
+
+def update_to_event(update: dict[str, Any], bot_username: str | None, received_at: float) -> Event | None:
+    """A Telegram message as an event; None for updates linli does not act on."""
+    message = update.get("message")  # an edited message is not a new report
+    if not isinstance(message, dict) or not isinstance(message.get("text") or message.get("caption"), str):
+        return None
+    sender, chat = message.get("from") or {}, message.get("chat") or {}
+    if "id" not in sender or "id" not in chat:
+        return None
+    text = message.get("text") or message.get("caption")
+    group = chat.get("type") in GROUP_TYPES
+    mention = f"@{bot_username}".lower() if bot_username else None
+    replied = (message.get("reply_to_message") or {}).get("from") or {}
+    addressed = (not group or bool(mention and mention in text.lower()) or text.startswith("/")
+                 or (bool(bot_username) and replied.get("username") == bot_username))
+    if mention and mention in text.lower():
+        start = text.lower().index(mention)
+        text = (text[:start] + text[start + len(mention):]).strip()
+    return Event(id=f"tg:{update['update_id']}", channel="tg", sender=f"tg:{sender['id']}",
+                 chat=f"tg:{chat['id']}" if group else None, chat_kind="group" if group else "private",
+                 text=text, addressed=addressed, received_at=received_at)
+
+
+def tap_to_event(update: dict[str, Any], command: str, received_at: float) -> Event:
+    """A button tap as the command it stands for, from the person who tapped."""
+    query = update["callback_query"]
+    chat = (query.get("message") or {}).get("chat") or {}
+    group = chat.get("type") in GROUP_TYPES
+    return Event(id=f"tg:{update['update_id']}", channel="tg", sender=f"tg:{query['from']['id']}",
+                 chat=f"tg:{chat['id']}" if group else None, chat_kind="group" if group else "private",
+                 text=command, addressed=True, received_at=received_at, data={"tap": True})
+
+
+async def accept_update(runtime, channel: TelegramChannel, update: Any) -> bool:
+    """Store one update (once per update_id); True when it was new. Raises BadUpdate."""
+    if not isinstance(update, dict) or isinstance(update.get("update_id"), bool):
+        raise BadUpdate("not an object with an update_id")
+    try:
+        update_id = int(update["update_id"])
+    except (KeyError, TypeError, ValueError):
+        raise BadUpdate("update_id missing or not a number") from None
+    now, platform_id = runtime.clock.now(), f"tg:update:{update_id}"
+    query = update.get("callback_query")
+    if query is None:
+        event = update_to_event(update, channel.username, now)
+        return await runtime.accept(event, platform_id=platform_id) if event else False
+    if not isinstance(query, dict) or not isinstance(query.get("id"), str) or "id" not in (query.get("from") or {}):
+        raise BadUpdate("callback_query without id or from")
+    command = await channel.button_command(query.get("data"))
+    fresh = await runtime.accept(tap_to_event(update, command, now), platform_id=platform_id) if command else False
+    try:
+        await channel.answer(query["id"], TAPPED if command else EXPIRED)
+    except TelegramError as exc:  # too late or already answered (a retried update): the tap is stored
+        log.info("could not answer callback query %s: %s", query["id"], exc)
+    return fresh
+
+
+def webhook_handler(runtime, channel: TelegramChannel, secret: str):
+    """POST /telegram: check the secret in constant time, store the update, then answer 200.
+    Telegram retries anything else, which is what we want if storing failed."""
+
+    async def handle(request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), secret.encode()):
+            return web.json_response({"error": "wrong secret token"}, status=403)
+        try:
+            await accept_update(runtime, channel, json.loads(await request.read()))
+        except (ValueError, BadUpdate) as exc:
+            return web.json_response({"error": f"not a Telegram update: {exc}"}, status=400)
+        return web.json_response({"ok": True})
+
+    return handle
+
+
+async def poll_updates(runtime, channel: TelegramChannel, stop: asyncio.Event, timeout: int = POLL_TIMEOUT) -> None:
+    """Long polling, for running without a public URL: one process at a time (a lease)
+    asks getUpdates, stores each update, and only then moves the offset past it."""
+    leases, owner = Leases(runtime.store), f"tg-poll-{os.getpid()}-{id(stop)}"
+    offset_key = runtime.store.keys("tg", "offset")
+    webhook_dropped = False
+    while not stop.is_set():
+        if not await leases.acquire("tg:poll", owner, POLL_LEASE_MS):
+            await _sleep(stop, 5)
+            continue
+        try:
+            if not webhook_dropped:  # getUpdates is refused while a webhook is set
+                await channel.bot.delete_webhook()
+                webhook_dropped = True
+            offset = int(await runtime.redis.get(offset_key) or 0)
+            updates = await channel.bot.get_updates(offset=offset or None, timeout=timeout)
+            for update in updates:
+                try:
+                    await accept_update(runtime, channel, update.to_dict())
+                except BadUpdate as exc:
+                    log.warning("skipping unreadable update %s: %s", update.update_id, exc)
+                await runtime.redis.set(offset_key, update.update_id + 1)
+        except TelegramError as exc:
+            log.warning("getUpdates failed (%s); retrying", exc)
+            await _sleep(stop, 3)
+        except (ConnectionError, OSError) as exc:
+            log.warning("Redis unavailable while polling Telegram (%s); retrying", exc)
+            await _sleep(stop, 1)
+    await leases.release("tg:poll", owner)
+
+
+async def _sleep(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), seconds)
+    except asyncio.TimeoutError:
+        pass

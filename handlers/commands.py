@@ -23,6 +23,8 @@ class Command:
     usage: str                  # the texts key of its one-line usage
     staff: bool = False         # only staff, grid workers and the secretary
     glued: bool = False         # the Chinese word may run straight into its text ("报修3号楼…")
+    anyone: bool = False        # may be used before the sender is known (绑定 a new account)
+    role: str | None = None     # listed in 帮助 only for people with this role (and staff)
 
 
 def parse(text: str, commands: list[Command]) -> tuple[Command, str] | None:

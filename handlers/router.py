@@ -7,7 +7,7 @@ import re
 from handlers import deadlines, reports, ticket_actions, ticket_views
 from handlers import points, points_view, rewards, timebank
 from handlers import households, polls_close, polls_create, polls_vote
-from handlers import task_claim, task_create, task_push, volunteers
+from handlers import linking, task_claim, task_create, task_push, volunteers
 from handlers.commands import Command, is_slash, parse
 from handlers.community import Chat, Person
 from handlers.context import Context
@@ -56,13 +56,18 @@ COMMANDS: list[Command] = [
     Command("unredeem", ("取消兑换",), "unredeem", rewards.cancel, "points.usage.cancel"),
     Command("checkin", ("签到",), "checkin", points.attend, "points.usage.attend", staff=True),
     Command("fulfil", ("核销",), "fulfil", rewards.fulfil, "points.usage.fulfil", staff=True),
-    Command("volunteer", ("志愿者",), "volunteer", volunteers.command, "tasks.usage.volunteer"),
-    Command("claim", ("接单",), "claim", task_claim.claim, "tasks.usage.claim"),
-    Command("withdraw", ("退单",), "withdraw", task_claim.withdraw, "tasks.usage.withdraw"),
-    Command("done", ("完成",), "done", task_claim.complete, "tasks.usage.complete"),
-    Command("mytasks", ("我的任务",), "mytasks", task_claim.mine, "tasks.usage.mine"),
+    Command("volunteer", ("志愿者",), "volunteer", volunteers.command, "tasks.usage.volunteer", role="volunteer"),
+    Command("claim", ("接单",), "claim", task_claim.claim, "tasks.usage.claim", role="volunteer"),
+    Command("withdraw", ("退单",), "withdraw", task_claim.withdraw, "tasks.usage.withdraw", role="volunteer"),
+    Command("done", ("完成",), "done", task_claim.complete, "tasks.usage.complete", role="volunteer"),
+    Command("mytasks", ("我的任务",), "mytasks", task_claim.mine, "tasks.usage.mine", role="volunteer"),
     Command("newtask", ("发布任务",), "newtask", task_create.create_command, "tasks.usage.create", staff=True),
     Command("canceltask", ("取消任务",), "canceltask", task_claim.cancel, "tasks.usage.cancel", staff=True),
+    Command("link", ("绑定",), "link", linking.link, "linking.usage.link", anyone=True),
+    Command("unlink", ("解绑",), "unlink", linking.unlink, "linking.usage.unlink"),
+    Command("linkcode", ("绑定码",), "linkcode", linking.issue_code, "linking.usage.code", staff=True),
+    Command("bind", ("绑定群",), "bind", linking.bind_chat, "linking.usage.bind", staff=True),
+    Command("unbind", ("解绑群",), "unbind", linking.unbind_chat, "linking.usage.unbind", staff=True),
 ]
 
 # What a scheduled job of each kind runs when it falls due (see handlers/timers.py).
@@ -92,6 +97,9 @@ async def route(ctx: Context) -> None:
             ctx.reply(help_text(ctx, COMMANDS))
         return
     parsed = parse(text, COMMANDS)
+    if ctx.person is None and parsed and parsed[0].anyone:
+        await parsed[0].handler(ctx, parsed[1])
+        return
     if ctx.person is None:
         if addressed or parsed:
             ctx.reply(ctx.t("person.unknown", bot=community.bot_name))

@@ -5,6 +5,8 @@ worker."""
 
 from __future__ import annotations
 
+import secrets
+
 from storage.store import Store
 
 
@@ -43,3 +45,34 @@ class Identities:
     async def of(self, address: str) -> tuple[str, ...]:
         """Identities bound to "@person" or a chat id, oldest order not kept (a set)."""
         return tuple(sorted(await self.redis.smembers(self.keys("identity", "of", address))))
+
+
+class LinkCodes:
+    """One-time codes staff hand a resident, who sends one from a new platform account
+    (`绑定 123456`) to become themselves there. A code is taken once (GETDEL); wrong
+    guesses are counted per sender, so six digits cannot be tried through."""
+
+    def __init__(self, store: Store) -> None:
+        self.redis = store.redis
+        self.keys = store.keys
+
+    async def issue(self, person_id: str, ttl: int) -> str:
+        while True:
+            code = f"{secrets.randbelow(900000) + 100000}"
+            if await self.redis.set(self.keys("link", "code", code), person_id, nx=True, ex=ttl):
+                return code
+
+    async def redeem(self, code: str) -> str | None:
+        return await self.redis.getdel(self.keys("link", "code", code))
+
+    async def failed(self, identity: str, window: int) -> int:
+        """Count a wrong code from `identity`; how many within the window."""
+        key = self.keys("link", "failures", identity)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, window, nx=True)
+            count, _ = await pipe.execute()
+        return int(count)
+
+    async def failures(self, identity: str) -> int:
+        return int(await self.redis.get(self.keys("link", "failures", identity)) or 0)

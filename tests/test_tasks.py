@@ -341,3 +341,10 @@ def test_a_scripted_console_session_read_back_with_the_admin_cli(tmp_path):
     assert shown["completed"]["vol_wang"]["hours"] == 1.5
     listed = json.loads(linli("admin", "tasks", "list", "--json", *data).stdout)
     assert [t["id"] for t in listed] == ["T1", "T2"] and listed[1]["batch"] == 2
+
+
+@pytest.mark.parametrize("who, shown", [("r303", False), ("vol_wang", True), ("grid", True)])
+async def test_help_lists_volunteer_commands_to_volunteers_and_staff(console, who, shown):
+    await console.say(who, None, "帮助")
+    text = console.transcript.new()[0]["text"]
+    assert ("接单 T3" in text) is shown and ("我的任务" in text) is shown

@@ -1,6 +1,7 @@
 """`linli admin people …`: households of the community.
 
     linli admin people import ROSTER.csv [--dry-run]   person id, name, household, verified
+    linli admin people link-code PERSON                a one-time code for 绑定 on a new account
     linli admin people unverified [--json]             registrations waiting for 核实
     linli admin people verify PERSON                   the same as 核实 @PERSON in chat
     linli admin people households [--building B] [--json]
@@ -20,7 +21,9 @@ from typing import TextIO
 from bot.admin.common import actor as _actor, audit as _audit, iso as _iso
 from bot.app import Runtime
 from handlers.households import describe, memberships, parse_household
+from handlers.linking import CODE_TTL
 from storage.households import Households
+from storage.identities import LinkCodes
 
 YES = {"1", "true", "yes", "y", "是", "已核实", "核实", "verified"}
 NO = {"", "0", "false", "no", "n", "否", "未核实", "pending"}
@@ -144,12 +147,28 @@ def register(areas: argparse._SubParsersAction, community_options) -> None:
     check = actions.add_parser("verify", help="verify a person's registered household")
     community_options(check)
     check.add_argument("person", metavar="PERSON")
+    code = actions.add_parser("link-code", help="a one-time code the person sends (绑定 CODE) from a new account")
+    community_options(code)
+    code.add_argument("person", metavar="PERSON")
     listing = actions.add_parser("households", help="everyone's household, file and registrations merged")
     community_options(listing)
     listing.add_argument("--building", help="only this building, e.g. 3")
     listing.add_argument("--json", action="store_true")
 
 
+async def link_code(args: argparse.Namespace, runtime: Runtime) -> int:
+    person = runtime.settings.community.people.get(args.person)
+    if person is None:
+        print(f"linli: no person {args.person!r} in {runtime.settings.community.source}", file=sys.stderr)
+        return 1
+    code = await LinkCodes(runtime.store).issue(person.id, CODE_TTL)
+    await _audit(runtime, "link_code", f"person:{person.id}")
+    print(f"{code}  ({person.name}: send “绑定 {code}” to the bot in a 1:1 chat within {CODE_TTL // 3600} hours; "
+          "it works once)")
+    return 0
+
+
 async def run(args: argparse.Namespace, runtime: Runtime) -> int:
-    handler = {"import": import_roster, "unverified": unverified, "verify": verify, "households": households}
+    handler = {"import": import_roster, "unverified": unverified, "verify": verify, "households": households,
+               "link-code": link_code}
     return await handler[args.action](args, runtime)

@@ -1,4 +1,4 @@
-"""The aiohttp server: health, and the platforms' callback endpoints (Telegram's webhook)."""
+"""The aiohttp server: health, and the platforms' callback endpoints."""
 
 from __future__ import annotations
 
@@ -22,11 +22,21 @@ async def healthz(request: web.Request) -> web.Response:
                               "inbound_backlog": backlog})
 
 
-def build_app(runtime: Runtime, telegram: TelegramChannel | None = None) -> web.Application:
+def build_app(runtime: Runtime, channels: list | tuple = ()) -> web.Application:
+    """The HTTP endpoints of the configured channels: /telegram (webhook mode), /wechat
+    (Official Account), /wecom (WeCom app)."""
     app = web.Application(client_max_size=2 * 1024 * 1024)
     app[RUNTIME] = runtime
     app.router.add_get("/healthz", healthz)
     settings = runtime.settings
-    if telegram and settings.telegram_mode == "webhook" and settings.telegram_secret:
-        app.router.add_post("/telegram", webhook_handler(runtime, telegram, settings.telegram_secret))
+    for channel in channels:
+        if isinstance(channel, TelegramChannel):
+            if settings.telegram_mode == "webhook" and settings.telegram_secret:
+                app.router.add_post("/telegram", webhook_handler(runtime, channel, settings.telegram_secret))
+        else:  # the WeChat channels answer their platform's URL check and callbacks
+            app.router.add_get(f"/{CALLBACK_PATHS[channel.name]}", channel.verify)
+            app.router.add_post(f"/{CALLBACK_PATHS[channel.name]}", channel.receive)
     return app
+
+
+CALLBACK_PATHS = {"wx": "wechat", "wecom": "wecom"}

@@ -11,6 +11,8 @@ from aiohttp import web
 from bot.app import Runtime, open_runtime
 from bot.channels.telegram import TelegramChannel
 from bot.channels.telegram_updates import poll_updates
+from bot.channels.wechat import OfficialAccount
+from bot.channels.wecom import WeCom
 from bot.delivery import Delivery
 from bot.scheduler import run_scheduler
 from bot.server import build_app
@@ -31,11 +33,14 @@ async def serve(settings: Settings, workers: int, with_server: bool = True) -> N
     stop = asyncio.Event()
     _stop_on_signals(stop)
     async with open_runtime(settings) as runtime:
+        # jieba's dictionary loads in about a second: do it now, not on the first message,
+        # which WeChat wants answered within its 5-second budget.
+        await asyncio.to_thread(runtime.services.classifier.warm_up)
         channels = await _start_channels(runtime)
         telegram = next((c for c in channels if isinstance(c, TelegramChannel)), None)
         runner = None
         if with_server:
-            runner = web.AppRunner(build_app(runtime, telegram), access_log=None)
+            runner = web.AppRunner(build_app(runtime, channels), access_log=None)
             await runner.setup()
             await web.TCPSite(runner, settings.host, settings.port).start()
             log.info("listening on http://%s:%d", settings.host, settings.port)
@@ -57,8 +62,13 @@ async def serve(settings: Settings, workers: int, with_server: bool = True) -> N
 async def _start_channels(runtime: Runtime) -> list:
     """The configured platform channels."""
     settings = runtime.settings
+    channels: list = []
+    if settings.wechat_app_id:
+        channels.append(OfficialAccount(runtime))
+    if settings.wecom_corp_id:
+        channels.append(WeCom(runtime))
     if not settings.telegram_token:
-        return []
+        return channels
     from telegram import Bot
     from telegram.error import TelegramError
 
@@ -68,4 +78,4 @@ async def _start_channels(runtime: Runtime) -> list:
         await channel.register_commands()
     except TelegramError as exc:  # keep serving: updates are stored, replies retried later
         log.warning("Telegram is not reachable at start (%s); mentions are matched without the username", exc)
-    return [channel]
+    return [channel, *channels]

@@ -47,11 +47,29 @@ class Settings:
     telegram_secret: str | None = field(default=None, repr=False)
     telegram_api_base: str = "https://api.telegram.org/bot"
     telegram_mode: str = "polling"    # "webhook": POST /telegram; "polling": getUpdates
+    # WeChat Official Account (公众号): WECHAT_* variables, see the README
+    wechat_app_id: str | None = None
+    wechat_app_secret: str | None = field(default=None, repr=False)
+    wechat_token: str | None = field(default=None, repr=False)
+    wechat_aes_key: str | None = field(default=None, repr=False)
+    wechat_template_id: str | None = None
+    wechat_template_field: str = "content"
+    wechat_api_base: str = "https://api.weixin.qq.com"
+    wechat_reply_budget: float = 1.0
+    wechat_cs_limit: int = 5
+    # WeCom (企业微信) internal app: WECOM_* variables
+    wecom_corp_id: str | None = None
+    wecom_agent_id: int = 0
+    wecom_secret: str | None = field(default=None, repr=False)
+    wecom_token: str | None = field(default=None, repr=False)
+    wecom_aes_key: str | None = field(default=None, repr=False)
+    wecom_api_base: str = "https://qyapi.weixin.qq.com"
 
     @property
     def platforms(self) -> tuple[str, ...]:
         """The channels configured here; pushes prefer their identities over the console."""
-        return ("tg",) if self.telegram_token else ()
+        found = [("tg", self.telegram_token), ("wx", self.wechat_app_id), ("wecom", self.wecom_corp_id)]
+        return tuple(name for name, configured in found if configured)
 
     def __repr__(self) -> str:  # the Redis URL may carry a password
         return (f"Settings(community={self.community.id!r}, data_dir={str(self.data_dir)!r}, "
@@ -78,7 +96,9 @@ class Settings:
         if env.get("TELEGRAM_BOT_TOKEN") and mode == "webhook" and not env.get("TELEGRAM_WEBHOOK_SECRET"):
             raise SettingsError("TELEGRAM_WEBHOOK_SECRET: required in webhook mode "
                                 "(1-256 characters A-Z a-z 0-9 _ -), so only Telegram can post updates")
+        wechat, wecom = _wechat(env), _wecom(env)
         return cls(
+            **wechat, **wecom,
             community=community, community_file=path,
             data_dir=Path(data_dir or env.get("LINLI_DATA_DIR") or default_data_dir(env)).expanduser(),
             redis_url=env.get("REDIS_URL") or None,
@@ -91,3 +111,47 @@ class Settings:
             telegram_api_base=env.get("TELEGRAM_API_BASE", "https://api.telegram.org/bot"),
             telegram_mode=mode,
         )
+
+
+def _number(env: Mapping[str, str], name: str, default: str, kind=float):
+    try:
+        value = kind(env.get(name, default))
+    except ValueError:
+        raise SettingsError(f"{name}: {env.get(name)!r} is not a number") from None
+    if value <= 0:
+        raise SettingsError(f"{name}: must be more than 0")
+    return value
+
+
+def _wechat(env: Mapping[str, str]) -> dict:
+    app_id = env.get("WECHAT_APP_ID") or None
+    if not app_id:
+        return {}
+    for name in ("WECHAT_APP_SECRET", "WECHAT_TOKEN"):
+        if not env.get(name):
+            raise SettingsError(f"{name}: required with WECHAT_APP_ID (see the README's WeChat section)")
+    aes = env.get("WECHAT_AES_KEY") or None
+    if aes and len(aes) != 43:
+        raise SettingsError("WECHAT_AES_KEY: the EncodingAESKey is 43 characters")
+    budget = _number(env, "WECHAT_REPLY_BUDGET", "1.0")
+    if budget > 4:
+        raise SettingsError("WECHAT_REPLY_BUDGET: WeChat waits 5 seconds at most; keep it under 4")
+    return dict(wechat_app_id=app_id, wechat_app_secret=env["WECHAT_APP_SECRET"], wechat_token=env["WECHAT_TOKEN"],
+                wechat_aes_key=aes, wechat_template_id=env.get("WECHAT_TEMPLATE_ID") or None,
+                wechat_template_field=env.get("WECHAT_TEMPLATE_FIELD", "content"),
+                wechat_api_base=env.get("WECHAT_API_BASE", "https://api.weixin.qq.com"),
+                wechat_reply_budget=budget, wechat_cs_limit=_number(env, "WECHAT_CS_LIMIT", "5", int))
+
+
+def _wecom(env: Mapping[str, str]) -> dict:
+    corp_id = env.get("WECOM_CORP_ID") or None
+    if not corp_id:
+        return {}
+    for name in ("WECOM_AGENT_ID", "WECOM_SECRET", "WECOM_TOKEN", "WECOM_AES_KEY"):
+        if not env.get(name):
+            raise SettingsError(f"{name}: required with WECOM_CORP_ID (see the README's WeCom section)")
+    if len(env["WECOM_AES_KEY"]) != 43:
+        raise SettingsError("WECOM_AES_KEY: the EncodingAESKey is 43 characters")
+    return dict(wecom_corp_id=corp_id, wecom_agent_id=_number(env, "WECOM_AGENT_ID", "0", int),
+                wecom_secret=env["WECOM_SECRET"], wecom_token=env["WECOM_TOKEN"], wecom_aes_key=env["WECOM_AES_KEY"],
+                wecom_api_base=env.get("WECOM_API_BASE", "https://qyapi.weixin.qq.com"))

@@ -7,7 +7,7 @@ import re
 from handlers import deadlines, reports, ticket_actions, ticket_views
 from handlers import points, points_view, rewards, timebank
 from handlers import households, polls_close, polls_create, polls_vote
-from handlers import linking, task_claim, task_create, task_push, volunteers
+from handlers import linking, media, task_claim, task_create, task_push, volunteers
 from handlers.commands import Command, is_slash, parse
 from handlers.community import Chat, Person
 from handlers.context import Context
@@ -90,6 +90,9 @@ async def route(ctx: Context) -> None:
         return
     community = ctx.community
     ctx.person, ctx.chat = await _who_and_where(ctx)
+    if event.attachments or event.data.get("wechat"):
+        await media.handle(ctx)
+        return
     text, mentioned = _strip_mention(event.text, community.bot_name)
     addressed = event.addressed or mentioned or not ctx.in_group
     if not text:

@@ -103,7 +103,7 @@ async def tg_runtime(tmp_path, redis_server, redis, fake_api):
 @pytest.fixture
 async def webhook(tg_runtime, fake_api):
     channel = TelegramChannel(Bot("123:abc", base_url=fake_api.base), tg_runtime.store, "linli_bot")
-    async with TestClient(TestServer(build_app(tg_runtime, channel))) as client:
+    async with TestClient(TestServer(build_app(tg_runtime, [channel]))) as client:
         yield client
 
 

@@ -1,0 +1,254 @@
+"""WeChat Official Account (公众号/服务号): residents chat with linli 1:1.
+
+The callback (`GET/POST /wechat`) verifies, stores the message once (MsgId, or
+FromUserName+CreateTime for events), then waits a short budget for the reply: ready in
+time, it goes back as the passive reply in the HTTP answer; otherwise the answer is
+`success` and the reply follows through the customer-service API. Exactly one of the two
+sends an event's first reply: whichever first claims it in Redis.
+
+Pushes (task offers, rate requests, poll notices) go as customer-service messages while
+the user's 48-hour window is open and within its message allowance, else as a template
+message where one is configured, else they are kept as undeliverable and logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+
+from aiohttp import web
+from wechatpy import parse_message
+from wechatpy.crypto import WeChatCrypto
+from wechatpy.exceptions import InvalidSignatureException
+from wechatpy.replies import TextReply
+from wechatpy.utils import check_signature
+
+from bot.addressing import decode
+from bot.channels.base import DeliveryError
+from bot.channels.wechat_api import OfficialAccountApi, WeChatApiError
+from handlers.events import Event, Outgoing
+from storage.store import Store
+
+log = logging.getLogger(__name__)
+MAX_BODY = 64 * 1024
+WINDOW = 48 * 3600                  # customer-service messages: this long after the user's message
+_ENTITIES = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.I)
+MENU = {"report": "报修", "status": "查询", "points": "积分", "tasks": "我的任务", "vote": "投票", "help": "帮助"}
+
+
+class BadCallback(ValueError):
+    """Malformed, oversized or unsafe XML: 400."""
+
+
+def safe_xml(body: bytes) -> str:
+    """Refuse what an XML parser could be tricked with (entity expansion, external
+    entities) before any parser sees it; WeChat never sends a DOCTYPE."""
+    if len(body) > MAX_BODY:
+        raise BadCallback(f"body over {MAX_BODY} bytes")
+    if _ENTITIES.search(body):
+        raise BadCallback("DOCTYPE or ENTITY declarations are not accepted")
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadCallback("not UTF-8") from None
+
+
+def parse(xml: str):
+    try:
+        message = parse_message(xml)
+    except Exception as exc:  # expat and xmltodict raise several kinds; all mean malformed
+        raise BadCallback(f"unreadable XML: {exc}") from None
+    if not getattr(message, "source", None):
+        raise BadCallback("no FromUserName")
+    return message
+
+
+def to_event(message, prefix: str, received_at: float, menu: dict[str, str]) -> tuple[Event | None, str]:
+    """(event or None, dedupe id). A message linli cannot use yet still gets an event so
+    the sender hears why (an unrecognised voice message, say)."""
+    raw = message._data
+    sender = f"{prefix}:{message.source}"
+    if message.type == "event":
+        dedupe = f"{prefix}:evt:{message.source}:{raw.get('CreateTime')}:{raw.get('Event')}"
+        event_id = f"{prefix}:evt:{message.source}:{raw.get('CreateTime')}"
+        kind = str(raw.get("Event", "")).lower()
+        if kind == "subscribe":
+            return Event(id=event_id, channel=prefix, sender=sender, text="", received_at=received_at,
+                         data={"wechat": "subscribe"}), dedupe
+        if kind == "click":
+            command = menu.get(str(raw.get("EventKey", "")), "帮助")
+            return Event(id=event_id, channel=prefix, sender=sender, text=command, received_at=received_at), dedupe
+        return None, dedupe
+    dedupe = f"{prefix}:msg:{raw.get('MsgId') or message.id}"
+    event = dict(id=f"{prefix}:{raw.get('MsgId') or message.id}", channel=prefix, sender=sender, received_at=received_at)
+    if message.type == "text":
+        return Event(**event, text=message.content or ""), dedupe
+    if message.type == "voice":
+        text = (raw.get("Recognition") or "").strip()
+        return Event(**event, text=text, data={} if text else {"wechat": "voice"}), dedupe
+    if message.type == "image":
+        return Event(**event, attachments=({"type": "image", "url": raw.get("PicUrl"),
+                                            "media_id": raw.get("MediaId")},)), dedupe
+    if message.type == "location":
+        label = raw.get("Label") or ""
+        return Event(**event, attachments=({"type": "location", "lat": raw.get("Location_X"),
+                                            "lng": raw.get("Location_Y"), "label": label},)), dedupe
+    return Event(**event, data={"wechat": "unsupported"}), dedupe
+
+
+class ReplyClaims:
+    """Who sends an event's first reply: the callback (passively) or delivery (through
+    the customer-service API). The first to claim wins; the other leaves it alone."""
+
+    def __init__(self, store: Store) -> None:
+        self.redis, self.keys = store.redis, store.keys
+
+    async def claim(self, event_id: str, by: str) -> bool:
+        return bool(await self.redis.set(self.keys("wx", "reply", event_id), by, nx=True, ex=86400))
+
+    async def holder(self, event_id: str) -> str | None:
+        return await self.redis.get(self.keys("wx", "reply", event_id))
+
+    async def sent_by_delivery(self, event_id: str) -> int:
+        key = self.keys("wx", "reply", event_id, "sent")
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, 86400)
+            count, _ = await pipe.execute()
+        return int(count)
+
+
+class Windows:
+    """The customer-service window per user: when they last wrote, and how many messages
+    have gone to them since."""
+
+    def __init__(self, store: Store) -> None:
+        self.redis, self.keys = store.redis, store.keys
+
+    async def user_wrote(self, openid: str, at: float) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(self.keys("wx", "window"), openid, f"{at:.0f}")
+            pipe.hdel(self.keys("wx", "window", "sent"), openid)
+            await pipe.execute()
+
+    async def take(self, openid: str, now: float, allowance: int) -> bool:
+        """One message of the window's allowance, if the window is open and any is left."""
+        last = await self.redis.hget(self.keys("wx", "window"), openid)
+        if not last or now - float(last) > WINDOW:
+            return False
+        return await self.redis.hincrby(self.keys("wx", "window", "sent"), openid, 1) <= allowance
+
+
+class OfficialAccount:
+    """The callback endpoint and the sending side of one Official Account."""
+
+    name = "wx"
+
+    def __init__(self, runtime, api: OfficialAccountApi | None = None) -> None:
+        s = runtime.settings
+        self.runtime = runtime
+        self.token, self.app_id = s.wechat_token, s.wechat_app_id
+        self.crypto = WeChatCrypto(s.wechat_token, s.wechat_aes_key, s.wechat_app_id) if s.wechat_aes_key else None
+        self.budget = s.wechat_reply_budget
+        self.allowance = s.wechat_cs_limit
+        self.template_id, self.template_field = s.wechat_template_id, s.wechat_template_field
+        self.api = api or OfficialAccountApi(s.wechat_api_base, s.wechat_app_id, s.wechat_app_secret,
+                                             _tokens(runtime))
+        self.claims, self.windows = ReplyClaims(runtime.store), Windows(runtime.store)
+
+    # ---- the callback ---------------------------------------------------------------------
+    async def verify(self, request: web.Request) -> web.Response:
+        """GET: WeChat checks the URL; echo `echostr` when the signature is ours."""
+        q = request.query
+        try:
+            check_signature(self.token, q.get("signature", ""), q.get("timestamp", ""), q.get("nonce", ""))
+        except InvalidSignatureException:
+            return web.Response(status=403, text="wrong signature")
+        return web.Response(text=q.get("echostr", ""))
+
+    async def receive(self, request: web.Request) -> web.Response:
+        started, q = time.monotonic(), request.query
+        try:
+            check_signature(self.token, q.get("signature", ""), q.get("timestamp", ""), q.get("nonce", ""))
+        except InvalidSignatureException:
+            return web.Response(status=403, text="wrong signature")
+        try:
+            body = await request.content.read(MAX_BODY + 1)
+            xml = safe_xml(body)
+            encrypted = q.get("encrypt_type") == "aes"
+            if encrypted:
+                if self.crypto is None:
+                    raise BadCallback("encrypted callback but no EncodingAESKey configured")
+                try:
+                    xml = safe_xml(self.crypto.decrypt_message(xml, q.get("msg_signature", ""), q.get("timestamp", ""),
+                                                               q.get("nonce", "")).encode())
+                except InvalidSignatureException:
+                    return web.Response(status=403, text="wrong msg_signature")
+                except BadCallback:
+                    raise
+                except Exception as exc:
+                    raise BadCallback(f"cannot decrypt: {exc}") from None
+            message = parse(xml)
+        except BadCallback as exc:
+            return web.Response(status=400, text=str(exc))
+        runtime = self.runtime
+        await self.windows.user_wrote(message.source, runtime.clock.now())
+        event, dedupe = to_event(message, self.name, runtime.clock.now(), MENU)
+        if event is None or not await runtime.accept(event, platform_id=dedupe):
+            return web.Response(text="success")   # not for us, or a retry of what is stored
+        reply = await self._reply_within(event, started + self.budget)
+        if reply is None:
+            return web.Response(text="success")
+        rendered = TextReply(content=reply.text, message=message).render()
+        if encrypted:
+            rendered = self.crypto.encrypt_message(rendered, q.get("nonce", ""), q.get("timestamp"))
+        return web.Response(text=rendered, content_type="application/xml")
+
+    async def _reply_within(self, event: Event, deadline: float) -> Outgoing | None:
+        outbox = self.runtime.outbox
+        while not await outbox.is_done(event.id):
+            if time.monotonic() >= deadline:
+                return None
+            await asyncio.sleep(0.02)
+        first = await self._first_reply(event)
+        if first is None or not await self.claims.claim(event.id, "passive"):
+            return None
+        return first
+
+    async def _first_reply(self, event: Event) -> Outgoing | None:
+        stream = self.runtime.store.keys.outbox(self.name)
+        for _, fields in await self.runtime.redis.xrange(stream):
+            identity, message = decode(fields["msg"])
+            if message.in_reply_to == event.id and identity == event.sender:
+                return message
+        return None
+
+    # ---- sending ----------------------------------------------------------------------------
+    async def send(self, identity: str, message: Outgoing) -> None:
+        openid = identity.partition(":")[2]
+        if message.via and message.in_reply_to:
+            holder = await self.claims.holder(message.in_reply_to)
+            if holder is None:
+                await self.claims.claim(message.in_reply_to, "delivery")
+                holder = await self.claims.holder(message.in_reply_to)
+            if holder == "passive" and await self.claims.sent_by_delivery(message.in_reply_to) == 1:
+                return   # the callback already answered with this one
+        try:
+            if await self.windows.take(openid, self.runtime.clock.now(), self.allowance):
+                await self.api.send_text(openid, message.text)
+            elif self.template_id:
+                await self.api.send_template(openid, self.template_id, self.template_field, message.text)
+            else:
+                raise DeliveryError(f"wx:{openid}: outside the 48-hour window and no template configured",
+                                    permanent=True)
+        except WeChatApiError as exc:
+            raise DeliveryError(f"wechat: {exc}", permanent=exc.errcode in (43004, 45015, 45047, 40003)) from None
+        except (OSError, asyncio.TimeoutError) as exc:
+            raise DeliveryError(f"wechat unreachable: {exc}") from None
+
+
+def _tokens(runtime):
+    from storage.tokens import Tokens
+    return Tokens(runtime.store)

@@ -1,0 +1,99 @@
+"""WeCom (企业微信): where staff, volunteers and council members work. An internal app's
+callback (`GET/POST /wecom`, always encrypted) brings their messages in; app messages
+take replies and pushes out (a message with buttons becomes a text card whose text says
+what to send); a chat whose identity is `wecom:robot:KEY` is a WeCom group reached through
+its group robot's webhook, for broadcasts (poll results, notices).
+
+WeCom's callback must be answered within a few seconds and its passive replies are
+optional, so linli stores the message, answers at once and replies by app message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import web
+from wechatpy.enterprise import parse_message
+from wechatpy.enterprise.crypto import WeChatCrypto
+from wechatpy.exceptions import InvalidSignatureException
+
+from bot.channels.base import DeliveryError
+from bot.channels.wechat import MAX_BODY, MENU, BadCallback, safe_xml, to_event
+from bot.channels.wechat_api import WeChatApiError, WeComApi
+from handlers.events import Outgoing
+from storage.ratelimit import RateLimiter
+from storage.tokens import Tokens
+
+log = logging.getLogger(__name__)
+ROBOT_PER_MINUTE = (20, 60.0)     # a group robot: 20 messages a minute
+MEMBER_PER_MINUTE = (30, 60.0)    # one app to one member: 30 a minute (more are dropped by WeCom)
+CARD_URL = "https://work.weixin.qq.com/"
+
+
+class WeCom:
+    name = "wecom"
+
+    def __init__(self, runtime, api: WeComApi | None = None, limiter: RateLimiter | None = None) -> None:
+        s = runtime.settings
+        self.runtime = runtime
+        self.crypto = WeChatCrypto(s.wecom_token, s.wecom_aes_key, s.wecom_corp_id)
+        self.api = api or WeComApi(s.wecom_api_base, s.wecom_corp_id, s.wecom_secret, s.wecom_agent_id,
+                                   Tokens(runtime.store))
+        self.limiter = limiter or RateLimiter(runtime.store)
+
+    async def verify(self, request: web.Request) -> web.Response:
+        """GET: the URL check. WeCom encrypts `echostr`; answer with it decrypted (within 1 s)."""
+        q = request.query
+        try:
+            echo = self.crypto.check_signature(q.get("msg_signature", ""), q.get("timestamp", ""),
+                                               q.get("nonce", ""), q.get("echostr", ""))
+        except InvalidSignatureException:
+            return web.Response(status=403, text="wrong signature")
+        except Exception:
+            return web.Response(status=400, text="cannot decrypt echostr")
+        return web.Response(text=echo.decode() if isinstance(echo, bytes) else echo)
+
+    async def receive(self, request: web.Request) -> web.Response:
+        q = request.query
+        try:
+            body = safe_xml(await request.content.read(MAX_BODY + 1))
+            try:
+                xml = self.crypto.decrypt_message(body, q.get("msg_signature", ""), q.get("timestamp", ""),
+                                                  q.get("nonce", ""))
+            except InvalidSignatureException:
+                return web.Response(status=403, text="wrong msg_signature")
+            except Exception as exc:
+                raise BadCallback(f"cannot decrypt: {exc}") from None
+            xml = safe_xml(xml.encode())
+            try:
+                message = parse_message(xml)
+            except Exception as exc:
+                raise BadCallback(f"unreadable XML: {exc}") from None
+        except BadCallback as exc:
+            return web.Response(status=400, text=str(exc))
+        event, dedupe = to_event(message, self.name, self.runtime.clock.now(), MENU)
+        if event is not None:
+            await self.runtime.accept(event, platform_id=dedupe)
+        return web.Response(text="")
+
+    async def send(self, identity: str, message: Outgoing) -> None:
+        target = identity.partition(":")[2]
+        robot = target.startswith("robot:")
+        key = target.removeprefix("robot:")
+        limit = ROBOT_PER_MINUTE if robot else MEMBER_PER_MINUTE
+        wait = await self.limiter.reserve([(f"wecom:{'robot' if robot else 'member'}:{key}", *limit)])
+        if wait > 0:
+            raise DeliveryError(f"paced: {identity} in {wait:.0f}s", retry_after=wait, throttled=True)
+        try:
+            if robot:
+                await self.api.robot_text(key, message.text)
+            elif message.buttons:
+                title, _, rest = message.text.partition("\n")
+                await self.api.send_card(key, title, rest or title, CARD_URL)
+            else:
+                await self.api.send_text(key, message.text)
+        except WeChatApiError as exc:
+            raise DeliveryError(f"wecom: {exc}", permanent=exc.errcode in (60111, 81013, 93000)) from None
+        except (OSError, asyncio.TimeoutError) as exc:
+            raise DeliveryError(f"wecom unreachable: {exc}") from None

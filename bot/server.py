@@ -36,6 +36,9 @@ def build_app(runtime: Runtime, channels: list | tuple = ()) -> web.Application:
         else:  # the WeChat channels answer their platform's URL check and callbacks
             app.router.add_get(f"/{CALLBACK_PATHS[channel.name]}", channel.verify)
             app.router.add_post(f"/{CALLBACK_PATHS[channel.name]}", channel.receive)
+            if getattr(channel, "aibot", None):
+                app.router.add_get("/wecom/aibot", channel.aibot_verify)
+                app.router.add_post("/wecom/aibot", channel.aibot_receive)
     return app
 
 

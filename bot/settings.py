@@ -64,6 +64,8 @@ class Settings:
     wecom_token: str | None = field(default=None, repr=False)
     wecom_aes_key: str | None = field(default=None, repr=False)
     wecom_api_base: str = "https://qyapi.weixin.qq.com"
+    wecom_bot_token: str | None = field(default=None, repr=False)     # the AI bot (智能机器人)
+    wecom_bot_aes_key: str | None = field(default=None, repr=False)
 
     @property
     def platforms(self) -> tuple[str, ...]:
@@ -152,6 +154,9 @@ def _wecom(env: Mapping[str, str]) -> dict:
             raise SettingsError(f"{name}: required with WECOM_CORP_ID (see the README's WeCom section)")
     if len(env["WECOM_AES_KEY"]) != 43:
         raise SettingsError("WECOM_AES_KEY: the EncodingAESKey is 43 characters")
-    return dict(wecom_corp_id=corp_id, wecom_agent_id=_number(env, "WECOM_AGENT_ID", "0", int),
+    bot_token, bot_key = env.get("WECOM_BOT_TOKEN") or None, env.get("WECOM_BOT_AES_KEY") or None
+    if bool(bot_token) != bool(bot_key) or (bot_key and len(bot_key) != 43):
+        raise SettingsError("WECOM_BOT_TOKEN and WECOM_BOT_AES_KEY (43 characters) go together, for the AI bot")
+    return dict(wecom_bot_token=bot_token, wecom_bot_aes_key=bot_key, wecom_corp_id=corp_id, wecom_agent_id=_number(env, "WECOM_AGENT_ID", "0", int),
                 wecom_secret=env["WECOM_SECRET"], wecom_token=env["WECOM_TOKEN"], wecom_aes_key=env["WECOM_AES_KEY"],
                 wecom_api_base=env.get("WECOM_API_BASE", "https://qyapi.weixin.qq.com"))

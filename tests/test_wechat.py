@@ -66,7 +66,8 @@ async def wx_runtime(tmp_path, redis_server, redis, fake_wechat):
     env = {"REDIS_URL": redis_server, "WECHAT_APP_ID": APP_ID, "WECHAT_APP_SECRET": "secret", "WECHAT_TOKEN": TOKEN,
            "WECHAT_AES_KEY": AES_KEY, "WECHAT_API_BASE": fake_wechat.base, "WECHAT_REPLY_BUDGET": "0.8",
            "WECOM_CORP_ID": CORP_ID, "WECOM_AGENT_ID": str(AGENT), "WECOM_SECRET": "s", "WECOM_TOKEN": TOKEN,
-           "WECOM_AES_KEY": AES_KEY, "WECOM_API_BASE": fake_wechat.base}
+           "WECOM_AES_KEY": AES_KEY, "WECOM_API_BASE": fake_wechat.base,
+           "WECOM_BOT_TOKEN": "bottoken", "WECOM_BOT_AES_KEY": AES_KEY}
     settings = Settings.load(DEMO, data_dir=tmp_path, env=env)
     async with open_runtime(settings, fake_clock=True) as runtime:
         runtime.services.classifier.warm_up()          # as `linli run` does at start
@@ -329,6 +330,59 @@ async def test_a_wecom_group_robot_is_paced_at_20_a_minute(wx_runtime, fake_wech
     sent = fake_wechat.sent("/cgi-bin/webhook/send")
     assert len(sent) == 21 and sent[-1][0]["key"] == "KEY1" and "access_token" not in sent[-1][0]
     await channel.api.close()
+
+
+def aibot_post(data, timestamp="1700000000", nonce="n4"):
+    """An AI bot callback as WeCom sends it: JSON whose `encrypt` holds the message."""
+    import xmltodict
+    crypto = WeComCrypto("bottoken", AES_KEY, "")
+    envelope = xmltodict.parse(crypto.encrypt_message(json.dumps(data, ensure_ascii=False), nonce, timestamp))["xml"]
+    return ({"msg_signature": envelope["MsgSignature"], "timestamp": timestamp, "nonce": nonce},
+            json.dumps({"encrypt": envelope["Encrypt"]}))
+
+
+async def test_a_building_group_on_wecom_reports_through_the_ai_bot(server, wx_runtime, fake_wechat):
+    await Identities(wx_runtime.store).bind("wecom:chat:wrB3", "b3")
+    await Identities(wx_runtime.store).bind("wecom:r303", "@r303")
+    data = {"msgid": "m1", "aibotid": "AIB", "chatid": "wrB3", "chattype": "group", "from": {"userid": "r303"},
+            "response_url": f"{fake_wechat.base}/aibot/respond?code=1", "msgtype": "text",
+            "text": {"content": "@小邻 3号楼3单元电梯坏了，门打不开"}}
+    params, body = aibot_post(data)
+    for _ in range(2):
+        response = await server.post("/wecom/aibot", params=params, data=body)
+        assert response.status == 200
+    assert await wx_runtime.inbound.backlog() == 1
+    await Worker(wx_runtime).step(block_ms=None)
+    ticket = await wx_runtime.services.tickets.get(1)
+    assert ticket.chat == "b3" and ticket.reporter == "r303"
+    delivery = Delivery(wx_runtime, server.channels[1])
+    await delivery.start()
+    await delivery.step()
+    replies = [b for p, q, b in fake_wechat.calls if p == "/aibot/respond"]
+    assert replies and "工单 #1" in replies[0]["markdown"]["content"]
+
+
+@pytest.mark.parametrize("tamper, status", [("signature", 403), ("json", 400), ("fields", 400)])
+async def test_bad_ai_bot_callbacks_are_refused(server, wx_runtime, tamper, status):
+    params, body = aibot_post({"msgid": "m2", "chattype": "single", "from": {"userid": "r303"}, "msgtype": "text",
+                               "text": {"content": "hi"}})
+    if tamper == "signature":
+        params = {**params, "msg_signature": "0" * 40}
+    elif tamper == "json":
+        body = "{not json"
+    else:
+        params, body = aibot_post({"hello": "world"})
+    assert (await server.post("/wecom/aibot", params=params, data=body)).status == status
+    assert await wx_runtime.inbound.backlog() == 0
+
+
+async def test_the_ai_bot_url_check(server):
+    import xmltodict
+    envelope = xmltodict.parse(WeComCrypto("bottoken", AES_KEY, "").encrypt_message("e-42", "n5", "1700000000"))["xml"]
+    response = await server.get("/wecom/aibot", params={"msg_signature": envelope["MsgSignature"],
+                                                         "timestamp": "1700000000", "nonce": "n5",
+                                                         "echostr": envelope["Encrypt"]})
+    assert await response.text() == "e-42"
 
 
 def test_the_published_crypto_vectors_decrypt_and_verify(shared_data):

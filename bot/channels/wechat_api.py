@@ -129,3 +129,11 @@ class WeComApi(ApiClient):
         """A group robot's webhook: broadcasts to a WeCom group (20 messages a minute)."""
         await self.request("POST", "/cgi-bin/webhook/send", params={"key": key}, token=False,
                            json={"msgtype": "text", "text": {"content": text}})
+
+    async def respond(self, url: str, text: str) -> None:
+        """Answer an AI bot message through its response_url (no access token)."""
+        session = await self._session()
+        async with session.post(url, json={"msgtype": "markdown", "markdown": {"content": text}}) as response:
+            data = await response.json(content_type=None)
+        if int(data.get("errcode", 0) or 0):
+            raise WeChatApiError(int(data["errcode"]), str(data.get("errmsg", "")))

@@ -4,6 +4,11 @@ take replies and pushes out (a message with buttons becomes a text card whose te
 what to send); a chat whose identity is `wecom:robot:KEY` is a WeCom group reached through
 its group robot's webhook, for broadcasts (poll results, notices).
 
+WeCom's AI bot (智能机器人, `GET/POST /wecom/aibot`, encrypted JSON) brings @mentions in
+WeCom groups, so building groups can run on WeCom: the sender is the member
+(`wecom:USERID`), the group is `wecom:chat:CHATID` (bind it with `绑定群 b3`), and the reply
+goes to the message's `response_url`.
+
 WeCom's callback must be answered within a few seconds and its passive replies are
 optional, so linli stores the message, answers at once and replies by app message.
 """
@@ -11,7 +16,9 @@ optional, so linli stores the message, answers at once and replies by app messag
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import re
 
 from aiohttp import web
 from wechatpy.enterprise import parse_message
@@ -21,7 +28,7 @@ from wechatpy.exceptions import InvalidSignatureException
 from bot.channels.base import DeliveryError
 from bot.channels.wechat import MAX_BODY, MENU, BadCallback, safe_xml, to_event
 from bot.channels.wechat_api import WeChatApiError, WeComApi
-from handlers.events import Outgoing
+from handlers.events import Event, Outgoing
 from storage.ratelimit import RateLimiter
 from storage.tokens import Tokens
 
@@ -41,6 +48,8 @@ class WeCom:
         self.api = api or WeComApi(s.wecom_api_base, s.wecom_corp_id, s.wecom_secret, s.wecom_agent_id,
                                    Tokens(runtime.store))
         self.limiter = limiter or RateLimiter(runtime.store)
+        self.aibot = (WeChatCrypto(s.wecom_bot_token, s.wecom_bot_aes_key, "")   # AI bots: receive id ""
+                      if s.wecom_bot_token else None)
 
     async def verify(self, request: web.Request) -> web.Response:
         """GET: the URL check. WeCom encrypts `echostr`; answer with it decrypted (within 1 s)."""
@@ -77,7 +86,58 @@ class WeCom:
             await self.runtime.accept(event, platform_id=dedupe)
         return web.Response(text="")
 
+    # ---- the AI bot ------------------------------------------------------------------------
+    async def aibot_verify(self, request: web.Request) -> web.Response:
+        q = request.query
+        try:
+            echo = self.aibot.check_signature(q.get("msg_signature", ""), q.get("timestamp", ""),
+                                              q.get("nonce", ""), q.get("echostr", ""))
+        except InvalidSignatureException:
+            return web.Response(status=403, text="wrong signature")
+        except Exception:
+            return web.Response(status=400, text="cannot decrypt echostr")
+        return web.Response(text=echo.decode() if isinstance(echo, bytes) else echo)
+
+    async def aibot_receive(self, request: web.Request) -> web.Response:
+        q = request.query
+        try:
+            body = await request.content.read(MAX_BODY + 1)
+            if len(body) > MAX_BODY:
+                raise BadCallback("body too large")
+            envelope = json.loads(body)
+            if not isinstance(envelope, dict) or not isinstance(envelope.get("encrypt"), str):
+                raise BadCallback("no encrypt field")
+            try:
+                plain = self.aibot.decrypt_message({"Encrypt": envelope["encrypt"]}, q.get("msg_signature", ""),
+                                                   q.get("timestamp", ""), q.get("nonce", ""))
+            except InvalidSignatureException:
+                return web.Response(status=403, text="wrong msg_signature")
+            except Exception as exc:
+                raise BadCallback(f"cannot decrypt: {exc}") from None
+            data = json.loads(plain)
+            if not isinstance(data, dict) or not (data.get("from") or {}).get("userid") or not data.get("msgid"):
+                raise BadCallback("not an AI bot message")
+        except (BadCallback, ValueError) as exc:
+            return web.Response(status=400, text=str(exc))
+        event = aibot_event(data, self.runtime.clock.now())
+        if event is not None and data.get("response_url"):
+            await self.runtime.redis.set(self.runtime.store.keys("wecom", "respond", event.id), data["response_url"],
+                                         ex=3600)   # WeCom keeps a response_url usable for an hour
+        if event is not None:
+            await self.runtime.accept(event, platform_id=f"wecom:aibot:{data['msgid']}")
+        return web.Response(text="")
+
     async def send(self, identity: str, message: Outgoing) -> None:
+        if message.in_reply_to:
+            url = await self.runtime.redis.get(self.runtime.store.keys("wecom", "respond", message.in_reply_to))
+            if url:   # a reply to an AI bot message goes back where it came from
+                try:
+                    await self.api.respond(url, message.text)
+                except WeChatApiError as exc:
+                    raise DeliveryError(f"wecom ai bot: {exc}", permanent=True) from None
+                except (OSError, asyncio.TimeoutError) as exc:
+                    raise DeliveryError(f"wecom unreachable: {exc}") from None
+                return
         target = identity.partition(":")[2]
         robot = target.startswith("robot:")
         key = target.removeprefix("robot:")
@@ -97,3 +157,15 @@ class WeCom:
             raise DeliveryError(f"wecom: {exc}", permanent=exc.errcode in (60111, 81013, 93000)) from None
         except (OSError, asyncio.TimeoutError) as exc:
             raise DeliveryError(f"wecom unreachable: {exc}") from None
+
+
+def aibot_event(data: dict, received_at: float) -> Event | None:
+    """An AI bot message: text (the @mention stripped) from a member, in a group or 1:1."""
+    if data.get("msgtype") != "text":
+        return None
+    text = str((data.get("text") or {}).get("content", ""))
+    text = re.sub(r"^\s*@\S+\s*", "", text).strip()
+    group = data.get("chattype") == "group" and data.get("chatid")
+    return Event(id=f"wecom:aibot:{data['msgid']}", channel="wecom", sender=f"wecom:{data['from']['userid']}",
+                 chat=f"wecom:chat:{data['chatid']}" if group else None, chat_kind="group" if group else "private",
+                 text=text, addressed=True, received_at=received_at)

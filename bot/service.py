@@ -57,6 +57,9 @@ async def serve(settings: Settings, workers: int, with_server: bool = True) -> N
             await asyncio.gather(*tasks, return_exceptions=True)
             if runner is not None:
                 await runner.cleanup()
+            for channel in channels:   # the WeChat channels' HTTP sessions
+                if hasattr(channel, "api"):
+                    await channel.api.close()
 
 
 async def _start_channels(runtime: Runtime) -> list:

@@ -413,3 +413,61 @@ def test_the_wechatpy_xml_samples_parse_or_are_refused_cleanly(shared_data):
         parsed += 1
         assert message.source
     assert parsed >= 60
+
+
+async def test_a_running_linli_answers_a_real_official_account_callback(tmp_path, fake_wechat):
+    """As it will be checked: `linli run` with the Official Account configured, a separate
+    client posting an encrypted callback built with wechatpy, the fake WeChat API recording."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import aiohttp
+    from tests.conftest import ROOT
+    from tests.test_cli import free_port
+    port = free_port()
+    env = {**os.environ, "WECHAT_APP_ID": APP_ID, "WECHAT_APP_SECRET": "secret", "WECHAT_TOKEN": TOKEN,
+           "WECHAT_AES_KEY": AES_KEY, "WECHAT_API_BASE": fake_wechat.base, "WECHAT_REPLY_BUDGET": "2"}
+    env.pop("REDIS_URL", None)
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--community", str(DEMO), "--data-dir",
+                             str(tmp_path), "--port", str(port)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}/wechat"
+    try:
+        async with aiohttp.ClientSession() as session:
+            for _ in range(150):
+                try:
+                    async with session.get(base, params={**signed(), "echostr": "ok42"}) as response:
+                        assert await response.text() == "ok42"
+                        break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.1)
+            params, body = encrypted(text_xml("3号楼路灯坏了，晚上太黑", openid="oStranger", msg_id="9001"))
+            async with session.post(base, params=params, data=body) as response:
+                assert response.status == 200
+                reply = await response.text()
+            async with session.post(base, params=params, data=body) as response:   # WeChat's retry
+                assert response.status == 200
+            async with session.post(base, params={**params, "msg_signature": "0" * 40}, data=body) as response:
+                assert response.status == 403
+        assert reply != "success"               # answered passively, within the budget
+        if reply == "success":
+            for _ in range(100):
+                if fake_wechat.sent("/cgi-bin/message/custom/send"):
+                    break
+                await asyncio.sleep(0.1)
+            [(_, sent)] = fake_wechat.sent("/cgi-bin/message/custom/send")
+            assert sent["touser"] == "oStranger"
+            text = sent["text"]["content"]
+        else:
+            import xmltodict
+            envelope = xmltodict.parse(reply)["xml"]
+            text = WeChatCrypto(TOKEN, AES_KEY, APP_ID).decrypt_message(reply, envelope["MsgSignature"],
+                                                                        envelope["TimeStamp"], envelope["Nonce"])
+            await asyncio.sleep(1)
+            assert not fake_wechat.sent("/cgi-bin/message/custom/send")      # sent once, passively
+        assert "绑定" in text                    # a stranger is told how to register
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err

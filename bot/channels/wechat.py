@@ -4,7 +4,7 @@ The callback (`GET/POST /wechat`) verifies, stores the message once (MsgId, or
 FromUserName+CreateTime for events), then waits a short budget for the reply: ready in
 time, it goes back as the passive reply in the HTTP answer; otherwise the answer is
 `success` and the reply follows through the customer-service API. Exactly one of the two
-sends an event's first reply: whichever first claims it in Redis.
+sends an event's first reply: delivery holds it while the callback waits (ReplyClaims).
 
 Pushes (task offers, rate requests, poll notices) go as customer-service messages while
 the user's 48-hour window is open and within its message allowance, else as a template
@@ -99,16 +99,23 @@ def to_event(message, prefix: str, received_at: float, menu: dict[str, str]) -> 
 
 
 class ReplyClaims:
-    """Who sends an event's first reply: the callback (passively) or delivery (through
-    the customer-service API). The first to claim wins; the other leaves it alone."""
+    """Who sends an event's first reply. While the callback waits ("waiting", for at most
+    its budget) delivery holds that reply back; then the callback either answers with it
+    ("passive": delivery skips it and sends the rest) or lets it go ("released")."""
 
     def __init__(self, store: Store) -> None:
         self.redis, self.keys = store.redis, store.keys
 
-    async def claim(self, event_id: str, by: str) -> bool:
-        return bool(await self.redis.set(self.keys("wx", "reply", event_id), by, nx=True, ex=86400))
+    async def waiting(self, event_id: str, budget: float) -> bool:
+        """False when the event already has a state (a retried callback leaves it be). The
+        mark expires on its own should the waiting process die: nothing stays held."""
+        return bool(await self.redis.set(self.keys("wx", "reply", event_id), "waiting", nx=True,
+                                         px=int((budget + 2) * 1000)))
 
-    async def holder(self, event_id: str) -> str | None:
+    async def settle(self, event_id: str, outcome: str) -> None:
+        await self.redis.set(self.keys("wx", "reply", event_id), outcome, ex=86400)
+
+    async def state(self, event_id: str) -> str | None:
         return await self.redis.get(self.keys("wx", "reply", event_id))
 
     async def sent_by_delivery(self, event_id: str) -> int:
@@ -196,8 +203,13 @@ class OfficialAccount:
         runtime = self.runtime
         await self.windows.user_wrote(message.source, runtime.clock.now())
         event, dedupe = to_event(message, self.name, runtime.clock.now(), MENU)
-        if event is None or not await runtime.accept(event, platform_id=dedupe):
-            return web.Response(text="success")   # not for us, or a retry of what is stored
+        if event is None:
+            return web.Response(text="success")
+        fresh_mark = await self.claims.waiting(event.id, self.budget)
+        if not await runtime.accept(event, platform_id=dedupe):
+            if fresh_mark:
+                await self.claims.settle(event.id, "released")
+            return web.Response(text="success")   # a retry of what is stored: answered once already
         reply = await self._reply_within(event, started + self.budget)
         if reply is None:
             return web.Response(text="success")
@@ -210,11 +222,11 @@ class OfficialAccount:
         outbox = self.runtime.outbox
         while not await outbox.is_done(event.id):
             if time.monotonic() >= deadline:
+                await self.claims.settle(event.id, "released")
                 return None
             await asyncio.sleep(0.02)
         first = await self._first_reply(event)
-        if first is None or not await self.claims.claim(event.id, "passive"):
-            return None
+        await self.claims.settle(event.id, "passive" if first else "released")
         return first
 
     async def _first_reply(self, event: Event) -> Outgoing | None:
@@ -229,11 +241,10 @@ class OfficialAccount:
     async def send(self, identity: str, message: Outgoing) -> None:
         openid = identity.partition(":")[2]
         if message.via and message.in_reply_to:
-            holder = await self.claims.holder(message.in_reply_to)
-            if holder is None:
-                await self.claims.claim(message.in_reply_to, "delivery")
-                holder = await self.claims.holder(message.in_reply_to)
-            if holder == "passive" and await self.claims.sent_by_delivery(message.in_reply_to) == 1:
+            state = await self.claims.state(message.in_reply_to)
+            if state == "waiting":   # the callback may still answer with it: ask again shortly
+                raise DeliveryError("held for the passive reply", retry_after=0.2, throttled=True)
+            if state == "passive" and await self.claims.sent_by_delivery(message.in_reply_to) == 1:
                 return   # the callback already answered with this one
         try:
             if await self.windows.take(openid, self.runtime.clock.now(), self.allowance):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import time
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import AsyncIterator
 
 import redis.asyncio as aioredis
@@ -14,7 +17,9 @@ from handlers.clock import Clock, FakeClock, SystemClock
 from handlers.context import Services
 from handlers.events import Event
 from handlers.texts import Texts
+import nlp
 from nlp import Classifier
+from nlp.rules import DEFAULT_RULES
 from storage.audit import Audit
 from storage.connection import connect
 from storage.inbound import Inbound
@@ -24,6 +29,14 @@ from storage.store import Store
 from storage.tickets import Tickets
 
 log = logging.getLogger(__name__)
+RULES_CHECK_SECONDS = 3.0
+
+
+def _load_warm(path, words) -> Classifier:
+    classifier = nlp.Classifier.from_file(path)
+    classifier.add_words(words)
+    classifier.warm_up()
+    return classifier
 
 
 @dataclass
@@ -34,10 +47,36 @@ class Runtime:
     inbound: Inbound
     outbox: Outbox
     services: Services
+    rules_seen: tuple[float, float] = field(default=(0.0, 0.0))   # (file mtime, when we last looked)
 
     @property
     def clock(self) -> Clock:
         return self.services.clock
+
+    async def refresh_rules(self, every: float = RULES_CHECK_SECONDS) -> bool:
+        """Reload the rule file when it changed (looked at most every few seconds): the new
+        rules replace the old at once; a file that fails to load leaves the old ones
+        running and the error in the log. True when new rules were taken."""
+        mtime, looked = self.rules_seen
+        if time.monotonic() - looked < every:
+            return False
+        path = self.settings.rules_file or DEFAULT_RULES
+        try:
+            current = os.stat(path).st_mtime
+        except OSError as exc:
+            log.error("rule file %s: %s; keeping the rules loaded", path, exc)
+            current = mtime
+        self.rules_seen = (current, time.monotonic())
+        if current == mtime:
+            return False
+        try:
+            fresh = await asyncio.to_thread(_load_warm, path, self.settings.community.dictionary)
+        except Exception as exc:   # a bad edit must not stop the bot
+            log.error("rule file %s not reloaded, keeping the rules loaded: %s", path, exc)
+            return False
+        self.services.classifier = fresh
+        log.info("rule file %s reloaded", path)
+        return True
 
     async def accept(self, event: Event, platform_id: str | None = None) -> bool:
         """Store an inbound event durably, once per platform message id; channels call
@@ -54,6 +93,7 @@ class Runtime:
 async def open_runtime(settings: Settings, fake_clock: bool = False) -> AsyncIterator[Runtime]:
     # Load the rule and text files before starting anything, so a bad file stops us early.
     classifier = Classifier.from_file(settings.rules_file)
+    classifier.add_words(settings.community.dictionary)
     texts = Texts.load(settings.texts_file)
     async with connect(settings.redis_url, settings.data_dir) as redis:
         store = Store.open(redis, settings.community.id)
@@ -66,6 +106,8 @@ async def open_runtime(settings: Settings, fake_clock: bool = False) -> AsyncIte
         services = Services(store=store, community=settings.community, clock=clock, classifier=classifier, texts=texts,
                             tickets=Tickets(store), jobs=Jobs(store, inbound), audit=Audit(store))
         runtime = Runtime(settings, redis, store, inbound, Outbox(store), services)
+        path = settings.rules_file or DEFAULT_RULES
+        runtime.rules_seen = (os.stat(path).st_mtime, time.monotonic())
         await runtime.save_fake_clock()
         log.info("linli ready: %r", settings)
         yield runtime

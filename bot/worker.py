@@ -65,6 +65,7 @@ class Worker:
     async def step(self, block_ms: int | None = None) -> int:
         """One round: keep our shards, finish their unacknowledged entries, read new ones.
         Returns how many events were handled."""
+        await self.runtime.refresh_rules()
         await self._balance()
         handled = 0
         ready = []

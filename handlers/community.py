@@ -87,6 +87,7 @@ class Community:
     routing: dict[str, str] = field(default_factory=dict)
     ledger: LedgerRules = field(default_factory=LedgerRules)  # [points], [timebank], [[rewards]]
     volunteering: Volunteering = field(default_factory=Volunteering)  # [volunteers]
+    dictionary: tuple[str, ...] = ()   # [dictionary]: place names jieba keeps whole
     bot_name: str = "小邻"
     source: str = ""
 
@@ -185,7 +186,7 @@ class _Parser:
 
     def community(self, raw: dict) -> Community:
         self.table(raw, "(top level)", {"community", "sla", "routing", "departments", "chats", "people",
-                                        "points", "timebank", "rewards", "volunteers"},
+                                        "points", "timebank", "rewards", "volunteers", "dictionary"},
                    {"community"})
         head = self.table(raw["community"], "community", {"id", "name", "timezone", "bot_name"}, {"id", "name"})
         cid = self.text(head, "community", "id")
@@ -214,7 +215,23 @@ class _Parser:
                          people=people, chats=chats, departments=departments, routing=dict(routing),
                          bot_name=self.text(head, "community", "bot_name", "小邻"), source=self.source,
                          ledger=parse_rules(raw, self.fail),
-                         volunteering=parse_volunteering(raw.get("volunteers"), self.fail))
+                         volunteering=parse_volunteering(raw.get("volunteers"), self.fail),
+                         dictionary=self.dictionary(raw.get("dictionary", {})))
+
+    def dictionary(self, raw: Any) -> tuple[str, ...]:
+        """`[dictionary] words = [...]` and/or `file = "places.txt"` (jieba's user-dictionary
+        format, a word a line, optionally followed by a frequency and a tag; relative to this file)."""
+        raw = self.table(raw, "dictionary", {"words", "file"}, set())
+        words = list(self.texts(raw, "dictionary", "words"))
+        name = self.text(raw, "dictionary", "file")
+        if name:
+            path = Path(self.source).parent / name
+            try:
+                lines = path.read_text(encoding="utf-8").splitlines()
+            except (OSError, UnicodeDecodeError) as exc:
+                raise self.fail("dictionary.file", f"cannot read {path}: {exc}") from None
+            words += [line.split()[0] for line in lines if line.strip() and not line.startswith("#")]
+        return tuple(dict.fromkeys(words))
 
     def list(self, raw: dict, name: str) -> list:
         value = raw.get(name, [])

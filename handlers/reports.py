@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from handlers import deadlines
 from handlers.context import Context
-from handlers.tickets_common import details, entry, handlers_of, notify_handlers
+from handlers.duplicates import WINDOW_DAYS, same_problem
+from handlers.tickets_common import details, entry, handlers_of, notify_handlers, status_label
 from nlp import Classification
 
 
@@ -49,10 +50,11 @@ async def open_ticket(ctx: Context, text: str, result: Classification, explicit:
         "building": building, "location": location,
         "respond_due": now + sla.respond_hours * 3600, "resolve_due": now + sla.resolve_hours * 3600,
     }
-    note = ctx.t("history.opened", category=category) + ("（紧急）" if result.urgent else "")
-    ticket_id, _ = await ctx.services.tickets.open(ctx.event.id, fields, entry(ctx, "opened", "open", note))
-    ticket = await ctx.services.tickets.get(ticket_id)
-    await deadlines.schedule_sla(ctx, ticket)
+    # An urgent report always opens its own ticket (and its own alarms); staff may 合并 later.
+    if not result.urgent and await _joined_existing(ctx, text, category, building, location):
+        return
+    ticket = await _create(ctx, ctx.event.id, fields)
+    ticket_id = ticket.id
 
     hours = f"{sla.respond_hours:g}"
     if ctx.in_group:
@@ -64,6 +66,55 @@ async def open_ticket(ctx: Context, text: str, result: Classification, explicit:
     await notify_handlers(ctx, ticket)
     if ticket.urgent:
         await _push_on_duty(ctx, ticket)
+
+
+async def _create(ctx: Context, key: str, fields: dict):
+    note = ctx.t("history.opened", category=fields["category"]) + ("（紧急）" if fields["urgent"] else "")
+    ticket_id, _ = await ctx.services.tickets.open(key, fields, entry(ctx, "opened", "open", note))
+    ticket = await ctx.services.tickets.get(ticket_id)
+    await deadlines.schedule_sla(ctx, ticket)
+    return ticket
+
+
+async def split_off(ctx: Context, merged, person_id: str, report: dict) -> int:
+    """A co-reporter's report becomes its own ticket (staff's 拆分), with its own deadlines;
+    they and its handlers are told."""
+    result = ctx.services.classifier.classify(report["text"])
+    location = result.location.to_dict() if result.location else None
+    sla, now = ctx.community.sla, ctx.now
+    fields = {
+        "status": "open", "reporter": person_id, "text": report["text"], "created_at": now,
+        "category": result.category or merged.category or "其他", "urgent": result.urgent, "chat": report.get("chat"),
+        "building": (location or {}).get("building") or merged.building, "location": location,
+        "respond_due": now + sla.respond_hours * 3600, "resolve_due": now + sla.resolve_hours * 3600,
+    }
+    ticket = await _create(ctx, f"{ctx.event.id}:split:{person_id}", fields)
+    ctx.tell(person_id, ctx.t("report.split", id=ticket.id, old=merged.id, category=ticket.category))
+    await notify_handlers(ctx, ticket)
+    return ticket.id
+
+
+async def _joined_existing(ctx: Context, text: str, category: str, building: str | None,
+                           location: dict | None) -> bool:
+    """The same problem already has an open ticket: the reporter joins it as a co-reporter
+    (handlers/duplicates.py decides) and hears where it stands."""
+    tickets = ctx.services.tickets
+    unit = (location or {}).get("unit")
+    recent = await tickets.many(list(reversed(await tickets.since(ctx.now - WINDOW_DAYS * 86400))))
+    ticket = next((t for t in recent if same_problem(text, category, building, unit, ctx.now, t)), None)
+    if ticket is None:
+        return False
+    person = ctx.person
+    status = status_label(ctx, ticket.status)
+    if person.id == ticket.reporter or person.id in ticket.co_reporters:
+        ctx.reply(ctx.t("report.already_yours", id=ticket.id, status=status))
+        return True
+    await tickets.join(ticket.id, person.id, {"text": text, "at": ctx.now, "event": ctx.event.id,
+                                              "chat": ctx.chat.id if ctx.chat else None})
+    await tickets.transition(ticket.id, ctx.event.id, None, {}, entry(ctx, "co_reported", ticket.status))
+    key = "report.joined_group" if ctx.in_group else "report.joined"
+    ctx.reply(ctx.t(key, name=person.name, id=ticket.id, status=status, category=ticket.category))
+    return True
 
 
 async def _push_on_duty(ctx: Context, ticket) -> None:

@@ -39,6 +39,7 @@ COMMANDS: list[Command] = [
     Command("reject", ("驳回",), "reject", ticket_actions.reject, "usage.reject", staff=True),
     Command("escalate", ("吹哨", "转派"), "escalate", ticket_actions.escalate, "usage.escalate", staff=True),
     Command("merge", ("合并",), "merge", ticket_actions.merge, "usage.merge", staff=True),
+    Command("split", ("拆分",), "split", ticket_actions.split, "usage.split", staff=True),
     Command("newpoll", ("发起投票",), "newpoll", polls_create.create_command, "polls.usage.create"),
     Command("vote", ("投票",), "vote", polls_vote.vote, "polls.usage.vote"),
     Command("proxyvote", ("代投",), "proxyvote", polls_vote.proxy_vote, "polls.usage.proxy", staff=True),
@@ -80,7 +81,7 @@ TIMERS = {
 
 # Per-ticket commands check the ticket (a department contact or an assignee may act on
 # their own ticket); the rest of the staff commands need a staff role up front.
-_CHECKED_PER_TICKET = {"assign", "start", "resolve", "reject", "escalate", "merge"}
+_CHECKED_PER_TICKET = {"assign", "start", "resolve", "reject", "escalate", "merge", "split"}
 
 
 async def route(ctx: Context) -> None:

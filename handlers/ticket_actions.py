@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers import deadlines, points, task_create, task_push
+from handlers import deadlines, points, reports, task_create, task_push
 from handlers.commands import ticket_ref
 from handlers.community import Person
 from handlers.context import Context
@@ -44,8 +44,10 @@ async def _change(ctx: Context, ticket: Ticket, allowed: tuple[str, ...], status
 
 
 def _tell_reporter(ctx: Context, ticket: Ticket, status: str, note: str) -> None:
-    ctx.tell(ticket.reporter, ctx.t("ticket.update", id=ticket.id, status=status_label(ctx, status),
-                                    note=f"：{note}" if note else ""))
+    """The reporter and everyone who reported the same problem hear of each change."""
+    text = ctx.t("ticket.update", id=ticket.id, status=status_label(ctx, status), note=f"：{note}" if note else "")
+    for person in (ticket.reporter, *ticket.co_reporters):
+        ctx.tell(person, text)
 
 
 async def _staff_ticket(ctx: Context, args: str, usage: str) -> tuple[Ticket, str] | None:
@@ -122,6 +124,8 @@ async def finish(ctx: Context, ticket: Ticket, note: str) -> bool:
     buttons = (tuple((f"{n}分", f"评价 #{ticket.id} {n}") for n in range(5, 0, -1)),)
     ctx.tell(ticket.reporter, ctx.t("ticket.rate_request", id=ticket.id, note=note,
                                     days=f"{ctx.community.sla.rate_close_days:g}"), buttons)
+    for person in ticket.co_reporters:
+        ctx.tell(person, ctx.t("ticket.update", id=ticket.id, status=status_label(ctx, "resolved"), note=f"：{note}"))
     return True
 
 
@@ -179,6 +183,33 @@ async def merge(ctx: Context, args: str) -> None:
         ctx.reply(ctx.t("ticket.merged_ok", id=ticket.id, other=other.id))
         await task_push.cancel_for_ticket(ctx, ticket.id, ctx.t("tasks.ticket_closed", id=ticket.id))
         _tell_reporter(ctx, ticket, "duplicate", ctx.t("ticket.merged_note", other=other.id))
+
+
+async def split(ctx: Context, args: str) -> None:
+    """`拆分 #N [人]` (staff): a co-reporter's report was not the same problem after all; it
+    becomes a ticket of its own (the most recent co-reporter unless one is named)."""
+    loaded = await _staff_ticket(ctx, args, "usage.split")
+    if not loaded:
+        return
+    ticket, who = loaded
+    if not ticket.co_reporters:
+        ctx.reply(ctx.t("ticket.no_co_reporters", id=ticket.id))
+        return
+    if who:
+        person = _person(ctx, who)
+        if person is None or person.id not in ticket.co_reporters:
+            names = "、".join(ctx.name_of(p) for p in ticket.co_reporters)
+            ctx.reply(ctx.t("ticket.not_co_reporter", id=ticket.id, who=who, names=names))
+            return
+        person_id = person.id
+    else:
+        person_id = max(ticket.co_reporters, key=lambda p: ticket.co_reporters[p]["at"])
+    report = ticket.co_reporters[person_id]
+    new_id = await reports.split_off(ctx, ticket, person_id, report)
+    await ctx.services.tickets.leave(ticket.id, person_id)
+    await ctx.services.audit.record(ctx.now, ctx.person.id, "split", f"ticket:{ticket.id}->{new_id}:{person_id}",
+                                    ctx.event.channel)
+    ctx.reply(ctx.t("ticket.split_ok", id=ticket.id, new=new_id, name=ctx.name_of(person_id)))
 
 
 async def rate(ctx: Context, args: str) -> None:

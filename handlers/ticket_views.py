@@ -23,6 +23,9 @@ async def status(ctx: Context, args: str) -> None:
         ctx.reply(ctx.t("ticket.not_found", id=ref[0]))
         return
     mine = ticket.reporter == ctx.person.id
+    if ctx.person.id in ticket.co_reporters and not may_handle(ctx.person, ctx, ticket):
+        ctx.reply(summary(ctx, ticket))   # where it stands; the first reporter's words stay theirs
+        return
     if not mine and not may_handle(ctx.person, ctx, ticket):
         ctx.reply(ctx.t("ticket.not_yours", id=ticket.id))
         return

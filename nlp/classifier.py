@@ -75,6 +75,10 @@ class Classifier:
     def categories(self) -> tuple[str, ...]:
         return self._scorer.categories
 
+    def add_words(self, words) -> None:
+        """The community's user dictionary (place names) for jieba."""
+        self._scorer.segmenter.add_words(words)
+
     def warm_up(self) -> None:
         """Load the jieba dictionary now (about a second) instead of on the first message."""
         self._scorer.segmenter.warm_up()

@@ -58,6 +58,7 @@ class Segmenter:
         self._fuzzy_lengths = sorted({len(k) for k in self._fuzzy})
         self._tokenizer: jieba.Tokenizer | None = None
         self._lock = threading.Lock()
+        self._user_words: set[str] = set()
 
     @property
     def ready(self) -> bool:
@@ -77,8 +78,20 @@ class Segmenter:
                     if len(word) > 1:
                         freq = max(freq, KEYWORD_FREQ_FLOOR)
                     tokenizer.add_word(word, freq)
+                for word in self._user_words:
+                    tokenizer.add_word(word, max(tokenizer.suggest_freq(word, False), KEYWORD_FREQ_FLOOR))
                 self._tokenizer = tokenizer
             return self._tokenizer
+
+    def add_words(self, words: Iterable[str]) -> None:
+        """A community's own words (estate, street and place names) kept whole, so
+        "阳光花园" is not read as "阳光" + "花园"."""
+        with self._lock:
+            fresh = {w for w in words if w and w not in self._user_words}
+            self._user_words |= fresh
+            if self._tokenizer is not None:
+                for word in fresh:
+                    self._tokenizer.add_word(word, max(self._tokenizer.suggest_freq(word, False), KEYWORD_FREQ_FLOOR))
 
     def warm_up(self) -> None:
         self._load()

@@ -42,9 +42,10 @@ class Ticket:
     duplicate_of: int | None = None
     reason: str | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
+    co_reporters: dict[str, dict[str, Any]] = field(default_factory=dict)  # person -> their report
 
     @classmethod
-    def from_hash(cls, raw: dict[str, str], history: Iterable[str] = ()) -> "Ticket":
+    def from_hash(cls, raw: dict[str, str], history: Iterable[str] = (), co: dict[str, str] | None = None) -> "Ticket":
         known = cls.__dataclass_fields__
         values: dict[str, Any] = {}
         for name, value in raw.items():
@@ -60,7 +61,8 @@ class Ticket:
                 values[name] = json.loads(value)
             else:
                 values[name] = value
-        return cls(**values, history=[json.loads(h) for h in history])
+        return cls(**values, history=[json.loads(h) for h in history],
+                   co_reporters={person: json.loads(record) for person, record in (co or {}).items()})
 
 
 @dataclass(frozen=True)
@@ -112,8 +114,31 @@ class Tickets:
         async with self.store.redis.pipeline(transaction=False) as pipe:
             pipe.hgetall(self.k.ticket(ticket_id))
             pipe.lrange(self.k.ticket_history(ticket_id), 0, -1)
-            raw, history = await pipe.execute()
-        return Ticket.from_hash(raw, history) if raw else None
+            pipe.hgetall(self._co(ticket_id))
+            raw, history, co = await pipe.execute()
+        return Ticket.from_hash(raw, history, co) if raw else None
+
+    def _co(self, ticket_id: int) -> str:
+        return self.k("ticket", ticket_id, "co")
+
+    async def join(self, ticket_id: int, person_id: str, report: dict[str, Any]) -> bool:
+        """Add a co-reporter (their own words kept apart); False if they already are one.
+        Their `查询` lists the ticket from now on."""
+        async with self.store.redis.pipeline(transaction=True) as pipe:
+            pipe.hsetnx(self._co(ticket_id), person_id, json.dumps(report, ensure_ascii=False))
+            pipe.zadd(self.k.tickets_of(person_id), {ticket_id: report["at"]})
+            added, _ = await pipe.execute()
+        return bool(added)
+
+    async def leave(self, ticket_id: int, person_id: str) -> None:
+        async with self.store.redis.pipeline(transaction=True) as pipe:
+            pipe.hdel(self._co(ticket_id), person_id)
+            pipe.zrem(self.k.tickets_of(person_id), ticket_id)
+            await pipe.execute()
+
+    async def since(self, at: float) -> list[int]:
+        """Tickets opened at or after `at`, oldest first."""
+        return [int(i) for i in await self.store.redis.zrangebyscore(self.k.tickets(), at, "+inf")]
 
     async def transition(self, ticket_id: int, op_key: str, allowed: Iterable[str] | None,
                          fields: dict[str, Any], entry: dict[str, Any]) -> Transition:
@@ -134,6 +159,8 @@ class Tickets:
                 for ticket_id in ids[start:start + 200]:
                     pipe.hgetall(self.k.ticket(ticket_id))
                     pipe.lrange(self.k.ticket_history(ticket_id), 0, -1)
+                    pipe.hgetall(self._co(ticket_id))
                 replies = await pipe.execute()
-            tickets += [Ticket.from_hash(raw, hist) for raw, hist in zip(replies[::2], replies[1::2]) if raw]
+            tickets += [Ticket.from_hash(raw, hist, co)
+                        for raw, hist, co in zip(replies[::3], replies[1::3], replies[2::3]) if raw]
         return tickets

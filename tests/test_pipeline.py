@@ -91,15 +91,15 @@ async def test_a_failing_event_is_retried_then_set_aside_and_the_sender_told(run
 
 
 async def test_one_chat_is_handled_in_order_by_many_workers(runtime):
-    for i in range(30):
-        await enqueue(runtime, "zhang", f"报修 第{i}号问题：楼道灯坏了")
+    for i in range(30):   # thirty buildings: thirty problems, none a duplicate of another
+        await enqueue(runtime, "zhang", f"报修 {i + 1}号楼楼道灯坏了")
     workers = [Worker(runtime, name=f"w{i}") for i in range(3)]
     for _ in range(50):  # workers come and go from the shard as they rebalance
         await asyncio.gather(*(drain(w, times=1) for w in workers))
         if not await runtime.inbound.backlog():
             break
     tickets = await runtime.services.tickets.many(await runtime.services.tickets.ids())
-    assert [t.text for t in sorted(tickets, key=lambda t: t.id)] == [f"第{i}号问题：楼道灯坏了" for i in range(30)]
+    assert [t.text for t in sorted(tickets, key=lambda t: t.id)] == [f"{i + 1}号楼楼道灯坏了" for i in range(30)]
 
 
 async def test_workers_share_the_shards(runtime):

@@ -23,6 +23,8 @@ def ticket_json(ticket: Ticket, runtime: Runtime) -> dict[str, Any]:
         "chat": ticket.chat, "building": ticket.building, "location": ticket.location,
         "rating": ticket.rating, "comment": ticket.comment, "reason": ticket.reason,
         "duplicate_of": ticket.duplicate_of,
+        "co_reporters": [{"person": person, "text": report.get("text"), "at": iso(report.get("at"), runtime)}
+                         for person, report in ticket.co_reporters.items()],
         "created_at": iso(ticket.created_at, runtime), "respond_due": iso(ticket.respond_due, runtime),
         "resolve_due": iso(ticket.resolve_due, runtime), "responded_at": iso(ticket.responded_at, runtime),
         "resolved_at": iso(ticket.resolved_at, runtime), "closed_at": iso(ticket.closed_at, runtime),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from nlp.normalize import CN_NUMERAL_CHARS, cn_to_int, nfkc
+from nlp.normalize import CN_NUMERAL_CHARS, cn_to_int, nfkc, simplified
 from nlp.pii import pii_spans
 
 _NUM = rf"(?:[0-9]{{1,4}}|[{CN_NUMERAL_CHARS}]{{1,5}})"
@@ -66,7 +66,7 @@ def _number(raw: str | None) -> str | None:
 
 def extract_location(text: str) -> Location | None:
     """The first building/unit/room mentioned in `text`, or None."""
-    text = nfkc(text)
+    text = simplified(nfkc(text))
     # Phone and ID numbers are blanked first so their digits are never read as a room.
     for start, end in reversed(pii_spans(text)):
         text = text[:start] + " " * (end - start) + text[end:]

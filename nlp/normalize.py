@@ -1,7 +1,8 @@
 """Text normalisation shared by keyword matching and location extraction.
 
 Residents type on phones with full-width digits ("３号楼"), stray spaces from voice input
-("楼道 灯 不亮") and mixed case ("WIFI"). Rules are written once, in plain form, so the
+("楼道 灯 不亮"), mixed case ("WIFI") and traditional characters (a phone set to Hong Kong
+or Taiwan input: "電梯壞了"). Rules are written once, in plain simplified form, so the
 message is brought to that form instead of every keyword being written in every variant.
 """
 
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+
+from zhconv import zhconv as _zhconv
 
 # CJK ideographs plus the CJK punctuation block: a space between two of these carries no
 # meaning in Chinese, so it is removed; a space between Latin words is kept.
@@ -22,14 +25,31 @@ _UNITS = {"十": 10, "百": 100, "千": 1000}
 CN_NUMERAL_CHARS = "".join(_DIGITS) + "".join(_UNITS)
 
 
+def _simplified_table() -> dict[int, str]:
+    """Traditional to simplified, character by character (電→电, 壞→坏, 燈→灯): one
+    str.translate, a few microseconds a message. Word-level conversions are left out:
+    they matter for writing, hardly for spotting 电梯 or 漏水."""
+    _zhconv.loaddict()
+    pairs = _zhconv.zhcdicts["zh2Hans"].items()
+    return str.maketrans({t: s for t, s in pairs if len(t) == 1 and len(s) == 1})
+
+
+_SIMPLIFIED = _simplified_table()
+
+
+def simplified(text: str) -> str:
+    return text.translate(_SIMPLIFIED)
+
+
 def nfkc(text: str) -> str:
     """Full-width forms to half-width ("３＃楼" -> "3#楼"), compatibility characters folded."""
     return unicodedata.normalize("NFKC", text)
 
 
 def normalize(text: str) -> str:
-    """The form every keyword is matched against: NFKC, lower case, no spaces inside CJK."""
-    text = nfkc(text).lower()
+    """The form every keyword is matched against: NFKC, lower case, simplified characters,
+    no spaces inside CJK."""
+    text = simplified(nfkc(text).lower())
     text = _SPACE_IN_CJK.sub("", text)
     return _SPACES.sub(" ", text).strip()
 

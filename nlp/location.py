@@ -25,7 +25,7 @@ _BUILDING = re.compile(
     rf"\s*(?:(?P<unit>{_NUM})\s*单元)?\s*(?:{_ROOM})?"
 )
 _UNIT = re.compile(rf"(?P<unit>{_NUM})\s*单元\s*(?:{_ROOM})?")
-_ROOM_ONLY = re.compile(rf"(?<![0-9])(?P<room>[0-9]{{3,4}})\s*(?:室|房间)")
+_ROOM_ONLY = re.compile(r"(?<![0-9])(?P<room>[0-9]{3,4})\s*(?:室|房间)")
 # building-unit-room; a 4-digit first part is a year and a 3-4 digit middle part is a
 # phone fragment, so the shape is kept tight.
 _DASHED = re.compile(r"(?<![0-9\-])(?P<b>[0-9]{1,3})-(?P<unit>[0-9]{1,2})-"

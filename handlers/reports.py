@@ -13,7 +13,7 @@ from nlp import Classification
 
 async def on_text(ctx: Context, text: str, addressed: bool) -> None:
     """Ordinary text (no command): open a ticket when it is a report, otherwise stay quiet."""
-    result = ctx.services.classifier.classify(text)
+    result = ctx.services.classifier.classify(text, addressed=addressed)
     if not ctx.in_group:
         if result.actionable:
             await open_ticket(ctx, text, result)
@@ -34,7 +34,7 @@ async def report(ctx: Context, args: str) -> None:
     if not args:
         ctx.reply(ctx.t("usage.report"))
         return
-    await open_ticket(ctx, args, ctx.services.classifier.classify(args), explicit=True)
+    await open_ticket(ctx, args, ctx.services.classifier.classify(args, addressed=True), explicit=True)
 
 
 async def open_ticket(ctx: Context, text: str, result: Classification, explicit: bool = False) -> None:

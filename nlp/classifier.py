@@ -83,12 +83,15 @@ class Classifier:
         """Load the jieba dictionary now (about a second) instead of on the first message."""
         self._scorer.segmenter.warm_up()
 
-    def classify(self, text: str) -> Classification:
+    def classify(self, text: str, addressed: bool = False) -> Classification:
+        """`addressed`: the person spoke to the bot (1:1, @mention), so a long topic word
+        typed with one character wrong is worth matching; overheard group talk is not —
+        there the same leniency would turn chit-chat into tickets (bench/typos.py)."""
         norm = normalize(text)[:MAX_CHARS]
         location = extract_location(text[:MAX_CHARS])
         if not norm:
             return Classification(text, False, None, False, 0.0, (), location)
-        ev = self._scorer.evidence(norm)
+        ev = self._scorer.evidence(norm, typos=addressed)
         probability = ev.probability
         scores = ev.scores
         best = max(range(len(scores)), key=lambda i: (scores[i], -i))

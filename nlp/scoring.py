@@ -162,8 +162,8 @@ class Scorer:
         topics = {w for c in rules.categories for w in c.keywords + c.strong}
         self.segmenter = Segmenter(rules.all_keywords(), fuzzy=topics)
 
-    def evidence(self, norm: str) -> Evidence:
-        _, found = self.segmenter.find(norm)
+    def evidence(self, norm: str, typos: bool = False) -> Evidence:
+        _, found = self.segmenter.find(norm, typos=typos)
         neutral = _spans(norm, (w for w in found if w in self.signals["neutral"]))
         # Neutral phrases take part in the "longer match wins" step and are then dropped:
         # "单元门口" hides "单元门", "好的建议" hides "建议".

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterable
 
 import jieba
+from rapidfuzz import fuzz, process
 
 # jieba logs "Building prefix dict ..." at DEBUG to stderr on first use; `linli classify`
 # writes JSON lines and operators read stderr, so only real problems get through.
@@ -22,6 +23,8 @@ logging.getLogger("jieba").setLevel(logging.WARNING)
 # token, and a three-character phrase is specific enough not to match by accident.
 # Shorter keywords must be whole tokens, so "停电" does not fire inside "停电动车".
 SUBSTRING_MIN_LEN = 3
+TYPO_MIN_LEN = 4        # shorter words differ in meaning by one character ("电梯好" / "电梯坏")
+TYPO_THRESHOLD = 80.0   # rapidfuzz partial_ratio; chosen with bench/typos.py
 # jieba's suggested frequency only just beats a keyword's own pieces, so a common
 # dictionary word next to it still wins ("月租车位" -> 月/租车/位). Giving keywords the
 # weight of an ordinary everyday word lets them come out whole; two keywords competing
@@ -56,6 +59,8 @@ class Segmenter:
         self._long_lengths = sorted({len(k) for k in self._long})
         self._fuzzy = frozenset(k for k in fuzzy if len(k) >= 2)
         self._fuzzy_lengths = sorted({len(k) for k in self._fuzzy})
+        self._typo_words = sorted(k for k in self._fuzzy if len(k) >= TYPO_MIN_LEN)
+        self.typo_threshold: float | None = TYPO_THRESHOLD
         self._tokenizer: jieba.Tokenizer | None = None
         self._lock = threading.Lock()
         self._user_words: set[str] = set()
@@ -102,8 +107,9 @@ class Segmenter:
         # "words" that would swallow a one-character keyword such as "漏" or "吵".
         return [t for t in tokenizer.lcut(text, HMM=False) if t.strip()]
 
-    def find(self, text: str) -> tuple[list[str], dict[str, int]]:
-        """Tokens of `text` and every keyword found, with the position it was first seen."""
+    def find(self, text: str, typos: bool = False) -> tuple[list[str], dict[str, int]]:
+        """Tokens of `text` and every keyword found, with the position it was first seen;
+        `typos`: also long topic words typed with one character wrong, when no topic word matched."""
         tokens = self.tokens(text)
         found: dict[str, int] = {}
         pos = 0
@@ -130,7 +136,17 @@ class Segmenter:
                     found[piece] = start
         if self._fuzzy:
             self._find_slips(text, found)
+            if typos and self.typo_threshold and not any(word in self._fuzzy for word in found):
+                self._find_typos(text, found, self.typo_threshold)
         return tokens, found
+
+    def _find_typos(self, text: str, found: dict[str, int], threshold: float) -> None:
+        """Only where no topic word matched at all: a topic word of 5+ characters typed with
+        one character wrong ("化粪池满了" as "化粪次满了"), scored by rapidfuzz's best partial
+        alignment. The threshold is measured by bench/typos.py."""
+        for word, score, _ in process.extract(text, self._typo_words, scorer=fuzz.partial_ratio,
+                                              score_cutoff=threshold, limit=3):
+            found.setdefault(word, fuzz.partial_ratio_alignment(word, text).dest_start)
 
     def _find_slips(self, text: str, found: dict[str, int]) -> None:
         # Start from the few characters that have a common slip and try every window

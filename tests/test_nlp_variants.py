@@ -40,3 +40,19 @@ def test_variants_are_classified_like_the_plain_message(classifier, typed, categ
 @pytest.mark.parametrize("chitchat", ["大家早上好", "謝謝物業把路燈修好了", "今天天氣真好", "週末一起去爬山嗎"])
 def test_traditional_chitchat_stays_quiet(classifier, chitchat):
     assert not classifier.classify(chitchat).actionable
+
+
+def test_a_one_character_typo_in_a_long_word_counts_only_when_the_bot_is_addressed(classifier):
+    typed = "楼道刷卡打不閞"                       # 刷卡打不开, the last character mistyped
+    assert not classifier.classify(typed).actionable            # overheard in a group: quiet
+    addressed = classifier.classify(typed, addressed=True)      # said to the bot: understood
+    assert addressed.actionable and "刷卡打不开" in addressed.keywords
+    assert not classifier.classify("大家早上好", addressed=True).actionable
+
+
+def test_typo_matching_rescues_a_long_word():
+    from nlp.segment import Segmenter
+    segmenter = Segmenter(["化粪池满了"], fuzzy=["化粪池满了"])
+    assert "化粪池满了" not in segmenter.find("楼下化粪次满了")[1]
+    assert "化粪池满了" in segmenter.find("楼下化粪次满了", typos=True)[1]
+    assert "化粪池满了" not in segmenter.find("今天天气很好", typos=True)[1]

@@ -231,6 +231,10 @@ async def test_an_expired_token_is_refreshed_once(server, wx_runtime, fake_wecha
      "<MsgType>event</MsgType><Event>subscribe</Event></xml>", "绑定"),
     ("<xml><ToUserName>g</ToUserName><FromUserName>oZhang</FromUserName><CreateTime>2</CreateTime>"
      "<MsgType>event</MsgType><Event>CLICK</Event><EventKey>points</EventKey></xml>", "积分"),
+    ("<xml><ToUserName>g</ToUserName><FromUserName>oZhang</FromUserName><CreateTime>21</CreateTime>"
+     "<MsgType>event</MsgType><Event>CLICK</Event><EventKey>查询</EventKey></xml>", "反映过问题"),
+    ("<xml><ToUserName>g</ToUserName><FromUserName>oZhang</FromUserName><CreateTime>22</CreateTime>"
+     "<MsgType>event</MsgType><Event>CLICK</Event><EventKey>V1001_UNKNOWN</EventKey></xml>", "帮助"),
     ("<xml><ToUserName>g</ToUserName><FromUserName>oZhang</FromUserName><CreateTime>3</CreateTime>"
      "<MsgType>voice</MsgType><MediaId>m</MediaId><Format>amr</Format><MsgId>31</MsgId>"
      "<Recognition>3号楼电梯坏了</Recognition></xml>", "工单 #1"),

@@ -28,7 +28,9 @@ from wechatpy.utils import check_signature
 from bot.addressing import decode
 from bot.channels.base import DeliveryError
 from bot.channels.wechat_api import OfficialAccountApi, WeChatApiError
+from handlers.commands import parse as parse_command
 from handlers.events import Event, Outgoing
+from handlers.router import COMMANDS
 from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -78,7 +80,7 @@ def to_event(message, prefix: str, received_at: float, menu: dict[str, str]) -> 
             return Event(id=event_id, channel=prefix, sender=sender, text="", received_at=received_at,
                          data={"wechat": "subscribe"}), dedupe
         if kind == "click":
-            command = menu.get(str(raw.get("EventKey", "")), "帮助")
+            command = _menu_command(str(raw.get("EventKey", "")), menu)
             return Event(id=event_id, channel=prefix, sender=sender, text=command, received_at=received_at), dedupe
         return None, dedupe
     dedupe = f"{prefix}:msg:{raw.get('MsgId') or message.id}"
@@ -96,6 +98,14 @@ def to_event(message, prefix: str, received_at: float, menu: dict[str, str]) -> 
         return Event(**event, attachments=({"type": "location", "lat": raw.get("Location_X"),
                                             "lng": raw.get("Location_Y"), "label": label},)), dedupe
     return Event(**event, data={"wechat": "unsupported"}), dedupe
+
+
+def _menu_command(key: str, menu: dict[str, str]) -> str:
+    """A menu button's EventKey: one of MENU's names, or a command itself ("积分",
+    "我的任务"), so an account's menu can offer any command; anything else shows the help."""
+    if key in menu:
+        return menu[key]
+    return key if parse_command(key, COMMANDS) else "帮助"
 
 
 class ReplyClaims:

@@ -52,16 +52,7 @@ class WeCom:
                       if s.wecom_bot_token else None)
 
     async def verify(self, request: web.Request) -> web.Response:
-        """GET: the URL check. WeCom encrypts `echostr`; answer with it decrypted (within 1 s)."""
-        q = request.query
-        try:
-            echo = self.crypto.check_signature(q.get("msg_signature", ""), q.get("timestamp", ""),
-                                               q.get("nonce", ""), q.get("echostr", ""))
-        except InvalidSignatureException:
-            return web.Response(status=403, text="wrong signature")
-        except Exception:
-            return web.Response(status=400, text="cannot decrypt echostr")
-        return web.Response(text=echo.decode() if isinstance(echo, bytes) else echo)
+        return _url_check(self.crypto, request)
 
     async def receive(self, request: web.Request) -> web.Response:
         q = request.query
@@ -88,15 +79,7 @@ class WeCom:
 
     # ---- the AI bot ------------------------------------------------------------------------
     async def aibot_verify(self, request: web.Request) -> web.Response:
-        q = request.query
-        try:
-            echo = self.aibot.check_signature(q.get("msg_signature", ""), q.get("timestamp", ""),
-                                              q.get("nonce", ""), q.get("echostr", ""))
-        except InvalidSignatureException:
-            return web.Response(status=403, text="wrong signature")
-        except Exception:
-            return web.Response(status=400, text="cannot decrypt echostr")
-        return web.Response(text=echo.decode() if isinstance(echo, bytes) else echo)
+        return _url_check(self.aibot, request)
 
     async def aibot_receive(self, request: web.Request) -> web.Response:
         q = request.query
@@ -157,6 +140,20 @@ class WeCom:
             raise DeliveryError(f"wecom: {exc}", permanent=exc.errcode in (60111, 81013, 93000)) from None
         except (OSError, asyncio.TimeoutError) as exc:
             raise DeliveryError(f"wecom unreachable: {exc}") from None
+
+
+def _url_check(crypto: WeChatCrypto, request: web.Request) -> web.Response:
+    """GET: WeCom checks the URL with an encrypted `echostr`; answer with it decrypted,
+    at once (WeCom allows 1 s)."""
+    q = request.query
+    try:
+        echo = crypto.check_signature(q.get("msg_signature", ""), q.get("timestamp", ""), q.get("nonce", ""),
+                                      q.get("echostr", ""))
+    except InvalidSignatureException:
+        return web.Response(status=403, text="wrong signature")
+    except Exception:
+        return web.Response(status=400, text="cannot decrypt echostr")
+    return web.Response(text=echo.decode() if isinstance(echo, bytes) else echo)
 
 
 def aibot_event(data: dict, received_at: float) -> Event | None:

@@ -454,7 +454,8 @@ async def test_a_running_linli_answers_a_real_official_account_callback(tmp_path
                 assert response.status == 200
             async with session.post(base, params={**params, "msg_signature": "0" * 40}, data=body) as response:
                 assert response.status == 403
-        assert reply != "success"               # answered passively, within the budget
+        # Passive when the worker answered within the budget, else through the customer-service
+        # API; a busy machine may take either path, and each must deliver the reply exactly once.
         if reply == "success":
             for _ in range(100):
                 if fake_wechat.sent("/cgi-bin/message/custom/send"):

@@ -37,7 +37,7 @@ def typo_reports(classifier: Classifier, seed: int = 7) -> list[str]:
     with open(ROOT / "tests" / "data" / "resident_messages.tsv", encoding="utf-8") as handle:
         for row in csv.DictReader(handle, delimiter="\t"):
             text = normalize(row["text"])
-            found = [w for w in segmenter.find(text)[1] if w in long_topics]
+            found = [w for w in segmenter.find(text) if w in long_topics]
             if not found:
                 continue
             word = rng.choice(sorted(found))

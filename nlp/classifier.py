@@ -94,7 +94,7 @@ class Classifier:
         ev = self._scorer.evidence(norm, typos=addressed)
         probability = ev.probability
         scores = ev.scores
-        best = max(range(len(scores)), key=lambda i: (scores[i], -i))
+        best = scores.index(max(scores))
         ranked = sorted(scores, reverse=True)
 
         threshold = self._rules.actionable_threshold
@@ -117,7 +117,7 @@ class Classifier:
         evidence |= ev.problems | set(ev.urgent) | set(ev.resolved)
         for name in ("intensity", "request", "complaint", "chitchat", "notice"):
             evidence.update(ev.hits[name])
-        keywords = sorted(evidence, key=lambda w: (ev.words[w], -len(w)))
+        keywords = sorted(evidence, key=lambda w: (ev.words[w], -len(w), w))
         keywords += [ch for ch in ev.chars if ch not in evidence]
         return Classification(
             text=text,

@@ -171,7 +171,7 @@ def _untokenisable(rules: Rules, lines: _Lines, sample: Iterable[str]) -> list[P
         present = [w for w in counts if w in norm]
         if not present:
             continue
-        _, found = segmenter.find(norm)
+        found = segmenter.find(norm)
         for word in present:
             if word in found:
                 counts[word][1] += 1

@@ -27,8 +27,8 @@ TOPIC_CAP, FIRM_CAP, CHAR_CAP, SOFT_CAP, SUPPRESSOR_CAP = 2.3, 4.0, 1.5, 1.5, 2
 # ("交费时说好的免费维修…", "也没有提前通知"), so there they do not count.
 SHORT_CHITCHAT, SHORT_NOTICE, OPENING, CLOSING = 16, 40, 12, 8
 NEGATIONS = frozenset("不没未别")
-QUESTION_MARKS = ("吗", "?", "？", "怎", "哪", "什么", "多少", "有没有", "能不能", "可不可以",
-                  "是否", "能否", "可否", "问", "几", "咋")
+QUESTION_MARKS = frozenset(("吗", "?", "怎", "哪", "什么", "多少", "有没有", "能不能", "可不可以",
+                            "是否", "能否", "可否", "问", "几", "咋"))
 
 # Logistic weights. What they amount to: a topic word alone ("今天电梯里碰到王阿姨")
 # ~0.07; a topic plus a different problem word ("电梯坏了") ~0.8; a strong word alone
@@ -65,46 +65,31 @@ class Evidence:
     resolved: list[str]                   # resolved words still in force
     features: dict[str, float] = field(default_factory=dict)
     life: list[str] = field(default_factory=list)   # life-at-risk words and combos
-
-    @property
-    def probability(self) -> float:
-        plus = WEIGHTS["bias"] + sum(WEIGHTS[k] * v for k, v in self.features.items()
-                                     if k not in SUPPRESSORS)
-        minus = sum(WEIGHTS[k] * self.features[k] for k in SUPPRESSORS)
-        return 1.0 / (1.0 + math.exp(-(min(plus, POSITIVE_CAP) + minus)))
+    probability: float = 0.0
 
 
-def _occurrences(text: str, word: str) -> list[int]:
-    found, start = [], text.find(word)
-    while start >= 0:
-        found.append(start)
-        start = text.find(word, start + 1)
-    return found
-
-
-def _spans(text: str, words) -> list[tuple[int, int]]:
-    return [(s, s + len(w)) for w in words for s in _occurrences(text, w)]
+def _probability(features: dict[str, float]) -> float:
+    plus = WEIGHTS["bias"] + sum(WEIGHTS[k] * v for k, v in features.items() if k not in SUPPRESSORS)
+    minus = sum(WEIGHTS[k] * features[k] for k in SUPPRESSORS)
+    return 1.0 / (1.0 + math.exp(-(min(plus, POSITIVE_CAP) + minus)))
 
 
 def _inside(i: int, spans: list[tuple[int, int]]) -> bool:
     return any(a <= i < b for a, b in spans)
 
 
-def _uncovered(text: str, found: dict[str, int]) -> dict[str, int]:
-    """Drop matches that only occur inside a longer match ("通知" inside "不通知")."""
-    spans = [(s, s + len(w), len(w)) for w in found for s in _occurrences(text, w)]
-    kept: dict[str, int] = {}
-    for word in found:
-        size = len(word)
-        for start in _occurrences(text, word) or [found[word]]:
-            end = start + size
-            if not any(n > size and s <= start and end <= e for s, e, n in spans):
-                kept[word] = start
-                break
-    return kept
+def _first_uncovered(word: str, first: int, hosts: list[str], at: dict[str, list[int]]) -> int | None:
+    """Where `word` occurs outside every occurrence of the longer found words containing it,
+    or None when it only occurs inside them ("通知" inside "不通知")."""
+    size = len(word)
+    spans = [(s, s + len(h)) for h in hosts for s in at.get(h, ())]
+    for start in at.get(word) or (first,):
+        if not any(a <= start and start + size <= b for a, b in spans):
+            return start
+    return None
 
 
-def _place(text: str, parts: tuple[str, ...], blocked: list[tuple[int, int]]) -> int | None:
+def _place(at: dict[str, list[int]], parts: tuple[str, ...], blocked: list[tuple[int, int]]) -> int | None:
     """Where a combo starts, if every part occurs on its own stretch of text.
 
     Parts may not overlap each other ("建议" + "建" needs two separate "建") nor sit
@@ -112,7 +97,7 @@ def _place(text: str, parts: tuple[str, ...], blocked: list[tuple[int, int]]) ->
     """
     taken, first = list(blocked), None
     for part in parts:
-        for start in _occurrences(text, part):
+        for start in at.get(part, ()):
             end = start + len(part)
             if not any(a < end and start < b for a, b in taken):
                 taken.append((start, end))
@@ -147,6 +132,10 @@ class Scorer:
                 self.strong.add(name)
         self.service = frozenset(i for i, c in enumerate(rules.categories) if c.service)
         self.signals = {name: frozenset(getattr(rules.signals, name)) for name in SIGNAL_KEYS}
+        self.signal_lists: dict[str, list[str]] = {}   # word -> the signal lists naming it
+        for name in SIGNAL_KEYS:
+            for word in self.signals[name]:
+                self.signal_lists.setdefault(word, []).append(name)
         # A topic word that is also a problem cue ("孤单", "不让") cannot be both halves of
         # "topic + problem" at once; only strong words stand alone.
         self.cue_words = (self.signals["problem"] | self.signals["complaint"]) - self.strong
@@ -154,44 +143,96 @@ class Scorer:
         self.weak = frozenset(w for w, by_cat in self.weights.items()
                               if max(by_cat.values()) <= WEAK_WEIGHT)
         self.chars = rules.signals.problem_chars
+        self.char_rank = {ch: i for i, ch in enumerate(self.chars)}
+        self.plain_weights = {w: by_cat for w, by_cat in self.weights.items()
+                              if w not in self.cue_words and w not in self.weak}
+        self.service_list = sorted(self.service)
         self.urgency = frozenset(rules.urgency) | frozenset(rules.life)
         self.life = frozenset(rules.life)
         self.life_combos = rules.life_combos
+        self.life_combo_heads: dict[str, list[int]] = {}   # a first part -> its combos
+        for i, combo in enumerate(self.life_combos):
+            for alt in combo[0]:
+                self.life_combo_heads.setdefault(alt, []).append(i)
         # Homophone slips are forgiven in category words, which are what the text is
         # about; not in signal words, where one character is the whole meaning.
         topics = {w for c in rules.categories for w in c.keywords + c.strong}
-        self.segmenter = Segmenter(rules.all_keywords(), fuzzy=topics)
+        # A life word inside a longer strong or urgent word ("晕倒" in "老人晕倒").
+        keywords = rules.all_keywords()
+        self.life_inside = {}
+        for host in keywords:
+            if (host in self.strong or host in self.urgency) and host not in self.life:
+                inside = [w for w in self.life if w in host]
+                if inside:
+                    self.life_inside[host] = inside
+        # word -> the longer rule words containing it, which may hide it ("不通知" hides "通知")
+        self.hosts: dict[str, list[str]] = {}
+        for host in keywords:
+            for size in range(1, len(host)):
+                for i in range(len(host) - size + 1):
+                    part = host[i:i + size]
+                    if part in keywords and host not in self.hosts.setdefault(part, []):
+                        self.hosts[part].append(host)
+        extra = {p for parts in (c for cat in rules.categories for c in cat.combos) for p in parts}
+        extra |= {a for combo in self.life_combos for alts in combo for a in alts}
+        extra |= set(self.chars) | NEGATIONS | QUESTION_MARKS
+        self.segmenter = Segmenter(keywords, fuzzy=topics, extra=extra)
 
     def evidence(self, norm: str, typos: bool = False) -> Evidence:
-        _, found = self.segmenter.find(norm, typos=typos)
-        neutral = _spans(norm, (w for w in found if w in self.signals["neutral"]))
-        # Neutral phrases take part in the "longer match wins" step and are then dropped:
-        # "单元门口" hides "单元门", "好的建议" hides "建议".
-        words = {w: p for w, p in _uncovered(norm, found).items()
-                 if w not in self.signals["neutral"]}
+        at = self.segmenter.occurrences(norm)
+        found = self.segmenter.find(norm, typos=typos, at=at)
+        neutral_words = self.signals["neutral"]
+        neutral = [(s, s + len(w)) for w in found if w in neutral_words for s in at.get(w, ())]
+        # The longer match wins ("单元门口" hides "单元门"); neutral phrases take part in
+        # that and are then dropped ("好的建议" is not a suggestion).
+        words: dict[str, int] = {}
+        for word, first in found.items():
+            if word in neutral_words:
+                continue
+            if word in at:
+                hosts = [h for h in self.hosts.get(word, ()) if h in found]
+            else:   # a slip or a typo: whatever longer word covers where it was read
+                hosts = [h for h in found if len(h) > len(word)]
+            if hosts:
+                place = _first_uncovered(word, first, hosts, at)
+                if place is not None:
+                    words[word] = place
+            else:
+                starts = at.get(word)
+                words[word] = starts[0] if starts else first
         # A problem character counts only where no rule word already explains the text:
         # "麻烦" is a request, not trouble ("烦"); "臭味" is already a keyword.
-        explained = _spans(norm, found)
-        chars = [ch for ch in self.chars
-                 if any(not _inside(i, explained) for i in _occurrences(norm, ch))]
-        for head, combos in self.combo_heads.items():
-            if head in norm:
-                for name, parts in combos:
-                    at = _place(norm, parts, neutral) if all(p in norm for p in parts) else None
-                    if at is not None:
-                        words.setdefault(name, at)
+        chars = [ch for ch in at if ch in self.char_rank]
+        if chars:
+            explained = [(s, s + len(w)) for w in found for s in at.get(w, ())]
+            chars = sorted((ch for ch in chars if any(not _inside(i, explained) for i in at[ch])),
+                           key=self.char_rank.__getitem__)
+        for head in at:
+            for name, parts in self.combo_heads.get(head, ()):
+                place = _place(at, parts, neutral) if all(p in at for p in parts) else None
+                if place is not None:
+                    words.setdefault(name, place)
 
         scores = [0.0] * len(self.categories)
         plain = [0.0] * len(self.categories)   # the same without cue and weak words
+        hits: dict[str, list[str]] = {name: [] for name in SIGNAL_KEYS}
+        problems: set[str] = set()
+        urgent: list[str] = []
         for word in words:
-            for index, points in self.weights.get(word, {}).items():
-                scores[index] += points
-                if word not in self.cue_words and word not in self.weak:
-                    plain[index] += points
-
-        hits = {name: [w for w in words if w in self.signals[name]] for name in SIGNAL_KEYS}
-        problems = set(hits["problem"]) | {w for w in words if w in self.strong}
-        urgent = [w for w in words if w in self.urgency]
+            by_cat = self.weights.get(word)
+            if by_cat:
+                for index, points in by_cat.items():
+                    scores[index] += points
+                if word in self.plain_weights:
+                    for index, points in by_cat.items():
+                        plain[index] += points
+                if word in self.strong:
+                    problems.add(word)
+            for name in self.signal_lists.get(word, ()):
+                hits[name].append(word)
+            if word in self.urgency:
+                urgent.append(word)
+        problems.update(hits["problem"])
         resolved = hits["resolved"]
         if resolved:
             # "修好了没几天又坏了": a problem mentioned after the fix reopens the matter.
@@ -200,33 +241,34 @@ class Scorer:
                 resolved = []
         # A life word inside a longer rule word ("晕倒" in "老人晕倒") still counts.
         life = [w for w in found if w in self.life]
-        hosts = [f for f in found if (f in self.strong or f in self.urgency) and f not in self.life]
-        if hosts:
-            life += [w for w in self.life if w not in found and any(w in f for f in hosts)]
-        for word in life:
-            found.setdefault(word, norm.find(word))
+        for host in list(found):
+            for word in self.life_inside.get(host, ()):
+                if word not in found:
+                    life.append(word)
+                    found[word] = at[word][0] if word in at else -1
         for word in life:
             words.setdefault(word, found[word])
-        for combo in self.life_combos:
-            found_parts = [next((a for a in alts if a in norm), None) for alts in combo]
+        for i in sorted({i for w in at for i in self.life_combo_heads.get(w, ())}):
+            found_parts = [next((a for a in alts if a in at), None) for alts in self.life_combos[i]]
             if all(found_parts):
                 name = "+".join(found_parts)
                 life.append(name)
-                words.setdefault(name, min(norm.find(part) for part in found_parts))
+                words.setdefault(name, min(at[part][0] for part in found_parts))
         urgent += [w for w in life if w not in urgent]
         evidence = Evidence(words, chars, scores, hits, problems, urgent, resolved, life=life)
-        evidence.features = self._features(norm, evidence, plain, neutral)
+        evidence.features = self._features(norm, at, evidence, plain, neutral)
+        evidence.probability = _probability(evidence.features)
         return evidence
 
-    def _features(self, norm: str, ev: Evidence, plain: list[float],
+    def _features(self, norm: str, at: dict[str, list[int]], ev: Evidence, plain: list[float],
                   neutral: list[tuple[int, int]]) -> dict[str, float]:
-        hits = ev.hits
+        hits, size = ev.hits, len(norm)
 
         def framing(name: str, short: int) -> int:
-            if len(norm) <= short:
+            if size <= short:
                 return min(len(hits[name]), SUPPRESSOR_CAP)
             return min(sum(1 for w in hits[name] if ev.words[w] < OPENING
-                           or ev.words[w] + len(w) > len(norm) - CLOSING), SUPPRESSOR_CAP)
+                           or ev.words[w] + len(w) > size - CLOSING), SUPPRESSOR_CAP)
 
         firm = min(PROBLEM * len(ev.problems) + COMPLAINT * len(hits["complaint"])
                    + min(CHAR * len(ev.chars), CHAR_CAP), FIRM_CAP)
@@ -235,22 +277,26 @@ class Scorer:
         # An explicit report ("投诉…", "社区能不能…") is about something even when no rule
         # word says what; the fallback category takes it if nothing else does.
         has_topic = 1.0 if hits["complaint"] else min(max(plain), 1.0)
-        has_service = min(max((plain[i] for i in self.service), default=0.0), 1.0)
+        has_service = min(max([plain[i] for i in self.service_list], default=0.0), 1.0)
         # A service question needs a real question mark or word; politeness ("请大家吃
         # 糖", "帮我搬了桶水") is not a request.
-        asks = 1.0 if hits["complaint"] or any(q in norm for q in QUESTION_MARKS) else 0.0
-        negated = 1.0 if any(ch in NEGATIONS and not _inside(i, neutral)
-                             for i, ch in enumerate(norm)) else 0.0
+        asks = 1.0 if hits["complaint"] or not QUESTION_MARKS.isdisjoint(at) else 0.0
+        negated = 0.0
+        for ch in NEGATIONS.intersection(at):
+            if any(not _inside(i, neutral) for i in at[ch]):
+                negated = 1.0
+                break
+        topic = max(ev.scores)
         return {
-            "topic": min(max(ev.scores), TOPIC_CAP),
+            "topic": min(topic, TOPIC_CAP),
             "firm": firm,
             "soft": soft,
             "topic_and_firm": has_topic * min(firm, 1.0),
             "topic_and_soft": has_topic * min(soft, 1.0),
             "topic_and_negation": has_topic * negated,
             "service_and_ask": has_service * asks,
-            "urgent": min(max(ev.scores), 1.0) if ev.urgent else 0.0,
-            "chitchat": framing("chitchat", SHORT_CHITCHAT),
-            "notice": framing("notice", SHORT_NOTICE),
+            "urgent": min(topic, 1.0) if ev.urgent else 0.0,
+            "chitchat": framing("chitchat", SHORT_CHITCHAT) if hits["chitchat"] else 0,
+            "notice": framing("notice", SHORT_NOTICE) if hits["notice"] else 0,
             "resolved": min(len(ev.resolved), SUPPRESSOR_CAP),
         }

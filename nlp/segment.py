@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from bisect import bisect_right
 from collections.abc import Iterable
 
+import ahocorasick
 import jieba
 from rapidfuzz import fuzz, process
 
@@ -50,18 +52,91 @@ def _whole_word(text: str, start: int, end: int) -> bool:
     return not (before.isascii() and before.isalnum()) and not (after.isascii() and after.isalnum())
 
 
+def _is_han(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
+
+
+# What jieba cuts as one run of text (its `re_han_default` blocks); anything else is a
+# token of one character.
+_IN_BLOCK = jieba.re_han_default
+
+
+class _Joins:
+    """Every pair of adjacent characters inside some dictionary word, with how far into a
+    word it can sit, for the whole process: jieba's own dictionary (about 300,000 pairs,
+    built once in about half a second) plus every word a Segmenter adds. A pair of a word
+    since dropped only costs a little speed; a missing pair would cost correctness, so
+    pairs are only ever added."""
+
+    def __init__(self):
+        self._back: dict[str, int] = {}   # pair -> its furthest start inside a word
+        self._lock = threading.Lock()
+        self._base = False
+
+    def learn(self, tokenizer: jieba.Tokenizer, words: Iterable[str]) -> None:
+        with self._lock:
+            if not self._base:
+                words = [w for w, freq in tokenizer.FREQ.items() if freq]
+                self._base = True
+            back = self._back
+            for word in words:
+                for i in range(len(word) - 1):
+                    pair = word[i:i + 2]
+                    if back.get(pair, -1) < i:
+                        back[pair] = i
+
+    def seam(self, text: str, i: int, freq: dict[str, int]) -> bool:
+        """No word of the dictionary `freq` (jieba's prefix dictionary) crosses position
+        `i` of `text`: every word that could would hold the pair of characters there."""
+        if i <= 0 or i >= len(text):
+            return True
+        back = self._back.get(text[i - 1:i + 1])
+        if back is None:
+            return True
+        for start in range(i - 1, max(i - 2 - back, -1), -1):
+            end = i + 1
+            piece = text[start:end]
+            while piece in freq:
+                if freq[piece]:
+                    return False
+                end += 1
+                if end > len(text):
+                    break
+                piece = text[start:end]
+        return True
+
+
+_JOINS = _Joins()
+
+
 class Segmenter:
     """Cuts normalised text into tokens and reports which known keywords occur in it."""
 
-    def __init__(self, keywords: Iterable[str], fuzzy: Iterable[str] = ()):
+    def __init__(self, keywords: Iterable[str], fuzzy: Iterable[str] = (), extra: Iterable[str] = ()):
+        """`fuzzy`: words also matched with one homophone slip; `extra`: further strings whose
+        occurrences the caller wants from `occurrences` (combo parts, single characters)."""
         self._keywords = frozenset(k for k in keywords if k)
         self._long = frozenset(k for k in self._keywords if len(k) >= SUBSTRING_MIN_LEN)
-        self._long_lengths = sorted({len(k) for k in self._long})
+        self._short = self._keywords - self._long
         self._fuzzy = frozenset(k for k in fuzzy if len(k) >= 2)
-        self._fuzzy_lengths = sorted({len(k) for k in self._fuzzy})
         self._typo_words = sorted(k for k in self._fuzzy if len(k) >= TYPO_MIN_LEN)
         self.typo_threshold: float | None = TYPO_THRESHOLD
+        # variant with one common slip -> the words it stands for ("下水到" -> 下水道)
+        self._slips: dict[str, list[str]] = {}
+        for word in self._fuzzy:
+            for i, ch in enumerate(word):
+                for alt in CONFUSABLE.get(ch, ()):
+                    self._slips.setdefault(word[:i] + alt + word[i + 1:], []).append(word)
+        # One Aho-Corasick automaton finds every occurrence of every rule word, slip and
+        # extra string in a single C pass; everything after works from that table instead
+        # of scanning the message once per word (bench/classify.py).
+        self._automaton = ahocorasick.Automaton()
+        for word in self._keywords | self._slips.keys() | {w for w in extra if w}:
+            self._automaton.add_word(word, (word, len(word)))
+        if len(self._automaton):
+            self._automaton.make_automaton()
         self._tokenizer: jieba.Tokenizer | None = None
+        self._alone: frozenset[str] = frozenset()   # short keywords jieba keeps whole on their own
         self._lock = threading.Lock()
         self._user_words: set[str] = set()
 
@@ -85,6 +160,9 @@ class Segmenter:
                     tokenizer.add_word(word, freq)
                 for word in self._user_words:
                     tokenizer.add_word(word, max(tokenizer.suggest_freq(word, False), KEYWORD_FREQ_FLOOR))
+                self._alone = frozenset(w for w in self._short if not w.isascii()
+                                        and tokenizer.lcut(w, HMM=False) == [w])
+                _JOINS.learn(tokenizer, self._keywords | self._user_words)
                 self._tokenizer = tokenizer
             return self._tokenizer
 
@@ -97,6 +175,7 @@ class Segmenter:
             if self._tokenizer is not None:
                 for word in fresh:
                     self._tokenizer.add_word(word, max(self._tokenizer.suggest_freq(word, False), KEYWORD_FREQ_FLOOR))
+                _JOINS.learn(self._tokenizer, fresh)
 
     def warm_up(self) -> None:
         self._load()
@@ -107,38 +186,111 @@ class Segmenter:
         # "words" that would swallow a one-character keyword such as "漏" or "吵".
         return [t for t in tokenizer.lcut(text, HMM=False) if t.strip()]
 
-    def find(self, text: str, typos: bool = False) -> tuple[list[str], dict[str, int]]:
-        """Tokens of `text` and every keyword found, with the position it was first seen;
-        `typos`: also long topic words typed with one character wrong, when no topic word matched."""
-        tokens = self.tokens(text)
+    def occurrences(self, text: str) -> dict[str, list[int]]:
+        """Every start, in order, of every rule word, slip and extra string in `text`."""
+        at: dict[str, list[int]] = {}
+        if len(self._automaton):
+            for end, (word, size) in self._automaton.iter(text):
+                if word in at:
+                    at[word].append(end - size + 1)
+                else:
+                    at[word] = [end - size + 1]
+        return at
+
+    def find(self, text: str, typos: bool = False,
+             at: dict[str, list[int]] | None = None) -> dict[str, int]:
+        """Every keyword found in `text`, with the position it was first seen; `at`: the
+        text's `occurrences`, when the caller has them. `typos`: also long topic words typed
+        with one character wrong, when no topic word matched."""
+        if at is None:
+            at = self.occurrences(text)
         found: dict[str, int] = {}
-        pos = 0
-        for token in tokens:
-            at = max(text.find(token, pos), 0)
-            pos = at + len(token)
-            if token in self._keywords:
-                if token.isascii() and not _whole_word(text, at, at + len(token)):
-                    continue   # jieba cuts "broken" into br|ok|en; "ok" is not there
-                found.setdefault(token, at)
-            elif len(token) > 2 and "\u4e00" <= token[0] <= "\u9fff":
-                # jieba's dictionary has compounds that swallow keywords ("楼梯扶手",
-                # "电梯间"); a two-character keyword inside one Chinese token still
-                # counts, while one spanning two tokens ("停|电动车") does not. Latin
-                # tokens are whole words: "broken" does not contain "ok".
-                for i in range(len(token) - 1):
-                    piece = token[i:i + 2]
-                    if piece in self._keywords:
-                        found.setdefault(piece, at + i)
-        for size in self._long_lengths:
-            for start in range(len(text) - size + 1):
-                piece = text[start:start + size]
-                if piece in self._long and piece not in found:
-                    found[piece] = start
-        if self._fuzzy:
-            self._find_slips(text, found)
-            if typos and self.typo_threshold and not any(word in self._fuzzy for word in found):
-                self._find_typos(text, found, self.typo_threshold)
-        return tokens, found
+        short, slips = [], []
+        for word, starts in at.items():
+            if word in self._long:
+                found[word] = starts[0]
+            elif word in self._short:
+                short.append(word)
+            if word in self._slips:
+                slips.append(word)
+        if short:
+            self._find_tokens(text, short, at, found)
+        for variant in slips:
+            for word in self._slips[variant]:
+                found.setdefault(word, at[variant][0])
+        if typos and self.typo_threshold and not any(word in self._fuzzy for word in found):
+            self._find_typos(text, found, self.typo_threshold)
+        return found
+
+    def _find_tokens(self, text: str, short: list[str], at: dict[str, list[int]],
+                     found: dict[str, int]) -> None:
+        """Short keywords count only as whole jieba tokens, so "停电" does not fire inside
+        "停|电动车". jieba's best path is a sum of word scores, so wherever no dictionary
+        word crosses a position (a `_JOINS.seam`), every path passes through it and the
+        text either side is cut independently: a keyword with seams at both edges is a
+        token on its own, and otherwise only the stretch between the nearest seams around
+        it is cut, with the very tokens cutting the whole message would give."""
+        tokenizer = self._tokenizer or self._load()
+        seam, alone, freq = _JOINS.seam, self._alone, tokenizer.FREQ
+        windows: list[tuple[int, int]] = []
+        unsettled: dict[str, list[int]] = {}
+        for word in short:
+            size = len(word)
+            for start in at[word]:
+                end = start + size
+                if word in alone and seam(text, start, freq) and seam(text, end, freq):
+                    found[word] = start
+                    break
+                if size == 1 and not _IN_BLOCK.match(word):
+                    found[word] = start   # outside jieba's blocks a character is a token ("?")
+                    break
+                unsettled.setdefault(word, []).append(start)
+                if word.isascii():
+                    # jieba glues runs of single Latin letters and digits back together,
+                    # so a seam inside one is no seam: Latin words get their whole block.
+                    while start > 0 and _IN_BLOCK.match(text[start - 1]):
+                        start -= 1
+                    while end < len(text) and _IN_BLOCK.match(text[end]):
+                        end += 1
+                while not seam(text, start, freq):
+                    start -= 1
+                while not seam(text, end, freq):
+                    end += 1
+                windows.append((start, end))
+        if not unsettled:
+            return
+        starts: list[int] = []
+        tokens: list[str] = []
+        upto = 0
+        for first, last in sorted(windows):
+            first = max(first, upto)
+            if first >= last:
+                continue
+            pos = first
+            for token in tokenizer.cut(text[first:last], HMM=False):
+                starts.append(pos)
+                tokens.append(token)
+                pos += len(token)
+            upto = last
+        for word, candidates in unsettled.items():
+            size = len(word)
+            for start in candidates:
+                if start > found.get(word, len(text)):
+                    break
+                i = bisect_right(starts, start) - 1
+                token, token_start = tokens[i], starts[i]
+                end = start + size
+                if token_start == start and len(token) == size:
+                    if word.isascii() and not _whole_word(text, start, end):
+                        continue   # jieba cuts "broken" into br|ok|en; "ok" is not there
+                elif not (size == 2 and len(token) > 2 and end <= token_start + len(token)
+                          and _is_han(token[0]) and token not in self._keywords):
+                    # jieba's dictionary has compounds that swallow keywords ("楼梯扶手",
+                    # "电梯间"); a two-character keyword inside one Chinese token still
+                    # counts, while one spanning two tokens ("停|电动车") does not.
+                    continue
+                found[word] = start
+                break
 
     def _find_typos(self, text: str, found: dict[str, int], threshold: float) -> None:
         """Only where no topic word matched at all: a topic word of 5+ characters typed with
@@ -147,14 +299,3 @@ class Segmenter:
         for word, score, _ in process.extract(text, self._typo_words, scorer=fuzz.partial_ratio,
                                               score_cutoff=threshold, limit=3):
             found.setdefault(word, fuzz.partial_ratio_alignment(word, text).dest_start)
-
-    def _find_slips(self, text: str, found: dict[str, int]) -> None:
-        # Start from the few characters that have a common slip and try every window
-        # through them, rather than every window of the message.
-        for i, ch in enumerate(text):
-            for alt in CONFUSABLE.get(ch, ()):
-                for size in self._fuzzy_lengths:
-                    for start in range(max(0, i - size + 1), min(i, len(text) - size) + 1):
-                        word = text[start:i] + alt + text[i + 1:start + size]
-                        if word in self._fuzzy:
-                            found.setdefault(word, start)

@@ -6,13 +6,14 @@ module turns them into a ``Classification`` the rest of linli stores and routes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from nlp.location import Location, extract_location
 from nlp.normalize import normalize
 from nlp.rules import Rules
-from nlp.scoring import Scorer
+from nlp.scoring import Evidence, Scorer
 
 __all__ = ["Classification", "Classifier", "Location"]
 
@@ -31,9 +32,24 @@ class Classification:
     category: str | None
     urgent: bool
     confidence: float
-    keywords: tuple[str, ...]
     location: Location | None
     life_risk: bool = False   # urgent and someone may be hurt: the emergency numbers apply
+    # What `keywords` is worked out from, on request: routing a message never needs it.
+    explain: tuple[Evidence, dict, int] | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def keywords(self) -> tuple[str, ...]:
+        """The rule words behind the decision, in the order they occur in the message."""
+        if self.explain is None:
+            return ()
+        ev, weights, index = self.explain
+        evidence = {w for w in ev.words if index in weights.get(w, {})}
+        evidence |= ev.problems | set(ev.urgent) | set(ev.resolved)
+        for name in ("intensity", "request", "complaint", "chitchat", "notice"):
+            evidence.update(ev.hits[name])
+        keywords = sorted(evidence, key=lambda w: (ev.words[w], -len(w), w))
+        keywords += [ch for ch in ev.chars if ch not in evidence]
+        return tuple(keywords)
 
     def to_dict(self) -> dict:
         return {
@@ -90,7 +106,7 @@ class Classifier:
         norm = normalize(text)[:MAX_CHARS]
         location = extract_location(text[:MAX_CHARS])
         if not norm:
-            return Classification(text, False, None, False, 0.0, (), location)
+            return Classification(text, False, None, False, 0.0, location)
         ev = self._scorer.evidence(norm, typos=addressed)
         probability = ev.probability
         scores = ev.scores
@@ -111,14 +127,6 @@ class Classifier:
             confidence = max(confidence, self._rules.auto_threshold)
         # Ties go to the category listed first in the rule file.
         index = best if ranked[0] > 0 else self._fallback
-
-        weights = self._scorer.weights
-        evidence = {w for w in ev.words if index in weights.get(w, {})}
-        evidence |= ev.problems | set(ev.urgent) | set(ev.resolved)
-        for name in ("intensity", "request", "complaint", "chitchat", "notice"):
-            evidence.update(ev.hits[name])
-        keywords = sorted(evidence, key=lambda w: (ev.words[w], -len(w), w))
-        keywords += [ch for ch in ev.chars if ch not in evidence]
         return Classification(
             text=text,
             actionable=actionable,
@@ -126,6 +134,6 @@ class Classifier:
             urgent=actionable and bool(ev.urgent),
             life_risk=actionable and life,
             confidence=max(0.0, min(1.0, confidence)),
-            keywords=tuple(keywords),
             location=location,
+            explain=(ev, self._scorer.weights, index),
         )

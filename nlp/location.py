@@ -64,9 +64,15 @@ def _number(raw: str | None) -> str | None:
     return str(value) if value is not None and value > 0 else None
 
 
+# Every form above needs one of these; most messages have none and skip the patterns.
+_MARKERS = re.compile(r"[楼栋幢#座单室房\-]")
+
+
 def extract_location(text: str) -> Location | None:
     """The first building/unit/room mentioned in `text`, or None."""
     text = simplified(nfkc(text))
+    if not _MARKERS.search(text):
+        return None
     # Phone and ID numbers are blanked first so their digits are never read as a room.
     for start, end in reversed(pii_spans(text)):
         text = text[:start] + " " * (end - start) + text[end:]

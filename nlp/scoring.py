@@ -176,7 +176,10 @@ class Scorer:
         extra = {p for parts in (c for cat in rules.categories for c in cat.combos) for p in parts}
         extra |= {a for combo in self.life_combos for alts in combo for a in alts}
         extra |= set(self.chars) | NEGATIONS | QUESTION_MARKS
-        self.segmenter = Segmenter(keywords, fuzzy=topics, extra=extra)
+        # Neutral words block combos and life words count wherever they are, so both are
+        # found even inside a longer word.
+        self.segmenter = Segmenter(keywords, fuzzy=topics, extra=extra,
+                                   even_inside=self.signals["neutral"] | self.life)
 
     def evidence(self, norm: str, typos: bool = False) -> Evidence:
         at = self.segmenter.occurrences(norm)

@@ -112,10 +112,13 @@ _JOINS = _Joins()
 class Segmenter:
     """Cuts normalised text into tokens and reports which known keywords occur in it."""
 
-    def __init__(self, keywords: Iterable[str], fuzzy: Iterable[str] = (), extra: Iterable[str] = ()):
+    def __init__(self, keywords: Iterable[str], fuzzy: Iterable[str] = (), extra: Iterable[str] = (),
+                 even_inside: Iterable[str] = ()):
         """`fuzzy`: words also matched with one homophone slip; `extra`: further strings whose
-        occurrences the caller wants from `occurrences` (combo parts, single characters)."""
+        occurrences the caller wants from `occurrences` (combo parts, single characters);
+        `even_inside`: short words the caller needs found even inside a longer found word."""
         self._keywords = frozenset(k for k in keywords if k)
+        self._even_inside = frozenset(even_inside)
         self._long = frozenset(k for k in self._keywords if len(k) >= SUBSTRING_MIN_LEN)
         self._short = self._keywords - self._long
         self._fuzzy = frozenset(k for k in fuzzy if len(k) >= 2)
@@ -214,7 +217,7 @@ class Segmenter:
             if word in self._slips:
                 slips.append(word)
         if short:
-            self._find_tokens(text, short, at, found)
+            self._find_tokens(text, short, at, found, typos)
         for variant in slips:
             for word in self._slips[variant]:
                 found.setdefault(word, at[variant][0])
@@ -223,22 +226,34 @@ class Segmenter:
         return found
 
     def _find_tokens(self, text: str, short: list[str], at: dict[str, list[int]],
-                     found: dict[str, int]) -> None:
+                     found: dict[str, int], typos: bool) -> None:
         """Short keywords count only as whole jieba tokens, so "停电" does not fire inside
         "停|电动车". jieba's best path is a sum of word scores, so wherever no dictionary
         word crosses a position (a `_JOINS.seam`), every path passes through it and the
         text either side is cut independently: a keyword with seams at both edges is a
         token on its own, and otherwise only the stretch between the nearest seams around
-        it is cut, with the very tokens cutting the whole message would give."""
+        it is cut, with the very tokens cutting the whole message would give.
+
+        A place inside a longer word already found ("请" in "请问", "车" in "停车场") is not
+        looked at: a match there only counts where it is not covered, so it would be
+        dropped anyway, unless the caller asked for the word `even_inside`, or it is a topic
+        word whose presence decides whether typos are tried."""
         tokenizer = self._tokenizer or self._load()
         seam, alone, freq = _JOINS.seam, self._alone, tokenizer.FREQ
         windows: list[tuple[int, int]] = []
         unsettled: dict[str, list[int]] = {}
+        hosts = [(s, s + len(w)) for w in found for s in at[w]]
+        if len(short) > 1:
+            short.sort(key=len, reverse=True)   # the words found first may cover the shorter
         for word in short:
             size = len(word)
+            skip_covered = word not in self._even_inside and not (typos and word in self._fuzzy)
             for start in at[word]:
                 end = start + size
+                if skip_covered and hosts and any(a <= start and end <= b and b - a > size for a, b in hosts):
+                    continue
                 if word in alone and seam(text, start, freq) and seam(text, end, freq):
+                    hosts += [(s, s + size) for s in at[word]]
                     found[word] = start
                     break
                 if size == 1 and not _IN_BLOCK.match(word):

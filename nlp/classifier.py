@@ -11,7 +11,7 @@ from functools import cached_property
 from pathlib import Path
 
 from nlp.location import Location, extract_location
-from nlp.normalize import normalize
+from nlp.normalize import fold, standard
 from nlp.rules import Rules
 from nlp.scoring import Evidence, Scorer
 
@@ -103,8 +103,9 @@ class Classifier:
         """`addressed`: the person spoke to the bot (1:1, @mention), so a long topic word
         typed with one character wrong is worth matching; overheard group talk is not —
         there the same leniency would turn chit-chat into tickets (bench/typos.py)."""
-        norm = normalize(text)[:MAX_CHARS]
-        location = extract_location(text[:MAX_CHARS])
+        plain = standard(text[:MAX_CHARS])
+        norm = fold(plain)
+        location = extract_location(plain, is_standard=True)
         if not norm:
             return Classification(text, False, None, False, 0.0, location)
         ev = self._scorer.evidence(norm, typos=addressed)

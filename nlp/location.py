@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from nlp.normalize import CN_NUMERAL_CHARS, cn_to_int, nfkc, simplified
+from nlp.normalize import CN_NUMERAL_CHARS, cn_to_int, standard
 from nlp.pii import pii_spans
 
 _NUM = rf"(?:[0-9]{{1,4}}|[{CN_NUMERAL_CHARS}]{{1,5}})"
@@ -68,9 +68,11 @@ def _number(raw: str | None) -> str | None:
 _MARKERS = re.compile(r"[楼栋幢#座单室房\-]")
 
 
-def extract_location(text: str) -> Location | None:
-    """The first building/unit/room mentioned in `text`, or None."""
-    text = simplified(nfkc(text))
+def extract_location(text: str, is_standard: bool = False) -> Location | None:
+    """The first building/unit/room mentioned in `text`, or None; `is_standard`: the text
+    has already been through `normalize.standard`."""
+    if not is_standard:
+        text = standard(text)
     if not _MARKERS.search(text):
         return None
     # Phone and ID numbers are blanked first so their digits are never read as a room.

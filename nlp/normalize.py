@@ -46,11 +46,20 @@ def nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+def standard(text: str) -> str:
+    """Half-width, simplified characters: the form addresses are read in."""
+    return simplified(nfkc(text))
+
+
 def normalize(text: str) -> str:
     """The form every keyword is matched against: NFKC, lower case, simplified characters,
     no spaces inside CJK."""
-    text = simplified(nfkc(text).lower())
-    text = _SPACE_IN_CJK.sub("", text)
+    return fold(standard(text))
+
+
+def fold(text: str) -> str:
+    """`standard` text to the keyword form: lower case, no spaces inside CJK."""
+    text = _SPACE_IN_CJK.sub("", text.lower())
     return _SPACES.sub(" ", text).strip()
 
 

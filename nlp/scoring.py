@@ -49,6 +49,8 @@ WEIGHTS = {
     "resolved": -7.0,
 }
 SUPPRESSORS = ("chitchat", "notice", "resolved")
+_POSITIVE = [(k, w) for k, w in WEIGHTS.items() if k not in SUPPRESSORS and k != "bias"]
+_NEGATIVE = [(k, WEIGHTS[k]) for k in SUPPRESSORS]
 # However many topic words a notice or a thank-you contains ("【公告】物业费收缴…",
 # "下水道堵了，今天修好了"), the suppressor decides: positive evidence saturates first.
 POSITIVE_CAP = 5.5
@@ -66,12 +68,6 @@ class Evidence:
     features: dict[str, float] = field(default_factory=dict)
     life: list[str] = field(default_factory=list)   # life-at-risk words and combos
     probability: float = 0.0
-
-
-def _probability(features: dict[str, float]) -> float:
-    plus = WEIGHTS["bias"] + sum(WEIGHTS[k] * v for k, v in features.items() if k not in SUPPRESSORS)
-    minus = sum(WEIGHTS[k] * features[k] for k in SUPPRESSORS)
-    return 1.0 / (1.0 + math.exp(-(min(plus, POSITIVE_CAP) + minus)))
 
 
 def _inside(i: int, spans: list[tuple[int, int]]) -> bool:
@@ -165,14 +161,7 @@ class Scorer:
                 inside = [w for w in self.life if w in host]
                 if inside:
                     self.life_inside[host] = inside
-        # word -> the longer rule words containing it, which may hide it ("不通知" hides "通知")
-        self.hosts: dict[str, list[str]] = {}
-        for host in keywords:
-            for size in range(1, len(host)):
-                for i in range(len(host) - size + 1):
-                    part = host[i:i + size]
-                    if part in keywords and host not in self.hosts.setdefault(part, []):
-                        self.hosts[part].append(host)
+        self.life_related = self.life | self.life_inside.keys()
         extra = {p for parts in (c for cat in rules.categories for c in cat.combos) for p in parts}
         extra |= {a for combo in self.life_combos for alts in combo for a in alts}
         extra |= set(self.chars) | NEGATIONS | QUESTION_MARKS
@@ -189,13 +178,17 @@ class Scorer:
         # The longer match wins ("单元门口" hides "单元门"); neutral phrases take part in
         # that and are then dropped ("好的建议" is not a suggestion).
         words: dict[str, int] = {}
+        longest = max(map(len, found), default=0)
         for word, first in found.items():
             if word in neutral_words:
                 continue
-            if word in at:
-                hosts = [h for h in self.hosts.get(word, ()) if h in found]
+            size = len(word)
+            if size == longest:
+                hosts = None
+            elif word in at:
+                hosts = [h for h in found if len(h) > size and word in h]
             else:   # a slip or a typo: whatever longer word covers where it was read
-                hosts = [h for h in found if len(h) > len(word)]
+                hosts = [h for h in found if len(h) > size]
             if hosts:
                 place = _first_uncovered(word, first, hosts, at)
                 if place is not None:
@@ -212,9 +205,13 @@ class Scorer:
                            key=self.char_rank.__getitem__)
         for head in at:
             for name, parts in self.combo_heads.get(head, ()):
-                place = _place(at, parts, neutral) if all(p in at for p in parts) else None
-                if place is not None:
-                    words.setdefault(name, place)
+                for part in parts:
+                    if part not in at:
+                        break
+                else:
+                    place = _place(at, parts, neutral)
+                    if place is not None:
+                        words.setdefault(name, place)
 
         scores = [0.0] * len(self.categories)
         plain = [0.0] * len(self.categories)   # the same without cue and weak words
@@ -242,16 +239,19 @@ class Scorer:
             last_fix = max(words[w] + len(w) for w in resolved)
             if any(words[w] >= last_fix for w in problems):
                 resolved = []
-        # A life word inside a longer rule word ("晕倒" in "老人晕倒") still counts.
-        life = [w for w in found if w in self.life]
-        for host in list(found):
-            for word in self.life_inside.get(host, ()):
-                if word not in found:
-                    life.append(word)
-                    found[word] = at[word][0] if word in at else -1
-        for word in life:
-            words.setdefault(word, found[word])
-        for i in sorted({i for w in at for i in self.life_combo_heads.get(w, ())}):
+        life = []
+        if not self.life_related.isdisjoint(found):
+            life = [w for w in found if w in self.life]
+            # A life word inside a longer rule word ("晕倒" in "老人晕倒") still counts.
+            for host in list(found):
+                for word in self.life_inside.get(host, ()):
+                    if word not in found:
+                        life.append(word)
+                        found[word] = at[word][0] if word in at else -1
+            for word in life:
+                words.setdefault(word, found[word])
+        heads = [w for w in at if w in self.life_combo_heads]
+        for i in sorted({i for w in heads for i in self.life_combo_heads[w]}) if heads else ():
             found_parts = [next((a for a in alts if a in at), None) for alts in self.life_combos[i]]
             if all(found_parts):
                 name = "+".join(found_parts)
@@ -259,8 +259,10 @@ class Scorer:
                 words.setdefault(name, min(at[part][0] for part in found_parts))
         urgent += [w for w in life if w not in urgent]
         evidence = Evidence(words, chars, scores, hits, problems, urgent, resolved, life=life)
-        evidence.features = self._features(norm, at, evidence, plain, neutral)
-        evidence.probability = _probability(evidence.features)
+        evidence.features = features = self._features(norm, at, evidence, plain, neutral)
+        plus = WEIGHTS["bias"] + sum([w * features[k] for k, w in _POSITIVE])
+        minus = sum([w * features[k] for k, w in _NEGATIVE])
+        evidence.probability = 1.0 / (1.0 + math.exp(-(min(plus, POSITIVE_CAP) + minus)))
         return evidence
 
     def _features(self, norm: str, at: dict[str, list[int]], ev: Evidence, plain: list[float],

@@ -69,7 +69,7 @@ class _Joins:
     pairs are only ever added."""
 
     def __init__(self):
-        self._back: dict[str, int] = {}   # pair -> its furthest start inside a word
+        self.back: dict[str, int] = {}   # pair -> its furthest start inside a word
         self._lock = threading.Lock()
         self._base = False
 
@@ -78,7 +78,7 @@ class _Joins:
             if not self._base:
                 words = [w for w, freq in tokenizer.FREQ.items() if freq]
                 self._base = True
-            back = self._back
+            back = self.back
             for word in words:
                 for i in range(len(word) - 1):
                     pair = word[i:i + 2]
@@ -90,7 +90,7 @@ class _Joins:
         `i` of `text`: every word that could would hold the pair of characters there."""
         if i <= 0 or i >= len(text):
             return True
-        back = self._back.get(text[i - 1:i + 1])
+        back = self.back.get(text[i - 1:i + 1])
         if back is None:
             return True
         for start in range(i - 1, max(i - 2 - back, -1), -1):
@@ -239,7 +239,8 @@ class Segmenter:
         dropped anyway, unless the caller asked for the word `even_inside`, or it is a topic
         word whose presence decides whether typos are tried."""
         tokenizer = self._tokenizer or self._load()
-        seam, alone, freq = _JOINS.seam, self._alone, tokenizer.FREQ
+        seam, pairs, alone, freq = _JOINS.seam, _JOINS.back, self._alone, tokenizer.FREQ
+        last = len(text)
         windows: list[tuple[int, int]] = []
         unsettled: dict[str, list[int]] = {}
         hosts = [(s, s + len(w)) for w in found for s in at[w]]
@@ -252,7 +253,10 @@ class Segmenter:
                 end = start + size
                 if skip_covered and hosts and any(a <= start and end <= b and b - a > size for a, b in hosts):
                     continue
-                if word in alone and seam(text, start, freq) and seam(text, end, freq):
+                # (the pair test inlined: most edges hold no pair and need no call)
+                if word in alone and (start == 0 or text[start - 1:start + 1] not in pairs
+                                      or seam(text, start, freq)) \
+                        and (end == last or text[end - 1:end + 1] not in pairs or seam(text, end, freq)):
                     hosts += [(s, s + size) for s in at[word]]
                     found[word] = start
                     break

@@ -212,7 +212,7 @@ def test_real_chitchat_false_tickets(clf, corpus):
     texts = corpus()
     assert len(texts) > 500
     rate = sum(clf.classify(t).actionable for t in texts) / len(texts)
-    assert rate <= 0.05, rate
+    assert rate <= 0.02, rate   # the goal for real small talk
 
 
 def test_real_citizen_complaints_are_actionable(clf):

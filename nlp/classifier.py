@@ -121,8 +121,10 @@ class Classifier:
             confidence = threshold + (probability - threshold) * (1 - AMBIGUITY * ambiguity)
         actionable = probability >= threshold
         # Someone may be hurt ("老人摔倒了起不来", "电梯里关着人"): a report however it is
-        # worded, unless it is a notice, small talk or already over.
-        life = bool(ev.life) and not any(ev.features.get(k) for k in ("notice", "chitchat", "resolved"))
+        # worded, unless it is a notice or already over. A greeting or a laugh around it
+        # ("大家好，3栋着火了") does not make it small talk: missing a fire costs more than
+        # one false alarm.
+        life = bool(ev.life) and not (ev.features.get("notice") or ev.features.get("resolved"))
         if life and not actionable:
             actionable = True
             confidence = max(confidence, self._rules.auto_threshold)

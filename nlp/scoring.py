@@ -44,7 +44,7 @@ WEIGHTS = {
     "topic_and_negation": 1.5,  # trouble said in words we lack: "合不上", "没人理"
     "service_and_ask": 3.6,     # a question about a service category's topic
     "urgent": 1.2,              # only with a topic: "救命" alone is as often a joke
-    "chitchat": -4.5,
+    "chitchat": -5.6,           # just outweighs POSITIVE_CAP: a laugh or a greeting framing it wins
     "notice": -3.9,
     "resolved": -7.0,
 }

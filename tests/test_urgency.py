@@ -56,6 +56,13 @@ def test_ordinary_reports_notices_and_talk_are_not_urgent(clf, text):
     assert not result.urgent and not result.life_risk, (text, result.keywords)
 
 
+@pytest.mark.parametrize("text", ["大家好，3栋着火了", "早上好 电梯里困人了", "哈哈哈 楼道里好大的煤气味",
+                                  "在吗在吗 6栋有老人摔倒了起不来"])
+def test_a_greeting_or_a_laugh_does_not_hide_danger_to_life(clf, text):
+    result = clf.classify(text)
+    assert result.actionable and result.urgent and result.life_risk, (text, result.keywords)
+
+
 @pytest.mark.parametrize("text", [
     "你的爱就像火苗", "早上起不来，又迟到了", "电梯里碰到王阿姨了", "打火机放哪了", "落水管堵了，麻烦修一下",
     "【温馨提示】发现燃气泄漏请拨打96777", "老人摔倒了起不来，幸好已经没事了，谢谢大家",

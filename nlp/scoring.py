@@ -28,7 +28,7 @@ TOPIC_CAP, FIRM_CAP, CHAR_CAP, SOFT_CAP, SUPPRESSOR_CAP = 2.3, 4.0, 1.5, 1.5, 2
 SHORT_CHITCHAT, SHORT_NOTICE, OPENING, CLOSING = 16, 40, 12, 8
 NEGATIONS = frozenset("不没未别")
 QUESTION_MARKS = frozenset(("吗", "?", "怎", "哪", "什么", "多少", "有没有", "能不能", "可不可以",
-                            "是否", "能否", "可否", "问", "几", "咋"))
+                            "是否", "能否", "可否", "问", "几", "咋", "啥"))
 
 # Logistic weights. What they amount to: a topic word alone ("今天电梯里碰到王阿姨")
 # ~0.07; a topic plus a different problem word ("电梯坏了") ~0.8; a strong word alone

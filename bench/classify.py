@@ -5,8 +5,8 @@ messages, in the same process, and their ratio (the goal: the classifier keeps >
 
 Messages: tests/data (the labelled residents' messages and the chit-chat lines), or one
 message a line from --file. Both sides are warmed up first, so jieba's dictionary load
-(once per process) is not counted; the two sides take turns on each chunk of 50 messages, --rounds times, and each
-side's best time for each chunk is added up.
+(once per process) is not counted; the two sides take turns on each chunk of 50 messages,
+--rounds times, and each side's best time for each chunk is added up.
 Prints figures; asserts nothing.
 """
 

@@ -62,8 +62,8 @@ def features(tokens: list[str]) -> set[str]:
 def mine(train, per_class: int = PER_CLASS) -> str:
     """A rule file: for each class its `per_class` most typical words and phrases (log-odds
     z >= 1, in 2+ letters of the class); how much one counts follows the share of its
-    letters that are in the class: half -> weak (0.5), 80% -> keyword (1), 90% -> strong (2).
-    A word typical of two classes is listed in both."""
+    letters that are in the class: half -> weak (0.5), 80% -> keyword (1), 90% -> strong (2),
+    so a word is listed in one class at most."""
     documents = [(features(tokens), label) for tokens, label in train]
     ranked = log_odds(documents)
     sizes = Counter(label for _, label in train)

@@ -44,7 +44,7 @@ WEIGHTS = {
     "topic_and_negation": 1.5,  # trouble said in words we lack: "合不上", "没人理"
     "service_and_ask": 3.6,     # a question about a service category's topic
     "urgent": 1.2,              # only with a topic: "救命" alone is as often a joke
-    "chitchat": -5.6,           # just outweighs POSITIVE_CAP: a laugh or a greeting framing it wins
+    "chitchat": -5.6,           # just outweighs POSITIVE_CAP: small talk framing a message wins
     "notice": -3.9,
     "resolved": -7.0,
 }
@@ -126,7 +126,7 @@ class Scorer:
                 self.combo_heads.setdefault(parts[0], []).append((name, parts))
                 self.weights.setdefault(name, {})[index] = STRONG_WEIGHT
                 self.strong.add(name)
-        self.service = frozenset(i for i, c in enumerate(rules.categories) if c.service)
+        self.service = [i for i, c in enumerate(rules.categories) if c.service]
         self.signals = {name: frozenset(getattr(rules.signals, name)) for name in SIGNAL_KEYS}
         self.signal_lists: dict[str, list[str]] = {}   # word -> the signal lists naming it
         for name in SIGNAL_KEYS:
@@ -140,9 +140,8 @@ class Scorer:
                               if max(by_cat.values()) <= WEAK_WEIGHT)
         self.chars = rules.signals.problem_chars
         self.char_rank = {ch: i for i, ch in enumerate(self.chars)}
-        self.plain_weights = {w: by_cat for w, by_cat in self.weights.items()
-                              if w not in self.cue_words and w not in self.weak}
-        self.service_list = sorted(self.service)
+        # Words that count towards a category's topic: neither cue nor weak words.
+        self.plain = frozenset(w for w in self.weights if w not in self.cue_words and w not in self.weak)
         self.urgency = frozenset(rules.urgency) | frozenset(rules.life)
         self.life = frozenset(rules.life)
         self.life_combos = rules.life_combos
@@ -223,7 +222,7 @@ class Scorer:
             if by_cat:
                 for index, points in by_cat.items():
                     scores[index] += points
-                if word in self.plain_weights:
+                if word in self.plain:
                     for index, points in by_cat.items():
                         plain[index] += points
                 if word in self.strong:
@@ -282,7 +281,7 @@ class Scorer:
         # An explicit report ("投诉…", "社区能不能…") is about something even when no rule
         # word says what; the fallback category takes it if nothing else does.
         has_topic = 1.0 if hits["complaint"] else min(max(plain), 1.0)
-        has_service = min(max([plain[i] for i in self.service_list], default=0.0), 1.0)
+        has_service = min(max([plain[i] for i in self.service], default=0.0), 1.0)
         # A service question needs a real question mark or word; politeness ("请大家吃
         # 糖", "帮我搬了桶水") is not a request.
         asks = 1.0 if hits["complaint"] or not QUESTION_MARKS.isdisjoint(at) else 0.0

@@ -109,6 +109,26 @@ class _Joins:
 _JOINS = _Joins()
 
 
+def _cut_windows(tokenizer: jieba.Tokenizer, text: str,
+                 windows: list[tuple[int, int]]) -> tuple[list[int], list[str]]:
+    """jieba's tokens of the stretches of `text` between seams, with where each starts;
+    overlapping stretches are cut once (both their edges are seams)."""
+    starts: list[int] = []
+    tokens: list[str] = []
+    upto = 0
+    for left, right in sorted(windows):
+        left = max(left, upto)
+        if left >= right:
+            continue
+        pos = left
+        for token in tokenizer.cut(text[left:right], HMM=False):
+            starts.append(pos)
+            tokens.append(token)
+            pos += len(token)
+        upto = right
+    return starts, tokens
+
+
 class Segmenter:
     """Cuts normalised text into tokens and reports which known keywords occur in it."""
 
@@ -240,7 +260,7 @@ class Segmenter:
         word whose presence decides whether typos are tried."""
         tokenizer = self._tokenizer or self._load()
         seam, pairs, alone, freq = _JOINS.seam, _JOINS.back, self._alone, tokenizer.FREQ
-        last = len(text)
+        length = len(text)
         windows: list[tuple[int, int]] = []
         unsettled: dict[str, list[int]] = {}
         hosts = [(s, s + len(w)) for w in found for s in at[w]]
@@ -256,7 +276,7 @@ class Segmenter:
                 # (the pair test inlined: most edges hold no pair and need no call)
                 if word in alone and (start == 0 or text[start - 1:start + 1] not in pairs
                                       or seam(text, start, freq)) \
-                        and (end == last or text[end - 1:end + 1] not in pairs or seam(text, end, freq)):
+                        and (end == length or text[end - 1:end + 1] not in pairs or seam(text, end, freq)):
                     hosts += [(s, s + size) for s in at[word]]
                     found[word] = start
                     break
@@ -269,7 +289,7 @@ class Segmenter:
                     # so a seam inside one is no seam: Latin words get their whole block.
                     while start > 0 and _IN_BLOCK.match(text[start - 1]):
                         start -= 1
-                    while end < len(text) and _IN_BLOCK.match(text[end]):
+                    while end < length and _IN_BLOCK.match(text[end]):
                         end += 1
                 while not seam(text, start, freq):
                     start -= 1
@@ -278,23 +298,11 @@ class Segmenter:
                 windows.append((start, end))
         if not unsettled:
             return
-        starts: list[int] = []
-        tokens: list[str] = []
-        upto = 0
-        for first, last in sorted(windows):
-            first = max(first, upto)
-            if first >= last:
-                continue
-            pos = first
-            for token in tokenizer.cut(text[first:last], HMM=False):
-                starts.append(pos)
-                tokens.append(token)
-                pos += len(token)
-            upto = last
+        starts, tokens = _cut_windows(tokenizer, text, windows)
         for word, candidates in unsettled.items():
             size = len(word)
             for start in candidates:
-                if start > found.get(word, len(text)):
+                if start > found.get(word, length):
                     break
                 i = bisect_right(starts, start) - 1
                 token, token_start = tokens[i], starts[i]

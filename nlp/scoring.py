@@ -21,6 +21,13 @@ WEAK_WEIGHT, KEYWORD_WEIGHT, STRONG_WEIGHT = 0.5, 1.0, 2.0
 # workers: a complaint word is worth more than a problem word, a problem character less.
 PROBLEM, COMPLAINT, CHAR = 1.0, 1.5, 0.75
 INTENSITY, REQUEST = 0.5, 0.5
+# A word said again counts again in choosing the category, up to three times: a letter
+# naming 公交 three times and 道路 once is about transport. Chosen on a development part of
+# the TipDM letters (bench/tipdm.py --dev: caps 2 to 5 score alike, counting once 2 points
+# lower). Whether a message is a report at all still counts each word once, so repeating
+# "电梯电梯" does not make small talk a ticket. A short word's later occurrences are not
+# re-checked as jieba tokens: they only weigh between categories.
+REPEAT_CAP = 3
 TOPIC_CAP, FIRM_CAP, CHAR_CAP, SOFT_CAP, SUPPRESSOR_CAP = 2.3, 4.0, 1.5, 1.5, 2
 # Small talk and notices frame a message: they open it ("【通知】…", "早上好…") or close
 # it ("…私聊", "…哈哈"). Inside a longer sentence the same words are part of a report
@@ -60,7 +67,7 @@ POSITIVE_CAP = 5.5
 class Evidence:
     words: dict[str, int]                 # matched rule words (and combos) -> position
     chars: list[str]                      # problem characters found in unexplained text
-    scores: list[float]                   # points per category, in rule-file order
+    scores: list[float]                   # points per category, in rule-file order, repeats counted
     hits: dict[str, list[str]]            # matched words per signal list
     problems: set[str]                    # problem words, strong words and combos
     urgent: list[str]
@@ -74,15 +81,13 @@ def _inside(i: int, spans: list[tuple[int, int]]) -> bool:
     return any(a <= i < b for a, b in spans)
 
 
-def _first_uncovered(word: str, first: int, hosts: list[str], at: dict[str, list[int]]) -> int | None:
-    """Where `word` occurs outside every occurrence of the longer found words containing it,
-    or None when it only occurs inside them ("通知" inside "不通知")."""
+def _uncovered(word: str, first: int, hosts: list[str], at: dict[str, list[int]]) -> list[int]:
+    """Where `word` occurs outside every occurrence of the longer found words containing it;
+    empty when it only occurs inside them ("通知" inside "不通知")."""
     size = len(word)
     spans = [(s, s + len(h)) for h in hosts for s in at.get(h, ())]
-    for start in at.get(word) or (first,):
-        if not any(a <= start and start + size <= b for a, b in spans):
-            return start
-    return None
+    return [start for start in at.get(word) or (first,)
+            if not any(a <= start and start + size <= b for a, b in spans)]
 
 
 def _place(at: dict[str, list[int]], parts: tuple[str, ...], blocked: list[tuple[int, int]]) -> int | None:
@@ -177,6 +182,7 @@ class Scorer:
         # The longer match wins ("单元门口" hides "单元门"); neutral phrases take part in
         # that and are then dropped ("好的建议" is not a suggestion).
         words: dict[str, int] = {}
+        repeats: dict[str, int] = {}   # words said more than once -> how often, up to the cap
         longest = max(map(len, found), default=0)
         for word, first in found.items():
             if word in neutral_words:
@@ -189,12 +195,13 @@ class Scorer:
             else:   # a slip or a typo: whatever longer word covers where it was read
                 hosts = [h for h in found if len(h) > size]
             if hosts:
-                place = _first_uncovered(word, first, hosts, at)
-                if place is not None:
-                    words[word] = place
+                starts = _uncovered(word, first, hosts, at)
             else:
-                starts = at.get(word)
-                words[word] = starts[0] if starts else first
+                starts = at.get(word) or [first]
+            if starts:
+                words[word] = starts[0]
+                if len(starts) > 1:
+                    repeats[word] = min(len(starts), REPEAT_CAP)
         # A problem character counts only where no rule word already explains the text:
         # "麻烦" is a request, not trouble ("烦"); "臭味" is already a keyword.
         chars = [ch for ch in at if ch in self.char_rank]
@@ -213,15 +220,18 @@ class Scorer:
                         words.setdefault(name, place)
 
         scores = [0.0] * len(self.categories)
-        plain = [0.0] * len(self.categories)   # the same without cue and weak words
+        once = [0.0] * len(self.categories)    # the same with every word counted once
+        plain = [0.0] * len(self.categories)   # ... and without cue and weak words
         hits: dict[str, list[str]] = {name: [] for name in SIGNAL_KEYS}
         problems: set[str] = set()
         urgent: list[str] = []
         for word in words:
             by_cat = self.weights.get(word)
             if by_cat:
+                times = repeats.get(word, 1)
                 for index, points in by_cat.items():
-                    scores[index] += points
+                    scores[index] += points * times
+                    once[index] += points
                 if word in self.plain:
                     for index, points in by_cat.items():
                         plain[index] += points
@@ -258,14 +268,14 @@ class Scorer:
                 words.setdefault(name, min(at[part][0] for part in found_parts))
         urgent += [w for w in life if w not in urgent]
         evidence = Evidence(words, chars, scores, hits, problems, urgent, resolved, life=life)
-        evidence.features = features = self._features(norm, at, evidence, plain, neutral)
+        evidence.features = features = self._features(norm, at, evidence, max(once), plain, neutral)
         plus = WEIGHTS["bias"] + sum([w * features[k] for k, w in _POSITIVE])
         minus = sum([w * features[k] for k, w in _NEGATIVE])
         evidence.probability = 1.0 / (1.0 + math.exp(-(min(plus, POSITIVE_CAP) + minus)))
         return evidence
 
-    def _features(self, norm: str, at: dict[str, list[int]], ev: Evidence, plain: list[float],
-                  neutral: list[tuple[int, int]]) -> dict[str, float]:
+    def _features(self, norm: str, at: dict[str, list[int]], ev: Evidence, topic: float,
+                  plain: list[float], neutral: list[tuple[int, int]]) -> dict[str, float]:
         hits, size = ev.hits, len(norm)
 
         def framing(name: str, short: int) -> int:
@@ -290,7 +300,6 @@ class Scorer:
             if any(not _inside(i, neutral) for i in at[ch]):
                 negated = 1.0
                 break
-        topic = max(ev.scores)
         return {
             "topic": min(topic, TOPIC_CAP),
             "firm": firm,

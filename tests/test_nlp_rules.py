@@ -167,3 +167,34 @@ request = ["吗"]
     assert not clf.classify("楼道堵了").actionable   # a weak word is never the topic
     assert clf.classify("社区有托管班吗").category == "托育教育"
     assert not clf.classify("托管班").actionable
+
+
+REPEATS = """
+[categories."停车交通"]
+keywords = ["公交", "车位", "停车"]
+
+[categories."设施维修"]
+keywords = ["道路", "路灯"]
+
+[categories."其他"]
+fallback = true
+
+[signals]
+problem = ["太少"]
+"""
+
+
+@pytest.mark.parametrize("text, category", [
+    ("公交太少，道路也窄", "停车交通"),                           # 1 : 1, the first listed
+    ("道路坑多，道路积水，道路没灯，公交太少，车位太少", "设施维修"),   # 3 : 2
+    ("道路道路道路道路道路，公交、车位、停车都太少", "停车交通"),    # 3 (not 5) : 3
+])
+def test_a_repeated_word_weighs_up_to_three_times_in_the_category(tmp_path, text, category):
+    assert Classifier.from_file(write(tmp_path, REPEATS)).classify(text).category == category
+
+
+def test_repeating_a_topic_word_does_not_make_a_report(tmp_path):
+    clf = Classifier.from_file(write(tmp_path, REPEATS))
+    once, thrice = clf.classify("今天坐公交"), clf.classify("今天坐公交，公交，公交")
+    assert not once.actionable and not thrice.actionable
+    assert once.confidence == pytest.approx(thrice.confidence)

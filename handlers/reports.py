@@ -1,6 +1,7 @@
 """Residents' reports become tickets: from a 1:1 chat, from a group when the bot is
 addressed, from an `auto` group when the classifier is confident, and from any group when
-the report is urgent (a gas smell cannot wait for someone to @ the bot). Chit-chat stays quiet."""
+the report is urgent (a gas smell cannot wait for someone to @ the bot). Chit-chat stays quiet,
+and so do staff talking in a group unaddressed: they are answering."""
 
 from __future__ import annotations
 
@@ -23,6 +24,11 @@ async def on_text(ctx: Context, text: str, addressed: bool) -> None:
             await open_ticket(ctx, text, result)
         else:
             ctx.reply(ctx.t("report.not_understood", bot=ctx.community.bot_name))
+        return
+    # Staff and departments talking in a group are answering residents ("已联系车主挪车了",
+    # "先把电闸关了！"): their words echo the report they answer. They open tickets with
+    # 报修 or by addressing the bot.
+    if ctx.person.handles_tickets or ctx.person.has("department"):
         return
     if result.urgent or (ctx.chat and ctx.chat.mode == "auto" and result.actionable
                          and result.confidence >= ctx.services.classifier.auto_threshold):

@@ -100,3 +100,14 @@ async def test_urgent_without_danger_to_life_opens_quietly_in_a_mention_group(co
 async def test_ordinary_reports_still_wait_to_be_addressed_in_a_mention_group(console):
     await console.say("zhang", "b6", "6号楼门口垃圾堆了三天没人清理")
     assert console.transcript.new() == []
+
+
+@pytest.mark.parametrize("chat", ["b1", "b6"])   # an auto group and a mention group
+async def test_staff_answering_in_a_group_open_nothing_unless_they_address_the_bot(console, chat):
+    # Staff replies echo the report they answer, urgent words included.
+    await console.say("grid", chat, "楼道里一股煤气味的那户已经联系上了，先别开灯，师傅马上到")
+    await console.say("wuye_li", chat, "1号楼门口垃圾堆了三天没人清理的事，今天下午清走")
+    assert console.transcript.new() == []
+    assert await console.runtime.services.tickets.ids() == []
+    await console.say("grid", chat, "@小邻 1号楼门口垃圾堆了三天没人清理")
+    assert any("工单 #" in r["text"] for r in console.transcript.new() if r["to"] == chat)

@@ -13,6 +13,7 @@ from bot.settings import Settings, SettingsError
 from handlers.community import CommunityError
 from handlers.texts import TextsError
 from nlp import Classifier, RuleError
+from nlp.evaluate import messages
 from storage.embedded import EmbeddedServerError
 
 CONFIG_ERRORS = (CommunityError, RuleError, TextsError, SettingsError, EmbeddedServerError)
@@ -109,8 +110,7 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
 def classify(args: argparse.Namespace) -> int:
     classifier = Classifier.from_file(args.rules)
     for line in sys.stdin:
-        text = line.strip()
-        if text:
+        for text in messages(line):
             print(json.dumps(classifier.classify(text).to_dict(), ensure_ascii=False), flush=True)
     return 0
 

@@ -1,8 +1,8 @@
 """Measuring a rule file: per-class precision/recall/F1, macro-F1, a confusion matrix and
 the false-ticket rate on chit-chat.
 
-Pure functions over (gold, predicted) label pairs, plus the two small readers the CLI and
-the benchmarks share. A message the classifier leaves alone is predicted as the quiet
+Pure functions over (gold, predicted) label pairs, plus the small readers the CLI and the
+benchmarks share. A message the classifier leaves alone is predicted as the quiet
 label ("chitchat" by default), so "no ticket" is a class of its own in the matrix, while
 macro-F1 averages the report categories only: staying quiet is not a category.
 """
@@ -10,6 +10,7 @@ macro-F1 averages the report categories only: staying quiet is not a category.
 from __future__ import annotations
 
 import csv
+import json
 import io
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -197,10 +198,26 @@ def read_labeled(path: str | Path, text_column: str = "text",
     return rows
 
 
+def messages(line: str) -> list[str]:
+    """The messages on one line of a chat dump: the line itself; the turns of one
+    conversation when tabs separate them (LCCC); the "text" of a JSON object (CrossWOZ,
+    chat exports). A bot sees each turn as a message of its own, so each is one message."""
+    line = line.strip()
+    if line.startswith("{"):
+        try:
+            record = json.loads(line)
+        except ValueError:
+            record = None
+        if isinstance(record, dict) and isinstance(record.get("text"), str):
+            return [record["text"].strip()] if record["text"].strip() else []
+    return [part.strip() for part in line.split("\t") if part.strip()]
+
+
 def read_lines(path: str | Path) -> list[str]:
-    """Non-empty lines of a plain-text file: one chit-chat message a line."""
+    """The chit-chat messages of a plain-text file: one a line (see `messages`)."""
     path = Path(path)
     try:
-        return [line.strip() for line in path.read_text(encoding="utf-8-sig").splitlines() if line.strip()]
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise DataError(f"{path}: cannot read: {exc}") from exc
+    return [text for line in lines for text in messages(line)]

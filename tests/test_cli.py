@@ -32,6 +32,14 @@ def test_classify_writes_one_json_object_per_line():
     assert not rows[1]["actionable"] and rows[1]["category"] is None
 
 
+def test_classify_reads_conversation_turns_and_json_lines():
+    stdin = '早上好\t3号楼路灯坏了\n{"dialog_id": "1", "text": "电梯困人了"}\n'
+    result = linli("classify", stdin=stdin)
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["text"] for r in rows] == ["早上好", "3号楼路灯坏了", "电梯困人了"]
+    assert [r["actionable"] for r in rows] == [False, True, True]
+
+
 @pytest.mark.parametrize("content, expected", [
     ('[community]\nid = "x"\nname = "x"\n[sla]\nresolve_hours = "soon"\n', "sla.resolve_hours: must be a positive number"),
     ('[community]\nid = "x"\n', "community.name: is required"),

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from nlp.evaluate import DataError, format_report, read_labeled, read_lines, score
+from nlp.evaluate import DataError, format_report, messages, read_labeled, read_lines, score
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
@@ -59,6 +59,20 @@ def test_bad_files_name_file_and_line(tmp_path):
     lines = tmp_path / "chat.txt"
     lines.write_text("早上好\n\n吃了吗\n", encoding="utf-8")
     assert read_lines(lines) == ["早上好", "吃了吗"]
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("早上好", ["早上好"]),
+    ("  吃了吗  ", ["吃了吗"]),
+    ("", []),
+    ("我 也 要 去 健 身\t我 一 直 懒", ["我 也 要 去 健 身", "我 一 直 懒"]),   # LCCC: turns
+    ('{"dialog_id": "7", "text": "谢谢，再见", "turn": 4}', ["谢谢，再见"]),   # CrossWOZ
+    ('{"text": "  "}', []),
+    ('{"name": "x"}', ['{"name": "x"}']),                    # JSON without text: as typed
+    ("{不是JSON}", ["{不是JSON}"]),
+])
+def test_a_line_of_a_chat_dump_holds_its_messages(line, expected):
+    assert messages(line) == expected
 
 
 def linli(*args):

@@ -23,7 +23,7 @@ SETTINGS_KEYS = ("auto_threshold", "actionable_threshold")
 CATEGORY_KEYS = ("description", "keywords", "strong", "weak", "combos", "service", "fallback")
 URGENCY_KEYS = ("keywords", "life", "life_combos")
 SIGNAL_KEYS = ("problem", "intensity", "request", "complaint", "chitchat", "notice", "resolved",
-               "neutral")
+               "neutral", "neighbours")
 CHAR_KEY = "problem_chars"
 
 
@@ -53,6 +53,7 @@ class Signals:
     notice: tuple[str, ...] = ()
     resolved: tuple[str, ...] = ()
     neutral: tuple[str, ...] = ()
+    neighbours: tuple[str, ...] = ()
     problem_chars: tuple[str, ...] = ()
 
 

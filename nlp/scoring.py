@@ -293,8 +293,10 @@ class Scorer:
         has_topic = 1.0 if hits["complaint"] else min(max(plain), 1.0)
         has_service = min(max([plain[i] for i in self.service], default=0.0), 1.0)
         # A service question needs a real question mark or word; politeness ("请大家吃
-        # 糖", "帮我搬了桶水") is not a request.
-        asks = 1.0 if hits["complaint"] or not QUESTION_MARKS.isdisjoint(at) else 0.0
+        # 糖", "帮我搬了桶水") is not a request, nor is a question put to the neighbours
+        # ("请问大家娃上的哪家幼儿园？"): they answer it, not the community.
+        asks = 1.0 if hits["complaint"] or (not QUESTION_MARKS.isdisjoint(at)
+                                            and not hits["neighbours"]) else 0.0
         negated = 0.0
         for ch in NEGATIONS.intersection(at):
             if any(not _inside(i, neutral) for i in at[ch]):

@@ -30,6 +30,8 @@ URGENT = [
  # sparks / electrical
  "楼道电表箱一直在冒火花", "电线杆上的线在打火，噼里啪啦的", "充电桩冒火星了", "插座冒火花还有焦味",
  "楼下配电箱有电火花，还噼啪响", "小区路灯的电线断了垂在地上，还在冒火花",
+ # violence
+ "楼下两家吵起来了，已经动手了，有人拿着棍子",
 ]
 NOT_URGENT = ["楼道灯不亮好几天了", "【温馨提示】发现燃气泄漏请拨打96777", "电梯又停了，什么时候修",
               "楼上装修太吵了", "垃圾没人清", "今天去看了奶奶，她身体挺好"]
@@ -71,9 +73,10 @@ def test_life_words_in_small_talk_and_notices_raise_no_alarm(clf, text):
     assert not clf.classify(text).life_risk, text
 
 
-def test_urgent_without_danger_to_life_is_urgent_but_without_emergency_numbers(clf):
-    result = clf.classify("5号楼水管爆了，楼道里全是水")
-    assert result.urgent and not result.life_risk
+@pytest.mark.parametrize("text", ["5号楼水管爆了，楼道里全是水", "有两个男的在撬10号楼201的门，保安快过去！"])
+def test_urgent_without_danger_to_life_is_urgent_but_without_emergency_numbers(clf, text):
+    result = clf.classify(text)
+    assert result.actionable and result.urgent and not result.life_risk
 
 
 async def test_a_mention_group_gets_a_ticket_the_numbers_and_staff_a_push(console):

@@ -49,7 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     console.add_argument("--fake-clock", action="store_true",
                          help='use a clock that moves only on {"advance": "25h"} lines (kept across restarts)')
 
-    classify = commands.add_parser("classify", help="classify messages: one per stdin line, JSON lines out")
+    classify = commands.add_parser(
+        "classify", help="classify messages from stdin (a line each; tabs separate turns; "
+                         "JSON lines give their \"text\"), JSON lines out")
     classify.add_argument("--rules", metavar="FILE", help="rule file (default: the bundled rules)")
 
     from bot import eval_cli, rules_cli

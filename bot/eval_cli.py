@@ -22,7 +22,8 @@ def register(commands) -> None:
     parser.add_argument("--quiet-label", default=QUIET, metavar="L",
                         help=f"the label of messages that must not open a ticket (default {QUIET})")
     parser.add_argument("--chitchat", metavar="FILE", action="append", default=[],
-                        help="plain text, one chit-chat message a line (repeatable)")
+                        help="chit-chat, one message a line; tab-separated turns and JSON lines with a "
+                             "\"text\" field are read too (repeatable)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     parser.set_defaults(offline=run)
 

@@ -10,8 +10,8 @@ macro-F1 averages the report categories only: staying quiet is not a category.
 from __future__ import annotations
 
 import csv
-import json
 import io
+import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field

@@ -78,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
             return classify(args)
         settings = Settings.load(args.community, data_dir=args.data_dir, rules_file=args.rules,
                                  host=getattr(args, "host", None), port=getattr(args, "port", None))
+        from bot import logsafe
+        logsafe.install(logsafe.secrets_of(settings))   # no secret in any log line from here on
         return asyncio.run(dispatch(args, settings)) or 0
     except CONFIG_ERRORS as exc:
         print(f"linli: error: {exc}", file=sys.stderr)

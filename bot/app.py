@@ -95,7 +95,8 @@ async def open_runtime(settings: Settings, fake_clock: bool = False) -> AsyncIte
     classifier = Classifier.from_file(settings.rules_file)
     classifier.add_words(settings.community.dictionary)
     texts = Texts.load(settings.texts_file)
-    async with connect(settings.redis_url, settings.data_dir) as redis:
+    async with connect(settings.redis_url, settings.data_dir, max_connections=settings.redis_max_connections,
+                       pool_timeout=settings.redis_pool_timeout) as redis:
         store = Store.open(redis, settings.community.id)
         inbound = Inbound(store)
         await inbound.ensure_groups()

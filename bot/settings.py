@@ -7,9 +7,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
-from urllib.parse import urlsplit, urlunsplit
 
 from handlers.community import Community, load_community
+from storage.connection import redact_url as storage_redact_url
 
 
 class SettingsError(ValueError):
@@ -22,14 +22,9 @@ def default_data_dir(env: Mapping[str, str]) -> Path:
 
 
 def redact_url(url: str | None) -> str | None:
-    if not url:
-        return url
-    parts = urlsplit(url)
-    if parts.password:
-        host = parts.hostname or ""
-        netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
-        return urlunsplit(parts._replace(netloc=netloc))
-    return url
+    """The URL with its password replaced by *** (also in the Sentinel and Cluster forms,
+    which name several hosts)."""
+    return storage_redact_url(url)
 
 
 @dataclass(frozen=True)
@@ -38,6 +33,8 @@ class Settings:
     community_file: Path
     data_dir: Path
     redis_url: str | None = field(default=None, repr=False)
+    redis_max_connections: int = 64   # LINLI_REDIS_MAX_CONNECTIONS: the pool's bound
+    redis_pool_timeout: float = 5.0   # LINLI_REDIS_POOL_TIMEOUT: seconds to wait for a free connection
     rules_file: Path | None = None
     texts_file: Path | None = None
     host: str = "127.0.0.1"
@@ -104,6 +101,8 @@ class Settings:
             community=community, community_file=path,
             data_dir=Path(data_dir or env.get("LINLI_DATA_DIR") or default_data_dir(env)).expanduser(),
             redis_url=env.get("REDIS_URL") or None,
+            redis_max_connections=_number(env, "LINLI_REDIS_MAX_CONNECTIONS", "64", int),
+            redis_pool_timeout=_number(env, "LINLI_REDIS_POOL_TIMEOUT", "5"),
             rules_file=Path(rules) if rules else None,
             texts_file=Path(texts) if texts else None,
             host=host or env.get("LINLI_HOST", "127.0.0.1"), port=port_number,

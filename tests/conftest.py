@@ -16,7 +16,7 @@ from bot.console import ConsoleSession
 from bot.settings import Settings
 from storage.embedded import EmbeddedServer
 
-pytest_plugins = ["tests.fake_telegram"]   # the fake Bot API and its fixtures
+pytest_plugins = ["tests.fake_telegram", "tests.conftest_distributed"]   # the fake Bot API; Cluster, Sentinel
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "examples" / "demo.toml"

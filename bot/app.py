@@ -13,6 +13,7 @@ from typing import AsyncIterator
 import redis.asyncio as aioredis
 
 from bot.settings import Settings
+from bot.supervisor import Health
 from handlers.clock import Clock, FakeClock, SystemClock
 from handlers.context import Services
 from handlers.events import Event
@@ -22,8 +23,10 @@ from nlp import Classifier
 from nlp.rules import DEFAULT_RULES
 from storage.audit import Audit
 from storage.connection import connect
+from storage.embedded import EmbeddedServer
 from storage.inbound import Inbound
 from storage.jobs import Jobs
+from storage.leases import Leases
 from storage.outbox import Outbox
 from storage.store import Store
 from storage.tickets import Tickets
@@ -48,6 +51,12 @@ class Runtime:
     outbox: Outbox
     services: Services
     rules_seen: tuple[float, float] = field(default=(0.0, 0.0))   # (file mtime, when we last looked)
+    health: Health = field(default_factory=Health)   # this process's loops, read by /healthz
+    embedded: EmbeddedServer | None = None            # the embedded server, when there is no REDIS_URL
+
+    @property
+    def leases(self) -> Leases:
+        return Leases(self.store)
 
     @property
     def clock(self) -> Clock:
@@ -98,15 +107,17 @@ async def open_runtime(settings: Settings, fake_clock: bool = False) -> AsyncIte
     async with connect(settings.redis_url, settings.data_dir, max_connections=settings.redis_max_connections,
                        pool_timeout=settings.redis_pool_timeout) as redis:
         store = Store.open(redis, settings.community.id)
-        inbound = Inbound(store)
+        inbound = Inbound(store, dead_letters_max=settings.dead_letters_max)
         await inbound.ensure_groups()
         clock: Clock = SystemClock()
         if fake_clock:
             saved = await redis.get(store.keys.fake_clock())
             clock = FakeClock(float(saved) if saved else SystemClock().now())
         services = Services(store=store, community=settings.community, clock=clock, classifier=classifier, texts=texts,
-                            tickets=Tickets(store), jobs=Jobs(store, inbound), audit=Audit(store))
-        runtime = Runtime(settings, redis, store, inbound, Outbox(store), services)
+                            tickets=Tickets(store), jobs=Jobs(store, inbound),
+                            audit=Audit(store, keep_days=settings.audit_days))
+        runtime = Runtime(settings, redis, store, inbound, Outbox(store, settings.dead_letters_max), services,
+                          embedded=getattr(redis, "linli_embedded", None))
         path = settings.rules_file or DEFAULT_RULES
         runtime.rules_seen = (os.stat(path).st_mtime, time.monotonic())
         await runtime.save_fake_clock()

@@ -36,13 +36,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="the production main: HTTP server, workers and scheduler")
     _community_options(run)
-    run.add_argument("--workers", type=int, default=2, help="worker tasks in this process (default 2)")
     run.add_argument("--host", help="listen address (env LINLI_HOST, default 127.0.0.1)")
     run.add_argument("--port", type=int, help="listen port (env LINLI_PORT, default 8080)")
 
-    worker = commands.add_parser("worker", help="extra worker process (no HTTP server)")
+    worker = commands.add_parser("worker", help="extra worker process (no HTTP server): takes an even share "
+                                                "of the inbound shards")
     _community_options(worker)
-    worker.add_argument("--workers", type=int, default=1, help="worker tasks in this process (default 1)")
 
     console = commands.add_parser("console", help="talk to the bot locally (interactive, or JSON lines on stdin)")
     _community_options(console)
@@ -94,9 +93,7 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import open_runtime
 
     if args.command in ("run", "worker"):
-        if args.workers < 1:
-            raise SettingsError("--workers must be at least 1")
-        await service.serve(settings, args.workers, with_server=args.command == "run")
+        await service.serve(settings, with_server=args.command == "run")
         return 0
     if args.command == "console":
         async with open_runtime(settings, fake_clock=args.fake_clock) as runtime:

@@ -1,4 +1,8 @@
-"""`linli run` and `linli worker`: the long-running processes."""
+"""`linli run` and `linli worker`: the long-running processes.
+
+Every loop runs supervised (bot/supervisor.py): it restarts with backoff after an
+unexpected error and reports to the process's health board, which `/healthz` reads.
+"""
 
 from __future__ import annotations
 
@@ -17,9 +21,12 @@ from bot.delivery import Delivery
 from bot.scheduler import run_scheduler
 from bot.server import build_app
 from bot.settings import Settings
+from bot.supervisor import Health, sleep_unless, supervise
 from bot.worker import Worker
+from storage.identities import Identities
 
 log = logging.getLogger(__name__)
+EMBEDDED_CHECK_SECONDS = 1.0
 
 
 def _stop_on_signals(stop: asyncio.Event) -> None:
@@ -28,8 +35,9 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
         loop.add_signal_handler(sig, stop.set)
 
 
-async def serve(settings: Settings, workers: int, with_server: bool = True) -> None:
-    """The production main: HTTP server, workers and scheduler in one process."""
+async def serve(settings: Settings, with_server: bool = True) -> None:
+    """The production main: HTTP server, a worker and the scheduler in one process (plus
+    delivery per channel and Telegram polling when `with_server`)."""
     stop = asyncio.Event()
     _stop_on_signals(stop)
     async with open_runtime(settings) as runtime:
@@ -37,6 +45,8 @@ async def serve(settings: Settings, workers: int, with_server: bool = True) -> N
         # which WeChat wants answered within its 5-second budget.
         await asyncio.to_thread(runtime.services.classifier.warm_up)
         channels = await _start_channels(runtime)
+        await _warn_unreachable(runtime)
+        health = runtime.health
         telegram = next((c for c in channels if isinstance(c, TelegramChannel)), None)
         runner = None
         if with_server:
@@ -44,11 +54,18 @@ async def serve(settings: Settings, workers: int, with_server: bool = True) -> N
             await runner.setup()
             await web.TCPSite(runner, settings.host, settings.port).start()
             log.info("listening on http://%s:%d", settings.host, settings.port)
-        tasks = [asyncio.create_task(Worker(runtime).run(stop)) for _ in range(workers)]
-        tasks.append(asyncio.create_task(run_scheduler(runtime, stop)))
-        tasks += [asyncio.create_task(Delivery(runtime, channel).run(stop)) for channel in channels]
-        if telegram and settings.telegram_mode == "polling" and with_server:
-            tasks.append(asyncio.create_task(poll_updates(runtime, telegram, stop)))
+        worker = Worker(runtime, channels=settings.platforms)
+        loops = {worker.name: lambda: worker.run(stop, health),
+                 "scheduler": lambda: run_scheduler(runtime, stop, health)}
+        if with_server:   # `linli worker` processes only handle events
+            for channel in channels:
+                delivery = Delivery(runtime, channel)
+                loops[delivery.name] = lambda d=delivery: d.run(stop, health)
+            if telegram and settings.telegram_mode == "polling":
+                loops["telegram-polling"] = lambda: poll_updates(runtime, telegram, stop, health)
+        if runtime.embedded is not None:
+            loops["embedded-valkey"] = lambda: _watch_embedded(runtime, stop, health)
+        tasks = [asyncio.create_task(supervise(name, body, stop, health)) for name, body in loops.items()]
         try:
             await stop.wait()
         finally:
@@ -60,6 +77,15 @@ async def serve(settings: Settings, workers: int, with_server: bool = True) -> N
             for channel in channels:   # the WeChat channels' HTTP sessions
                 if hasattr(channel, "api"):
                     await channel.api.close()
+
+
+async def _watch_embedded(runtime: Runtime, stop: asyncio.Event, health) -> None:
+    """The embedded server is ours to keep alive: should it die, start it again (from its
+    append-only file), so every loop resumes by itself."""
+    while not stop.is_set():
+        await asyncio.to_thread(runtime.embedded.revive)
+        health.beat("embedded-valkey")
+        await sleep_unless(stop, EMBEDDED_CHECK_SECONDS)
 
 
 async def _start_channels(runtime: Runtime) -> list:
@@ -82,3 +108,25 @@ async def _start_channels(runtime: Runtime) -> list:
     except TelegramError as exc:  # keep serving: updates are stored, replies retried later
         log.warning("Telegram is not reachable at start (%s); mentions are matched without the username", exc)
     return [channel, *channels]
+
+
+async def _warn_unreachable(runtime: Runtime) -> None:
+    """Say at start who linli cannot reach: people who answer for tickets (or chats) with
+    no identity on a running platform. Their messages are kept as undeliverable."""
+    platforms = runtime.settings.platforms
+    community = runtime.settings.community
+    bound = Identities(runtime.store)
+    missing = []
+    for person in community.people.values():
+        if not (person.handles_tickets or person.has("department", "volunteer")):
+            continue
+        identities = community.identities_of(f"@{person.id}") + await bound.of(f"@{person.id}")
+        if not any(i.partition(":")[0] in platforms for i in identities):
+            missing.append(person.id)
+    if not platforms:
+        log.warning("no platform is configured (Telegram, WeChat, WeCom): nobody can be reached; "
+                    "messages are kept as undeliverable. Use `linli console` to try linli locally")
+    elif missing:
+        log.warning("%d staff, department contacts or volunteers have no identity on %s and cannot be "
+                    "reached (their messages are kept as undeliverable) until they send 绑定 or the "
+                    "community file gives them one: %s", len(missing), ", ".join(platforms), ", ".join(missing))

@@ -40,6 +40,8 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8080
     log_level: str = "INFO"
+    dead_letters_max: int = 10_000    # entries the dead-letter stream keeps (LINLI_DEAD_LETTERS_MAX)
+    audit_days: int = 3 * 365         # audit entries older than this are trimmed (LINLI_AUDIT_DAYS)
     telegram_token: str | None = field(default=None, repr=False)
     telegram_secret: str | None = field(default=None, repr=False)
     telegram_api_base: str = "https://api.telegram.org/bot"
@@ -107,6 +109,8 @@ class Settings:
             texts_file=Path(texts) if texts else None,
             host=host or env.get("LINLI_HOST", "127.0.0.1"), port=port_number,
             log_level=env.get("LINLI_LOG_LEVEL", "INFO").upper(),
+            dead_letters_max=_number(env, "LINLI_DEAD_LETTERS_MAX", "10000", int),
+            audit_days=_number(env, "LINLI_AUDIT_DAYS", "1095", int),
             telegram_token=env.get("TELEGRAM_BOT_TOKEN") or None,
             telegram_secret=env.get("TELEGRAM_WEBHOOK_SECRET") or None,
             telegram_api_base=env.get("TELEGRAM_API_BASE", "https://api.telegram.org/bot"),

@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Iterator
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 log = logging.getLogger(__name__)
 USERS_KEY = "linli:embedded:users"
@@ -65,6 +67,18 @@ class EmbeddedServer:
                 client.sadd(USERS_KEY, os.getpid())
         self._registered = True
         return self.url
+
+    def revive(self) -> bool:
+        """Start the server again if it stopped answering (killed, out of memory); it
+        reloads its append-only file. Every linli process of the data directory may call
+        this: the lock lets one start it and the others attach. True when it was down."""
+        if self._answers():
+            return False
+        if self._process is not None and self._process.poll() is not None:
+            self._process = None   # reaped: it was ours and it died
+        log.warning("the embedded Valkey in %s is not answering; starting it again", self.data_dir)
+        self.start()
+        return True
 
     def stop(self) -> None:
         """Leave the server; shut it down (AOF flushed) if no live linli process uses it."""
@@ -137,7 +151,10 @@ class EmbeddedServer:
 
     @contextmanager
     def _client(self) -> Iterator[redis.Redis]:
-        client = redis.Redis(unix_socket_path=str(self.socket), socket_timeout=5, decode_responses=True)
+        # No retries: a SHUTDOWN "fails" as the server exits, and retrying it with backoff
+        # would keep every short-lived linli command waiting for seconds.
+        client = redis.Redis(unix_socket_path=str(self.socket), socket_timeout=5, decode_responses=True,
+                             retry=Retry(NoBackoff(), 0))
         try:
             yield client
         finally:

@@ -7,6 +7,7 @@ Entries are acknowledged only after the handler's effects are stored.
 
 from __future__ import annotations
 
+import time
 import zlib
 from dataclasses import dataclass
 
@@ -17,6 +18,12 @@ from storage.store import Store
 GROUP = "workers"
 SHARDS = 8
 SEEN_TTL = 3 * 24 * 3600  # platforms retry for minutes; a few days covers any replay
+DEAD_LETTERS_MAX = 10_000  # the dead-letter stream keeps about this many entries (settings)
+
+
+def stream_age(entry_id: str) -> float:
+    """Seconds since a stream entry was added (its id is the Redis server's time in ms)."""
+    return max(0.0, time.time() - int(entry_id.partition("-")[0]) / 1000)
 
 
 @dataclass(frozen=True)
@@ -25,11 +32,15 @@ class Entry:
     id: str
     payload: str
 
+    def age(self) -> float:
+        return stream_age(self.id)
+
 
 class Inbound:
-    def __init__(self, store: Store, shards: int = SHARDS) -> None:
+    def __init__(self, store: Store, shards: int = SHARDS, dead_letters_max: int = DEAD_LETTERS_MAX) -> None:
         self.store = store
         self.shards = shards
+        self.dead_letters_max = dead_letters_max
 
     def shard_of(self, ordering_key: str) -> int:
         return zlib.crc32(ordering_key.encode()) % self.shards
@@ -79,13 +90,22 @@ class Inbound:
 
     async def dead_letter(self, entry: Entry, error: str) -> None:
         """Keep an event no handler could process, for staff to look at; nothing is lost."""
-        await self.store.redis.xadd(self.store.keys.dead_letters(),
-                                    {"event": entry.payload, "error": error[:2000]})
+        await self.store.redis.xadd(self.store.keys.dead_letters(), {"event": entry.payload, "error": error[:2000]},
+                                    maxlen=self.dead_letters_max, approximate=True)
         await self.ack(entry)
 
     async def backlog(self) -> int:
         """Entries not yet acknowledged, over all shards (0 when everything is handled)."""
-        total = 0
-        for shard in range(self.shards):
-            total += await self.store.redis.xlen(self.stream(shard))
-        return total
+        return sum(await self.backlogs())
+
+    async def backlogs(self) -> list[int]:
+        """Entries not yet acknowledged, per shard."""
+        async with self.store.redis.pipeline(transaction=False) as pipe:
+            for shard in range(self.shards):
+                pipe.xlen(self.stream(shard))
+            return [int(n) for n in await pipe.execute()]
+
+    async def oldest_age(self, shard: int) -> float:
+        """Seconds the shard's oldest unacknowledged entry has waited (0 when empty)."""
+        first = await self.store.redis.xrange(self.stream(shard), count=1)
+        return Entry(shard, first[0][0], "").age() if first else 0.0

@@ -3,6 +3,8 @@ order is kept without any process being special; a dead holder's lease just runs
 
 from __future__ import annotations
 
+import time
+
 from storage.store import Store
 
 
@@ -31,6 +33,10 @@ class Leases:
             pipe.zcard(key)
             *_, live = await pipe.execute()
         return max(1, int(live))
+
+    async def live(self, ttl: float) -> int:
+        """How many workers have heartbeaten within `ttl` seconds (0 when none)."""
+        return int(await self.store.redis.zcount(self.store.keys.workers(), time.time() - ttl, "+inf"))
 
     async def leave(self, worker: str) -> None:
         await self.store.redis.zrem(self.store.keys.workers(), worker)

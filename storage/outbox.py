@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from redis.exceptions import ResponseError
 
+from storage.inbound import DEAD_LETTERS_MAX, stream_age
 from storage.store import Store
 
 GROUP = "delivery"
@@ -24,29 +25,46 @@ class Parcel:
 
 
 class Outbox:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, dead_letters_max: int = DEAD_LETTERS_MAX) -> None:
         self.store = store
+        self.dead_letters_max = dead_letters_max
 
     def queue(self, channel: str) -> "ChannelQueue":
-        return ChannelQueue(self.store, channel)
+        return ChannelQueue(self.store, channel, self.dead_letters_max)
 
     async def is_done(self, event_id: str) -> bool:
         return bool(await self.store.redis.exists(self.store.keys.done(event_id)))
 
-    async def commit(self, event_id: str, items: list[tuple[str, str]]) -> bool:
-        """Mark the event handled and queue its (channel, message) items; False if it
-        already was handled."""
+    async def commit(self, event_id: str, items: list[tuple[str, str]],
+                     unreachable: list[tuple[str, str]] = (), reply: int | None = None) -> bool:
+        """Mark the event handled and queue its (channel, message) items; `unreachable`
+        ones (no running channel reaches the person) are kept as undeliverable. `reply`:
+        the index in `items` of the reply a waiting callback may answer with (`first_reply`
+        finds it without reading the queue). False if the event already was handled."""
+        dead = self.store.keys.dead_letters()
+        queues = [self.store.keys.outbox(c) for c, _ in items] + [dead] * len(unreachable)
+        payloads = [payload for _, payload in [*items, *unreachable]]
         done = await self.store.scripts["commit"](
-            keys=[self.store.keys.done(event_id), *(self.store.keys.outbox(c) for c, _ in items)],
-            args=[DONE_TTL, *(payload for _, payload in items)])
+            keys=[self.store.keys.done(event_id), dead, *queues],
+            args=[DONE_TTL, self.dead_letters_max, 0 if reply is None else reply + 1, *payloads])
         return bool(done)
+
+    async def first_reply(self, event_id: str, channel: str) -> str | None:
+        """The payload of the reply `commit` marked for a handled event, if it is still
+        waiting in `channel`'s queue."""
+        marker = await self.store.redis.get(self.store.keys.done(event_id))
+        if not marker or marker == "1":
+            return None
+        found = await self.store.redis.xrange(self.store.keys.outbox(channel), marker, marker)
+        return found[0][1].get("msg") if found else None
 
 
 class ChannelQueue:
-    def __init__(self, store: Store, channel: str) -> None:
+    def __init__(self, store: Store, channel: str, dead_letters_max: int = DEAD_LETTERS_MAX) -> None:
         self.store = store
         self.channel = channel
         self.stream = store.keys.outbox(channel)
+        self.dead_letters_max = dead_letters_max
 
     async def ensure_group(self) -> None:
         try:
@@ -83,8 +101,14 @@ class ChannelQueue:
     async def undeliverable(self, parcel: Parcel, reason: str) -> None:
         """Keep a message no attempt could deliver, for staff to see; nothing is dropped."""
         await self.store.redis.xadd(self.store.keys.dead_letters(),
-                                    {"outgoing": parcel.payload, "channel": self.channel, "error": reason[:2000]})
+                                    {"outgoing": parcel.payload, "channel": self.channel, "error": reason[:2000]},
+                                    maxlen=self.dead_letters_max, approximate=True)
         await self.ack(parcel)
 
     async def backlog(self) -> int:
         return await self.store.redis.xlen(self.stream)
+
+    async def oldest_age(self) -> float:
+        """Seconds the oldest undelivered message has waited (0 when none)."""
+        first = await self.store.redis.xrange(self.stream, count=1)
+        return stream_age(first[0][0]) if first else 0.0

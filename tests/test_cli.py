@@ -95,7 +95,7 @@ def test_run_serves_health_and_stops_cleanly_on_sigterm(tmp_path):
 
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--community", str(DEMO),
-                             "--data-dir", str(tmp_path), "--port", str(port), "--workers", "2"],
+                             "--data-dir", str(tmp_path), "--port", str(port)],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         body = None
@@ -106,7 +106,8 @@ def test_run_serves_health_and_stops_cleanly_on_sigterm(tmp_path):
                     break
             except OSError:
                 time.sleep(0.1)
-        assert body == {"status": "ok", "community": "demo", "inbound_backlog": 0}
+        assert body is not None and body["status"] == "ok" and body["community"] == "demo"
+        assert body["inbound_backlog"] == 0 and "workers" in body
     finally:
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)

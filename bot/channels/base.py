@@ -20,6 +20,9 @@ class DeliveryError(RuntimeError):
 
 class Channel(Protocol):
     name: str  # the identity prefix it serves: "console", "tg", "wx", "wecom"
+    # How many recipients delivery serves side by side (1 when absent: strictly one after
+    # another, as the console prints). The platform's pace is kept by the channel itself.
+    concurrency: int
 
     async def send(self, identity: str, message: Outgoing) -> None:
         """Deliver `message` to the platform identity (a chat or a person)."""

@@ -35,6 +35,7 @@ COMMANDS = [("report", "报修：描述问题"), ("status", "查询我的工单"
 
 class TelegramChannel:
     name = "tg"
+    concurrency = 16   # recipients served side by side; the pace is the rate limiter's
 
     def __init__(self, bot: Bot, store: Store, username: str | None = None, clock=None) -> None:
         self.bot = bot

@@ -26,6 +26,7 @@ GROUP_TYPES = ("group", "supergroup")
 TAPPED, EXPIRED = "已收到 ✓", "按钮已失效，请直接发送文字命令"
 POLL_TIMEOUT = 25          # seconds a getUpdates call waits for news
 POLL_LEASE_MS = 60_000     # one poller per bot: Telegram refuses concurrent getUpdates
+NAME = "telegram-polling"
 
 
 class BadUpdate(ValueError):
@@ -105,17 +106,22 @@ def webhook_handler(runtime, channel: TelegramChannel, secret: str):
     return handle
 
 
-async def poll_updates(runtime, channel: TelegramChannel, stop: asyncio.Event, timeout: int = POLL_TIMEOUT) -> None:
+async def poll_updates(runtime, channel: TelegramChannel, stop: asyncio.Event, health=None,
+                       timeout: int = POLL_TIMEOUT) -> None:
     """Long polling, for running without a public URL: one process at a time (a lease)
     asks getUpdates, stores each update, and only then moves the offset past it."""
+    from bot.supervisor import UNAVAILABLE, Health
+
+    health = health or Health()
     leases, owner = Leases(runtime.store), f"tg-poll-{os.getpid()}-{id(stop)}"
     offset_key = runtime.store.keys("tg", "offset")
     webhook_dropped = False
     while not stop.is_set():
-        if not await leases.acquire("tg:poll", owner, POLL_LEASE_MS):
-            await _sleep(stop, 5)
-            continue
         try:
+            if not await leases.acquire("tg:poll", owner, POLL_LEASE_MS):
+                health.beat(NAME)
+                await _sleep(stop, 5)
+                continue
             if not webhook_dropped:  # getUpdates is refused while a webhook is set
                 await channel.bot.delete_webhook()
                 webhook_dropped = True
@@ -127,13 +133,17 @@ async def poll_updates(runtime, channel: TelegramChannel, stop: asyncio.Event, t
                 except BadUpdate as exc:
                     log.warning("skipping unreadable update %s: %s", update.update_id, exc)
                 await runtime.redis.set(offset_key, update.update_id + 1)
+            health.beat(NAME)
         except TelegramError as exc:
             log.warning("getUpdates failed (%s); retrying", exc)
+            health.beat(NAME)
             await _sleep(stop, 3)
-        except (ConnectionError, OSError) as exc:
-            log.warning("Redis unavailable while polling Telegram (%s); retrying", exc)
-            await _sleep(stop, 1)
-    await leases.release("tg:poll", owner)
+        except UNAVAILABLE as exc:
+            await _sleep(stop, health.outage(NAME, exc))
+    try:
+        await leases.release("tg:poll", owner)
+    except UNAVAILABLE:
+        pass   # the lease runs out by itself
 
 
 async def _sleep(stop: asyncio.Event, seconds: float) -> None:

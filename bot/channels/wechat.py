@@ -162,6 +162,7 @@ class OfficialAccount:
     """The callback endpoint and the sending side of one Official Account."""
 
     name = "wx"
+    concurrency = 8   # recipients served side by side
 
     def __init__(self, runtime, api: OfficialAccountApi | None = None) -> None:
         s = runtime.settings
@@ -240,12 +241,8 @@ class OfficialAccount:
         return first
 
     async def _first_reply(self, event: Event) -> Outgoing | None:
-        stream = self.runtime.store.keys.outbox(self.name)
-        for _, fields in await self.runtime.redis.xrange(stream):
-            identity, message = decode(fields["msg"])
-            if message.in_reply_to == event.id and identity == event.sender:
-                return message
-        return None
+        payload = await self.runtime.outbox.first_reply(event.id, self.name)
+        return decode(payload)[1] if payload else None
 
     # ---- sending ----------------------------------------------------------------------------
     async def send(self, identity: str, message: Outgoing) -> None:

@@ -40,6 +40,7 @@ CARD_URL = "https://work.weixin.qq.com/"
 
 class WeCom:
     name = "wecom"
+    concurrency = 8   # recipients served side by side
 
     def __init__(self, runtime, api: WeComApi | None = None, limiter: RateLimiter | None = None) -> None:
         s = runtime.settings

@@ -99,13 +99,17 @@ class Runtime:
 
 
 @asynccontextmanager
-async def open_runtime(settings: Settings, fake_clock: bool = False) -> AsyncIterator[Runtime]:
+async def open_runtime(settings: Settings, fake_clock: bool = False,
+                       redis_deadline: float | None = None) -> AsyncIterator[Runtime]:
+    """`redis_deadline`: seconds to wait for a Redis that does not answer at start (None:
+    as long as it takes, as a service should)."""
     # Load the rule and text files before starting anything, so a bad file stops us early.
     classifier = Classifier.from_file(settings.rules_file)
     classifier.add_words(settings.community.dictionary)
     texts = Texts.load(settings.texts_file)
     async with connect(settings.redis_url, settings.data_dir, max_connections=settings.redis_max_connections,
-                       pool_timeout=settings.redis_pool_timeout) as redis:
+                       pool_timeout=settings.redis_pool_timeout,
+                       deadline=redis_deadline) as redis:
         store = Store.open(redis, settings.community.id)
         inbound = Inbound(store, dead_letters_max=settings.dead_letters_max)
         await inbound.ensure_groups()

@@ -14,9 +14,13 @@ from handlers.community import CommunityError
 from handlers.texts import TextsError
 from nlp import Classifier, RuleError
 from nlp.evaluate import messages
+from storage.connection import RedisUnavailable, RedisUrlError
 from storage.embedded import EmbeddedServerError
 
-CONFIG_ERRORS = (CommunityError, RuleError, TextsError, SettingsError, EmbeddedServerError)
+CONFIG_ERRORS = (CommunityError, RuleError, TextsError, SettingsError, EmbeddedServerError,
+                 RedisUrlError, RedisUnavailable)
+# A person at a terminal waits this long for a Redis that does not answer; services wait on.
+INTERACTIVE_REDIS_WAIT = 30.0
 
 
 def _community_options(parser: argparse.ArgumentParser) -> None:
@@ -96,7 +100,8 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         await service.serve(settings, with_server=args.command == "run")
         return 0
     if args.command == "console":
-        async with open_runtime(settings, fake_clock=args.fake_clock) as runtime:
+        async with open_runtime(settings, fake_clock=args.fake_clock,
+                                redis_deadline=INTERACTIVE_REDIS_WAIT) as runtime:
             interactive = sys.stdin.isatty()
             async with console.ConsoleSession(runtime, pretty=interactive) as session:
                 if interactive:
@@ -104,7 +109,7 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
                     return 0
                 await console.run_script(session, sys.stdin, sys.stderr)
                 return 0  # bad lines were reported on stderr; the rest went on
-    async with open_runtime(settings) as runtime:
+    async with open_runtime(settings, redis_deadline=INTERACTIVE_REDIS_WAIT) as runtime:
         return await AREAS[args.area].run(args, runtime)
 
 

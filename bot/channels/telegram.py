@@ -25,7 +25,7 @@ MAX_CALLBACK_DATA = 64   # bytes of a button's callback_data
 TOKEN_MARK = "~"         # callback data starting with it is a token for a longer command
 BUTTON_TTL = 30 * 86400  # a button stays usable this long after it was sent
 # Telegram's published limits: ~1 message/s per chat, 20/min per group, ~30/s overall.
-PER_CHAT, PER_GROUP, OVERALL = (1, 1.0), (20, 60.0), (25, 1.0)
+PER_CHAT, PER_GROUP, OVERALL = (1, 1.0), (20, 60.0), (30, 1.0)
 
 # The command menu (setMyCommands). Every command also has its Chinese form.
 COMMANDS = [("report", "报修：描述问题"), ("status", "查询我的工单"), ("rate", "评价工单 1-5 分"),

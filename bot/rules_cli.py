@@ -40,6 +40,19 @@ def register(commands) -> None:
     mine.add_argument("--json", action="store_true", help="JSON instead of TOML-shaped text")
     mine.set_defaults(offline=run_suggest)
 
+    learn = actions.add_parser("learn", help="fit the rule file's model weights on labelled messages "
+                                             "(needs scikit-learn: pip install 'linli[learn]')")
+    learn.add_argument("--labeled", metavar="FILE", action="append", required=True,
+                       help="CSV/TSV with text and label columns (and optionally chat = group|private); repeatable")
+    learn.add_argument("--chitchat", metavar="FILE", action="append", default=[],
+                       help="small talk, one message a line (tabs: turns; JSON lines: their text); repeatable")
+    learn.add_argument("--sample", type=int, default=3000, metavar="N",
+                       help="at most N messages from each --chitchat file (spread over it; default 3000)")
+    learn.add_argument("--rules", metavar="FILE", help="the rule file to start from (default: the bundled one)")
+    learn.add_argument("--out", metavar="FILE", required=True, help="where to write the rule file with its model")
+    learn.add_argument("--quiet-label", default=QUIET, metavar="L")
+    learn.set_defaults(offline=run_learn)
+
 
 def run_check(args: argparse.Namespace) -> int:
     sample = []
@@ -78,4 +91,37 @@ def run_suggest(args: argparse.Namespace) -> int:
                          ensure_ascii=False))
     else:
         print(format_toml(found, order, quiet=args.quiet_label))
+    return 0
+
+
+def run_learn(args: argparse.Namespace) -> int:
+    from nlp.evaluate import read_lines
+    from nlp.learn import Example, LearnError, guard, learn, write
+
+    try:
+        examples: list[Example] = []
+        for path in args.labeled:
+            guard(path)
+            rows = read_labeled(path)
+            try:
+                chats = [chat for _, chat in read_labeled(path, "text", "chat")]
+            except DataError:
+                chats = ["group"] * len(rows)
+            for (text, label), chat in zip(rows, chats):
+                private = chat == "private"
+                examples.append(Example(text, label != args.quiet_label, addressed=private, group=not private))
+        for path in args.chitchat:
+            guard(path)
+            lines = read_lines(path)
+            step = max(1, len(lines) // args.sample)
+            examples += [Example(text, False) for text in lines[::step][:args.sample]]
+        learned = learn(args.rules, examples)
+        write(args.rules, learned, args.out)
+    except (DataError, LearnError) as exc:
+        print(f"linli: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{args.out}: learned from {learned.examples} messages ({learned.reports} reports); "
+          f"{learned.words_tried} words tried, {len(learned.model.words)} kept; "
+          f"strength C={learned.strength:g} (cross-validated log-loss {learned.cv_log_loss:.3f}); "
+          f"auto_threshold {learned.auto_threshold} (written); a triage band would start at {learned.triage_threshold}")
     return 0

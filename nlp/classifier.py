@@ -23,6 +23,10 @@ AMBIGUITY = 0.4
 # Pasted articles can run to thousands of characters; what a resident wants is said in
 # the first few hundred, and matching cost grows with length.
 MAX_CHARS = 1000
+# With a learned model, danger to life counts as a report from this score on, far below the
+# usual threshold: a missed fire costs more than a false alarm, but a forwarded video of one
+# ("抖音上看到有人…着火") scores lower still.
+LIFE_FLOOR = 0.1
 
 
 @dataclass(frozen=True)
@@ -65,9 +69,10 @@ class Classification:
 
 
 class Classifier:
-    def __init__(self, rules: Rules):
+    def __init__(self, rules: Rules, vocabulary=()):
+        """`vocabulary`: further words whose presence `evidence` reports (for learning)."""
         self._rules = rules
-        self._scorer = Scorer(rules)
+        self._scorer = Scorer(rules, vocabulary)
         self._fallback = self._scorer.categories.index(rules.fallback.name)
 
     @classmethod
@@ -88,6 +93,12 @@ class Classifier:
         return self._rules.actionable_threshold
 
     @property
+    def triage_threshold(self) -> float | None:
+        """From here up to `auto_threshold`, an `auto` group's message waits for staff
+        (待确认); None: the rule file has no triage band."""
+        return self._rules.triage_threshold
+
+    @property
     def categories(self) -> tuple[str, ...]:
         return self._scorer.categories
 
@@ -98,6 +109,14 @@ class Classifier:
     def warm_up(self) -> None:
         """Load the jieba dictionary now (about a second) instead of on the first message."""
         self._scorer.segmenter.warm_up()
+
+    def prepare(self, text: str) -> str:
+        """The form rule words are matched in."""
+        return fold(standard(text[:MAX_CHARS]))
+
+    def evidence(self, text: str, addressed: bool = False) -> Evidence:
+        """The rule evidence behind `classify` (learning reads it)."""
+        return self._scorer.evidence(self.prepare(text), typos=addressed)
 
     def classify(self, text: str, addressed: bool = False) -> Classification:
         """`addressed`: the person spoke to the bot (1:1, @mention), so a long topic word
@@ -124,7 +143,10 @@ class Classifier:
         # worded, unless it is a notice or already over. A greeting or a laugh around it
         # ("大家好，3栋着火了") does not make it small talk: missing a fire costs more than
         # one false alarm.
-        life = bool(ev.life) and not (ev.features.get("notice") or ev.features.get("resolved"))
+        if self._rules.model is None:
+            life = bool(ev.life) and not (ev.features.get("notice") or ev.features.get("resolved"))
+        else:   # the learned model weighs the danger against "elsewhere", "over", a forward…
+            life = bool(ev.life) and probability >= LIFE_FLOOR
         if life and not actionable:
             actionable = True
             confidence = max(confidence, self._rules.auto_threshold)

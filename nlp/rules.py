@@ -18,13 +18,19 @@ from nlp.normalize import normalize
 
 DEFAULT_RULES = Path(__file__).resolve().parent / "rules" / "default.toml"
 
-TOP_KEYS = ("settings", "categories", "urgency", "signals")
-SETTINGS_KEYS = ("auto_threshold", "actionable_threshold")
+TOP_KEYS = ("settings", "categories", "urgency", "signals", "model")
+SETTINGS_KEYS = ("auto_threshold", "actionable_threshold", "triage_threshold")
 CATEGORY_KEYS = ("description", "keywords", "strong", "weak", "combos", "service", "fallback")
 URGENCY_KEYS = ("keywords", "life", "life_combos")
 SIGNAL_KEYS = ("problem", "intensity", "request", "complaint", "chitchat", "notice", "resolved",
-               "neutral", "neighbours")
+               "neutral", "neighbours", "elsewhere", "planned", "lost_found", "forward", "sale", "thanks")
 CHAR_KEY = "problem_chars"
+MODEL_KEYS = ("bias", "features", "words")
+# The evidence a message's score is made of (nlp/scoring.py computes them): the learned
+# weights of `[model.features]` are keyed by these names.
+FEATURES = ("topic", "firm", "soft", "topic_and_firm", "topic_and_soft", "topic_and_negation",
+            "service_and_ask", "urgent", "chitchat", "notice", "resolved", "neighbours", "elsewhere",
+            "planned", "lost_found", "forward", "sale", "thanks", "short", "life")
 
 
 class RuleError(ValueError):
@@ -54,7 +60,22 @@ class Signals:
     resolved: tuple[str, ...] = ()
     neutral: tuple[str, ...] = ()
     neighbours: tuple[str, ...] = ()
+    elsewhere: tuple[str, ...] = ()
+    planned: tuple[str, ...] = ()
+    lost_found: tuple[str, ...] = ()
+    forward: tuple[str, ...] = ()
+    sale: tuple[str, ...] = ()
+    thanks: tuple[str, ...] = ()
     problem_chars: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Model:
+    """Learned weights (`linli rules learn`): the score of a message is
+    bias + Σ feature weight × feature + Σ the weights of the model words it contains."""
+    bias: float
+    features: dict[str, float]
+    words: dict[str, float]
 
 
 @dataclass(frozen=True)
@@ -65,6 +86,8 @@ class Rules:
     signals: Signals
     auto_threshold: float = 0.6
     actionable_threshold: float = 0.5
+    triage_threshold: float | None = None   # from here to auto_threshold: 待确认 in auto groups
+    model: Model | None = None
     # Life at risk: urgent, a report on its own, and the chat gets the emergency numbers.
     # A combo part may list alternatives: ("老人", "大爷") x ("没出门", "没见").
     life: tuple[str, ...] = ()
@@ -110,6 +133,9 @@ class Rules:
         if auto < actionable:
             check.fail("settings.auto_threshold",
                        f"must not be below settings.actionable_threshold ({actionable})")
+        triage = check.fraction(settings, "settings.triage_threshold", -1.0)
+        if triage > auto:
+            check.fail("settings.triage_threshold", f"must not be above settings.auto_threshold ({auto})")
 
         table = check.table(data, "categories", required=True)
         if not table:
@@ -133,8 +159,10 @@ class Rules:
         signals = Signals(**{name: check.words(signal_table, f"signals.{name}", required=False)
                              for name in SIGNAL_KEYS},
                           problem_chars=check.chars(signal_table, f"signals.{CHAR_KEY}"))
+        model = check.model(check.table(data, "model", required=False)) if "model" in data else None
         return cls(source=source, categories=categories, urgency=urgency, signals=signals,
-                   auto_threshold=auto, actionable_threshold=actionable, life=life,
+                   auto_threshold=auto, actionable_threshold=actionable,
+                   triage_threshold=None if triage < 0 else triage, model=model, life=life,
                    life_combos=life_combos)
 
 
@@ -163,6 +191,31 @@ class _Checker:
         if not isinstance(value, dict):
             self.fail(key, "must be a table ([%s])" % key)
         return value
+
+    def number(self, value: Any, key: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.fail(key, f"must be a number, got {value!r}")
+        return float(value)
+
+    def model(self, table: dict[str, Any]) -> Model:
+        self.keys(table, "model", MODEL_KEYS)
+        if "bias" not in table:
+            self.fail("model.bias", "missing; the model needs its bias")
+        features = table.get("features", {})
+        words = table.get("words", {})
+        for key, value in (("model.features", features), ("model.words", words)):
+            if not isinstance(value, dict):
+                self.fail(key, "must be a table of name = weight")
+        self.keys(features, "model.features", FEATURES)
+        learned: dict[str, float] = {}
+        for raw, weight in words.items():
+            word = normalize(raw)
+            if len(word) < 2:
+                self.fail(f"model.words.{raw}", "model words have two or more characters")
+            learned[word] = learned.get(word, 0.0) + self.number(weight, f"model.words.{raw}")
+        return Model(bias=self.number(table["bias"], "model.bias"),
+                     features={k: self.number(v, f"model.features.{k}") for k, v in features.items()},
+                     words=learned)
 
     def fraction(self, table: dict[str, Any], key: str, default: float) -> float:
         name = key.rsplit(".", 1)[-1]

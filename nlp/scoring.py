@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Iterable
 
 from nlp.rules import SIGNAL_KEYS, Rules
 from nlp.segment import Segmenter
@@ -63,6 +64,14 @@ _NEGATIVE = [(k, WEIGHTS[k]) for k in SUPPRESSORS]
 POSITIVE_CAP = 5.5
 
 
+# What a message does, beyond what it is about: said to the neighbours, about somewhere
+# else, planned, lost and found, a forward, a sale, thanks. Evidence with a learned weight
+# (`[model.features]`), not a veto: a fire reported with thanks is still a fire.
+DISCOURSE = ("neighbours", "elsewhere", "planned", "lost_found", "forward", "sale", "thanks")
+DISCOURSE_CAP = 2
+SHORT_MESSAGE = 5   # "有人吗", "在吗", "催一下": a message this short names no problem by itself
+
+
 @dataclass
 class Evidence:
     words: dict[str, int]                 # matched rule words (and combos) -> position
@@ -75,6 +84,7 @@ class Evidence:
     features: dict[str, float] = field(default_factory=dict)
     life: list[str] = field(default_factory=list)   # life-at-risk words and combos
     probability: float = 0.0
+    learned: list[str] = field(default_factory=list)   # model words the message contains
 
 
 def _inside(i: int, spans: list[tuple[int, int]]) -> bool:
@@ -110,7 +120,11 @@ def _place(at: dict[str, list[int]], parts: tuple[str, ...], blocked: list[tuple
 
 
 class Scorer:
-    def __init__(self, rules: Rules):
+    def __init__(self, rules: Rules, vocabulary: Iterable[str] = ()):
+        """`vocabulary`: further words whose presence is reported in `Evidence.learned`
+        (`linli rules learn` tries them); the rule file's model words always are."""
+        self.model = rules.model
+        self.vocabulary = frozenset(vocabulary) | frozenset(rules.model.words if rules.model else ())
         self.categories = tuple(c.name for c in rules.categories)
         # word -> {category index: points}; a word in several lists of one category
         # takes the strongest.
@@ -168,7 +182,7 @@ class Scorer:
         self.life_related = self.life | self.life_inside.keys()
         extra = {p for parts in (c for cat in rules.categories for c in cat.combos) for p in parts}
         extra |= {a for combo in self.life_combos for alts in combo for a in alts}
-        extra |= set(self.chars) | NEGATIONS | QUESTION_MARKS
+        extra |= set(self.chars) | NEGATIONS | QUESTION_MARKS | self.vocabulary
         # Neutral words block combos and life words count wherever they are, so both are
         # found even inside a longer word.
         self.segmenter = Segmenter(keywords, fuzzy=topics, extra=extra,
@@ -269,9 +283,17 @@ class Scorer:
         urgent += [w for w in life if w not in urgent]
         evidence = Evidence(words, chars, scores, hits, problems, urgent, resolved, life=life)
         evidence.features = features = self._features(norm, at, evidence, max(once), plain, neutral)
-        plus = WEIGHTS["bias"] + sum([w * features[k] for k, w in _POSITIVE])
-        minus = sum([w * features[k] for k, w in _NEGATIVE])
-        evidence.probability = 1.0 / (1.0 + math.exp(-(min(plus, POSITIVE_CAP) + minus)))
+        if self.vocabulary:
+            evidence.learned = [w for w in at if w in self.vocabulary]
+        model = self.model
+        if model is None:   # the hand-set weights of a rule file without a learned model
+            plus = WEIGHTS["bias"] + sum([w * features[k] for k, w in _POSITIVE])
+            minus = sum([w * features[k] for k, w in _NEGATIVE])
+            z = min(plus, POSITIVE_CAP) + minus
+        else:
+            z = model.bias + sum([w * features[k] for k, w in model.features.items()])
+            z += sum([model.words.get(w, 0.0) for w in evidence.learned])
+        evidence.probability = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
         return evidence
 
     def _features(self, norm: str, at: dict[str, list[int]], ev: Evidence, topic: float,
@@ -314,4 +336,7 @@ class Scorer:
             "chitchat": framing("chitchat", SHORT_CHITCHAT) if hits["chitchat"] else 0,
             "notice": framing("notice", SHORT_NOTICE) if hits["notice"] else 0,
             "resolved": min(len(ev.resolved), SUPPRESSOR_CAP),
+            **{name: min(len(hits[name]), DISCOURSE_CAP) for name in DISCOURSE},
+            "short": 1.0 if size <= SHORT_MESSAGE else 0.0,
+            "life": 1.0 if ev.life else 0.0,
         }

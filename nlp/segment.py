@@ -325,4 +325,8 @@ class Segmenter:
         alignment. The threshold is measured by bench/typos.py."""
         for word, score, _ in process.extract(text, self._typo_words, scorer=fuzz.partial_ratio,
                                               score_cutoff=threshold, limit=3):
+            # A message shorter than the word is not the word mistyped: partial_ratio would
+            # find "有人吗" inside "电梯里有人" and "在吗" inside "物业在吗".
+            if len(word) > len(text):
+                continue
             found.setdefault(word, fuzz.partial_ratio_alignment(word, text).dest_start)

@@ -103,11 +103,16 @@ async def split_off(ctx: Context, merged, person_id: str, report: dict) -> int:
 async def _joined_existing(ctx: Context, text: str, category: str, building: str | None,
                            location: dict | None) -> bool:
     """The same problem already has an open ticket: the reporter joins it as a co-reporter
-    (handlers/duplicates.py decides) and hears where it stands."""
+    (handlers/duplicates.py decides) and hears where it stands. Only the building's open
+    tickets of the last week are looked at (its index), newest first."""
+    if not building:
+        return False    # a report with no building joins nothing (same_problem)
     tickets = ctx.services.tickets
     unit = (location or {}).get("unit")
-    recent = await tickets.many(list(reversed(await tickets.since(ctx.now - WINDOW_DAYS * 86400))))
-    ticket = next((t for t in recent if same_problem(text, category, building, unit, ctx.now, t)), None)
+    recent = await tickets.many(await tickets.open_ids("building", building, since=ctx.now - WINDOW_DAYS * 86400),
+                                history=False, co=False)
+    found = next((t for t in recent if same_problem(text, category, building, unit, ctx.now, t)), None)
+    ticket = await tickets.get(found.id) if found else None       # with its co-reporters
     if ticket is None:
         return False
     person = ctx.person

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from handlers.commands import ticket_ref
+from handlers.community import Person
 from handlers.context import Context
-from handlers.tickets_common import OPEN_STATES, details, may_handle, summary
+from handlers.tickets_common import OPEN_STATES, answers_for, details, may_handle, summary
 
 LIST_LIMIT = 10
 
@@ -46,18 +47,41 @@ async def _mine(ctx: Context) -> None:
 
 
 async def todo(ctx: Context, args: str) -> None:
-    """`待办`: the open tickets a staff member answers for (all open ones for staff)."""
-    tickets = await ctx.services.tickets.many(await ctx.services.tickets.ids())
+    """`待办`: the open tickets a staff member answers for (all open ones for staff), read
+    from the open-ticket indexes: what is open, not every ticket ever reported."""
     person = ctx.person
-    mine = [t for t in tickets if t.status in OPEN_STATES
-            and (person.has("staff", "secretary") or may_handle(person, ctx, t)
-                 or (person.has("grid_worker") and (not person.buildings or t.building in person.buildings)))]
+    tickets = ctx.services.tickets
+    candidates = await _todo_candidates(ctx, person)
+    mine = [t for t in await tickets.briefs(sorted(candidates))
+            if t.status in OPEN_STATES and answers_for(person, ctx, t)]
     if not mine:
         ctx.reply(ctx.t("ticket.todo_empty"))
         return
+    mine.sort(key=lambda t: (t.created_at, str(t.id)))   # the order of the index of every ticket
     mine.sort(key=lambda t: (not t.urgent, t.resolve_due or 0))
     lines = [ctx.t("ticket.todo_header", count=len(mine))]
     for ticket in mine[:20]:
         overdue = ctx.t("ticket.overdue_mark") if (ticket.resolve_due or 0) < ctx.now else ""
         lines.append(f"{summary(ctx, ticket)}{overdue}")
     ctx.reply("\n".join(lines))
+
+
+async def _todo_candidates(ctx: Context, person: Person) -> set[int]:
+    """Open tickets that may be on `person`'s 待办 (answers_for decides): all of them for
+    staff, the secretary and a grid worker of every building; else those given to them,
+    escalated to their department, of the categories routed to them, and — for a grid
+    worker — of the buildings they cover or that no grid worker covers."""
+    tickets = ctx.services.tickets
+    if person.has("staff", "secretary") or (person.has("grid_worker") and not person.buildings):
+        return set(await tickets.open_ids())
+    community = ctx.community
+    wanted: list[tuple[str, str | None]] = [("assignee", person.id)]
+    wanted += [("department", d.id) for d in community.departments.values() if d.contact == person.id]
+    wanted += [("category", category) for category, who in community.routing.items() if who == person.id]
+    if person.has("grid_worker"):
+        wanted += [("building", b) for b in await tickets.open_buildings()
+                   if b in person.buildings or person.id in {p.id for p in community.grid_workers_for(b)}]
+    found: set[int] = set()
+    for by, value in wanted:
+        found.update(await tickets.open_ids(by, value))
+    return found

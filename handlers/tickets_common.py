@@ -6,9 +6,7 @@ from typing import Any
 
 from handlers.community import Person
 from handlers.context import Context
-from storage.tickets import Ticket
-
-OPEN_STATES = ("open", "assigned", "in_progress", "escalated")
+from storage.tickets import OPEN_STATES, Ticket   # OPEN_STATES: the states the ticket indexes hold
 
 
 def entry(ctx: Context, action: str, status: str, note: str = "") -> dict[str, Any]:
@@ -88,6 +86,21 @@ async def notify_handlers(ctx: Context, ticket: Ticket) -> None:
     for chat in ctx.community.chats.values():
         if chat.kind == "staff":
             ctx.post(chat.id, ctx.t("notify.staff_chat", summary=summary(ctx, ticket), place=place(ctx, ticket)))
+
+
+def answers_for(person: Person, ctx: Context, ticket: Ticket) -> bool:
+    """Whether an open ticket is on `person`'s 待办: staff and the secretary answer for all;
+    a grid worker for their buildings (all if they list none); anyone for the tickets
+    given to them, escalated to their department, or otherwise theirs by handlers_of (the
+    person the community file routes the category to, the building's grid worker)."""
+    if person.has("staff", "secretary") or ticket.assignee == person.id:
+        return True
+    dept = ctx.community.departments.get(ticket.department or "")
+    if dept and dept.contact == person.id:
+        return True
+    if person.id in handlers_of(ctx, ticket):
+        return True
+    return person.has("grid_worker") and (not person.buildings or ticket.building in person.buildings)
 
 
 def may_handle(person: Person | None, ctx: Context, ticket: Ticket) -> bool:

@@ -3,6 +3,9 @@
 A job is named by its kind and a key ("ticket", "12:resolve_overdue"); scheduling the same
 name again moves it, so redelivered events and reopened tickets never double a job.
 When it falls due the router passes the event to the handler registered for its kind.
+Only the job's name, due time, order and data are stored; its event is made when it
+fires (storage/lua/fire_due.lua): id `timer:KIND:KEY@DUE`, channel and kind "timer",
+data `{**data, "job": KIND, "key": KEY, "due": DUE, "order": ORDER}`.
 """
 
 from __future__ import annotations
@@ -10,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 from handlers.context import Context
-from handlers.events import Event
 
 
 def job_id(kind: str, key: str) -> str:
@@ -18,12 +20,9 @@ def job_id(kind: str, key: str) -> str:
 
 
 async def schedule(ctx: Context, kind: str, key: str, due: float, order: str, **data: Any) -> None:
-    """Fire `kind` at `due` with `data`; `order` keeps it in line with related events
-    (e.g. "ticket:12", "poll:3")."""
-    name = job_id(kind, key)
-    timer = Event(id=f"timer:{name}@{due:.0f}", channel="timer", kind="timer",
-                  data={**data, "job": kind, "key": key, "due": due, "order": order})
-    await ctx.services.jobs.schedule(name, due, timer.to_json(), order)
+    """Fire `kind` at `due` with `data` (small: numbers and short strings); `order` keeps
+    it in line with related events (e.g. "ticket:12", "poll:3")."""
+    await ctx.services.jobs.schedule_timer(kind, key, due, order, data)
 
 
 async def cancel(ctx: Context, kind: str, *keys: str) -> None:

@@ -8,6 +8,7 @@ many schedulers run, and survives restarts.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from storage.inbound import Inbound
 from storage.store import Store
@@ -19,9 +20,24 @@ class Jobs:
         self.inbound = inbound
 
     async def schedule(self, job_id: str, due: float, event_json: str, ordering_key: str) -> None:
-        """(Re)schedule `job_id`; scheduling the same id again moves it."""
+        """(Re)schedule `job_id` to put this whole event on the stream; scheduling the
+        same id again moves it."""
         payload = json.dumps({"shard": self.inbound.shard_of(ordering_key), "event": event_json},
                              ensure_ascii=False)
+        await self._put(job_id, due, payload)
+
+    async def schedule_timer(self, kind: str, key: str, due: float, order: str, data: dict[str, Any]) -> None:
+        """(Re)schedule the timer job `kind:key`. Only what its event is made of is stored
+        (a few dozen bytes, not the event): fire_due.lua makes the event when it falls due,
+        id `timer:KIND:KEY@DUE` and data `{**data, job, key, due, order}`."""
+        if ":" in kind:
+            raise ValueError(f"a job kind has no ':' ({kind!r})")
+        payload = '{"s":%d,"o":%s,"d":%s}' % (
+            self.inbound.shard_of(order), json.dumps(order, ensure_ascii=False),
+            json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+        await self._put(f"{kind}:{key}", due, payload)
+
+    async def _put(self, job_id: str, due: float, payload: str) -> None:
         async with self.store.redis.pipeline(transaction=True) as pipe:
             pipe.hset(self.store.keys.job_payloads(), job_id, payload)
             pipe.zadd(self.store.keys.jobs(), {job_id: due})

@@ -56,7 +56,16 @@ class Keys:
         return self("ticket", ticket_id, "ops")
 
     def ticket_by_event(self) -> str:
+        """Earlier versions' event id -> ticket id, kept forever; now only read (a ticket
+        keeps its event in its own hash)."""
         return self("ticket", "by-event")
+
+    def tickets_open(self) -> str:
+        """Prefix of the open-ticket indexes (storage/tickets.py lists them)."""
+        return self("tickets", "open")
+
+    def tickets_indexed(self) -> str:
+        return self("tickets", "indexed")
 
     def tickets(self) -> str:
         return self("tickets")

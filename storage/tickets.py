@@ -1,7 +1,17 @@
 """The ticket repository: one hash per ticket, an append-only history, and indexes.
 
 State changes go through one Lua script that checks the current state and records the
-change atomically, once per operation key, so a redelivered command is harmless.
+change atomically, once per operation key, so a redelivered command is harmless. The
+same scripts keep the open-ticket indexes (all open tickets, and by building, category,
+assignee and department, each scored by creation time), so finding a duplicate or
+listing 待办 costs what is open, not what was ever reported. Readers still check each
+ticket they load: an index narrows the search, the ticket's own fields decide.
+
+Memory: a closed ticket keeps its hash (a listpack: a long text is stored in pieces of at
+most PIECE_BYTES, so the hash never turns into a hashtable), its history (compact rows)
+and its entries in the creation and reporter indexes. Which operations were applied is
+remembered only as long as an event can come again; the event that opened it, as 12 hex
+digits in its hash.
 """
 
 from __future__ import annotations
@@ -13,9 +23,19 @@ from typing import Any, Iterable
 from storage.store import Store
 
 STATUSES = ("open", "assigned", "in_progress", "resolved", "closed", "escalated", "duplicate", "rejected")
+OPEN_STATES = ("open", "assigned", "in_progress", "escalated")   # someone still has to act: indexed
+INDEXES = {"building": "b", "category": "c", "assignee": "a", "department": "d"}
+NONE = "-"                # the index of "no building" (and of "no category")
+# Done marks last 7 days (storage/outbox.py), platform retries far less: after this no
+# event comes again, so what guards against running one twice may go.
+REMEMBER_SECONDS = 8 * 86400
+PIECE_BYTES = 60          # longer values are kept as NAME, NAME~1, … (hash-max-listpack-value is 64)
+INDEX_VERSION = "1"
 _NUMBERS = {"created_at", "respond_due", "resolve_due", "responded_at", "resolved_at", "closed_at"}
 _INTS = {"rating", "duplicate_of"}
 _JSON = {"location"}
+_BRIEF = ("id", "status", "reporter", "created_at", "category", "urgent", "building", "assignee",
+          "department", "respond_due", "resolve_due")
 
 
 @dataclass
@@ -48,7 +68,7 @@ class Ticket:
     def from_hash(cls, raw: dict[str, str], history: Iterable[str] = (), co: dict[str, str] | None = None) -> "Ticket":
         known = cls.__dataclass_fields__
         values: dict[str, Any] = {}
-        for name, value in raw.items():
+        for name, value in joined(raw).items():
             if name not in known or name == "history":
                 continue
             if name == "id" or name in _INTS:
@@ -61,7 +81,7 @@ class Ticket:
                 values[name] = json.loads(value)
             else:
                 values[name] = value
-        return cls(**values, history=[json.loads(h) for h in history],
+        return cls(**values, history=[history_entry(h) for h in history],
                    co_reporters={person: json.loads(record) for person, record in (co or {}).items()})
 
 
@@ -85,41 +105,116 @@ def to_hash(fields: dict[str, Any], json_fields: Iterable[str] = _JSON) -> dict[
         elif isinstance(value, bool):
             out[name] = "1" if value else "0"
         elif name in json_fields:
-            out[name] = json.dumps(value, ensure_ascii=False)
+            out[name] = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
         else:
             out[name] = str(value)
     return out
+
+
+def in_pieces(values: dict[str, str], most: int = PIECE_BYTES) -> dict[str, str]:
+    """Values longer than `most` bytes as pieces NAME, NAME~1, NAME~2… cut between
+    characters, so the hash keeps its compact encoding; `joined` puts them back."""
+    out: dict[str, str] = {}
+    for name, value in values.items():
+        if len(value.encode()) <= most:
+            out[name] = value
+            continue
+        pieces, piece, size = [], [], 0
+        for ch in value:
+            width = len(ch.encode())
+            if size + width > most and piece:
+                pieces.append("".join(piece))
+                piece, size = [], 0
+            piece.append(ch)
+            size += width
+        pieces.append("".join(piece))
+        out[name] = pieces[0]
+        out.update({f"{name}~{n}": text for n, text in enumerate(pieces[1:], 1)})
+    return out
+
+
+def joined(raw: dict[str, str]) -> dict[str, str]:
+    """A hash read back, long values in one piece again."""
+    if not any("~" in name for name in raw):
+        return raw
+    whole = {name: value for name, value in raw.items() if "~" not in name}
+    pieces = sorted((name.split("~", 1)[0], int(name.split("~", 1)[1]), value)
+                    for name, value in raw.items() if "~" in name)
+    for name, _, value in pieces:
+        if name in whole:
+            whole[name] += value
+    return whole
+
+
+_ENTRY = ("at", "by", "action", "status", "note")
+# The state each action leaves a ticket in, unless its entry says otherwise.
+_IMPLIED = {"opened": "open", "assigned": "assigned", "started": "in_progress", "resolved": "resolved",
+            "rated": "closed", "autoclosed": "closed", "rejected": "rejected", "merged": "duplicate",
+            "escalated": "escalated"}
+
+
+def history_json(entry: dict[str, Any]) -> str:
+    """A history entry as stored: a row `[at, by, action, note, status]`, the time to the
+    millisecond, the note left out when empty and last, the status when the action
+    implies it — a third of the object it stands for. Other entries stay objects."""
+    entry = {**entry, "at": round(entry["at"], 3)} if isinstance(entry.get("at"), float) else entry
+    if set(entry) <= set(_ENTRY) and all(name in entry for name in _ENTRY[:4]):
+        row = [entry["at"], entry["by"], entry["action"], entry.get("note") or ""]
+        if entry["status"] != _IMPLIED.get(entry["action"]):
+            row.append(entry["status"])
+        elif not row[-1]:
+            row.pop()
+        return json.dumps(row, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
+
+
+def history_entry(raw: str) -> dict[str, Any]:
+    """A stored history entry as `{at, by, action, status, note}` (a row or an object)."""
+    value = json.loads(raw)
+    if isinstance(value, list):
+        at, by, action, *rest = value
+        value = {"at": at, "by": by, "action": action, "status": rest[1] if len(rest) > 1 else _IMPLIED.get(action),
+                 "note": rest[0] if rest else ""}
+    return value
+
+
+def _times(fields: dict[str, Any]) -> dict[str, Any]:
+    """Times to the millisecond (shorter in the hash; nothing here needs more)."""
+    return {name: round(value, 3) if name in _NUMBERS and isinstance(value, float) else value
+            for name, value in fields.items()}
 
 
 class Tickets:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.k = store.keys
+        self._indexed = False
+
+    # -- writing --------------------------------------------------------------------
 
     async def open(self, event_id: str, fields: dict[str, Any], entry: dict[str, Any]) -> tuple[int, bool]:
         """Create the ticket for `event_id` (or find the one it already created)."""
-        existing = await self.store.redis.hget(self.k.ticket_by_event(), event_id)
-        if existing:
-            return int(existing), False
-        ticket_id = int(await self.store.redis.incr(self.k.ticket_seq()))
-        values = {k: v for k, v in to_hash({**fields, "id": ticket_id}).items() if v != ""}
+        fields = _times(fields)
+        values = {name: value for name, value in to_hash(fields).items()
+                  if value != "" and not (name == "urgent" and value == "0")}
         found, created = await self.store.scripts["ticket_create"](
-            keys=[self.k.ticket_by_event(), self.k.ticket(ticket_id), self.k.ticket_history(ticket_id),
-                  self.k.tickets(), self.k.tickets_of(fields["reporter"])],
-            args=[event_id, ticket_id, json.dumps(values, ensure_ascii=False),
-                  json.dumps(entry, ensure_ascii=False), fields["created_at"]])
+            keys=[self.k.ticket_by_event(), self.k.ticket_seq(), self.k.tickets(), self.k.tickets_of(fields["reporter"])],
+            args=[event_id, json.dumps(in_pieces(values), ensure_ascii=False), history_json(entry),
+                  fields["created_at"], self.k("ticket", ""), self.k.tickets_open(), ",".join(OPEN_STATES),
+                  REMEMBER_SECONDS])
         return int(found), bool(created)
 
-    async def get(self, ticket_id: int) -> Ticket | None:
-        async with self.store.redis.pipeline(transaction=False) as pipe:
-            pipe.hgetall(self.k.ticket(ticket_id))
-            pipe.lrange(self.k.ticket_history(ticket_id), 0, -1)
-            pipe.hgetall(self._co(ticket_id))
-            raw, history, co = await pipe.execute()
-        return Ticket.from_hash(raw, history, co) if raw else None
-
-    def _co(self, ticket_id: int) -> str:
-        return self.k("ticket", ticket_id, "co")
+    async def transition(self, ticket_id: int, op_key: str, allowed: Iterable[str] | None,
+                         fields: dict[str, Any], entry: dict[str, Any]) -> Transition:
+        encoded = to_hash(_times(fields))
+        values = in_pieces({name: value for name, value in encoded.items() if value != ""})
+        values.update({name: "" for name, value in encoded.items() if value == ""})
+        result, before = await self.store.scripts["ticket_transition"](
+            keys=[self.k.ticket(ticket_id), self.k.ticket_history(ticket_id), self.k.ticket_ops(ticket_id)],
+            args=[op_key, "*" if allowed is None else ",".join(allowed),
+                  json.dumps(values, ensure_ascii=False), history_json(entry),
+                  self.k.tickets_open(), ",".join(OPEN_STATES), REMEMBER_SECONDS])
+        return Transition(result, before)
 
     async def join(self, ticket_id: int, person_id: str, report: dict[str, Any]) -> bool:
         """Add a co-reporter (their own words kept apart); False if they already are one.
@@ -136,31 +231,104 @@ class Tickets:
             pipe.zrem(self.k.tickets_of(person_id), ticket_id)
             await pipe.execute()
 
-    async def since(self, at: float) -> list[int]:
-        """Tickets opened at or after `at`, oldest first."""
-        return [int(i) for i in await self.store.redis.zrangebyscore(self.k.tickets(), at, "+inf")]
+    # -- reading --------------------------------------------------------------------
 
-    async def transition(self, ticket_id: int, op_key: str, allowed: Iterable[str] | None,
-                         fields: dict[str, Any], entry: dict[str, Any]) -> Transition:
-        result, before = await self.store.scripts["ticket_transition"](
-            keys=[self.k.ticket(ticket_id), self.k.ticket_history(ticket_id), self.k.ticket_ops(ticket_id)],
-            args=[op_key, "*" if allowed is None else ",".join(allowed),
-                  json.dumps(to_hash(fields), ensure_ascii=False), json.dumps(entry, ensure_ascii=False)])
-        return Transition(result, before)
+    async def get(self, ticket_id: int) -> Ticket | None:
+        async with self.store.redis.pipeline(transaction=False) as pipe:
+            pipe.hgetall(self.k.ticket(ticket_id))
+            pipe.lrange(self.k.ticket_history(ticket_id), 0, -1)
+            pipe.hgetall(self._co(ticket_id))
+            raw, history, co = await pipe.execute()
+        return Ticket.from_hash(raw, history, co) if raw else None
+
+    def _co(self, ticket_id: int) -> str:
+        return self.k("ticket", ticket_id, "co")
+
+    async def since(self, at: float) -> list[int]:
+        """Tickets opened at or after `at`, oldest first (every ticket: prefer the open indexes)."""
+        return [int(i) for i in await self.store.redis.zrangebyscore(self.k.tickets(), at, "+inf")]
 
     async def ids(self, reporter: str | None = None) -> list[int]:
         key = self.k.tickets_of(reporter) if reporter else self.k.tickets()
         return [int(i) for i in await self.store.redis.zrange(key, 0, -1)]
 
-    async def many(self, ids: list[int]) -> list[Ticket]:
+    async def many(self, ids: list[int], history: bool = True, co: bool = True) -> list[Ticket]:
+        """Tickets in the order given (missing ones left out); `history=False` and `co=False`
+        leave their history and co-reporters empty, for a reader of their fields only."""
         tickets = []
         for start in range(0, len(ids), 200):
             async with self.store.redis.pipeline(transaction=False) as pipe:
                 for ticket_id in ids[start:start + 200]:
                     pipe.hgetall(self.k.ticket(ticket_id))
-                    pipe.lrange(self.k.ticket_history(ticket_id), 0, -1)
-                    pipe.hgetall(self._co(ticket_id))
-                replies = await pipe.execute()
-            tickets += [Ticket.from_hash(raw, hist, co)
-                        for raw, hist, co in zip(replies[::3], replies[1::3], replies[2::3]) if raw]
+                    if history:
+                        pipe.lrange(self.k.ticket_history(ticket_id), 0, -1)
+                    if co:
+                        pipe.hgetall(self._co(ticket_id))
+                replies = iter(await pipe.execute())
+            for _ in ids[start:start + 200]:
+                raw = next(replies)
+                hist = next(replies) if history else ()
+                others = next(replies) if co else None
+                if raw:
+                    tickets.append(Ticket.from_hash(raw, hist, others))
         return tickets
+
+    async def briefs(self, ids: list[int]) -> list[Ticket]:
+        """Tickets for a listing: state, category, place, who answers for them and their
+        deadlines, without their words, history or co-reporters (text is "")."""
+        tickets = []
+        for start in range(0, len(ids), 500):
+            async with self.store.redis.pipeline(transaction=False) as pipe:
+                for ticket_id in ids[start:start + 500]:
+                    pipe.hmget(self.k.ticket(ticket_id), _BRIEF)
+                replies = await pipe.execute()
+            for values in replies:
+                raw = {name: value for name, value in zip(_BRIEF, values) if value is not None}
+                if raw.get("id") and raw.get("status") and raw.get("created_at"):
+                    tickets.append(Ticket.from_hash({"reporter": "", "text": "", **raw}))
+        return tickets
+
+    # -- the open-ticket indexes -----------------------------------------------------
+
+    def index_key(self, by: str | None = None, value: str | None = None) -> str:
+        """All open tickets, or those of one building, category, assignee or department."""
+        prefix = self.k.tickets_open()
+        if by is None:
+            return prefix
+        return f"{prefix}:{INDEXES[by]}:{value if value not in (None, '') else NONE}"
+
+    async def open_ids(self, by: str | None = None, value: str | None = None,
+                       since: float | None = None) -> list[int]:
+        """Ids of open tickets (all, or by building/category/assignee/department), newest
+        first, opened at or after `since`. Candidates: a caller checks what it loads."""
+        await self.ensure_indexed()
+        found = await self.store.redis.zrevrangebyscore(self.index_key(by, value), "+inf",
+                                                        "-inf" if since is None else since)
+        return [int(i) for i in found]
+
+    async def open_buildings(self) -> set[str | None]:
+        """The buildings with open tickets (None: tickets with no building)."""
+        await self.ensure_indexed()
+        names = await self.store.redis.smembers(f"{self.k.tickets_open()}:buildings")
+        return {None if name == NONE else name for name in names}
+
+    async def ensure_indexed(self) -> None:
+        """Index a database written before the indexes existed, once (then remembered)."""
+        if self._indexed:
+            return
+        if await self.store.redis.get(self.k.tickets_indexed()) != INDEX_VERSION:
+            await self.reindex()
+        self._indexed = True
+
+    async def reindex(self, batch: int = 500) -> int:
+        """Put every ticket in the open indexes it belongs in (and out of those its state
+        leaves); idempotent. Returns how many tickets are open."""
+        ids = await self.ids()
+        open_count = 0
+        for start in range(0, len(ids), batch):
+            open_count += int(await self.store.scripts["ticket_reindex"](
+                keys=[self.k.ticket(i) for i in ids[start:start + batch]],
+                args=[self.k.tickets_open(), ",".join(OPEN_STATES)]))
+        await self.store.redis.set(self.k.tickets_indexed(), INDEX_VERSION)
+        self._indexed = True
+        return open_count

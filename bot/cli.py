@@ -40,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="the production main: HTTP server, workers and scheduler")
     _community_options(run)
+    run.add_argument("--worker-processes", type=int, default=1, metavar="N",
+                     help="events are handled in N `linli worker` child processes, restarted if one dies "
+                          "(default 1; 0: in this process)")
     run.add_argument("--host", help="listen address (env LINLI_HOST, default 127.0.0.1)")
     run.add_argument("--port", type=int, help="listen port (env LINLI_PORT, default 8080)")
 
@@ -97,7 +100,10 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import open_runtime
 
     if args.command in ("run", "worker"):
-        await service.serve(settings, with_server=args.command == "run")
+        processes = getattr(args, "worker_processes", 0)
+        if processes < 0:
+            raise SettingsError("--worker-processes must be 0 or more")
+        await service.serve(settings, with_server=args.command == "run", worker_processes=processes)
         return 0
     if args.command == "console":
         async with open_runtime(settings, fake_clock=args.fake_clock,

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
+import sys
 
 from aiohttp import web
 
@@ -27,6 +29,8 @@ from storage.identities import Identities
 
 log = logging.getLogger(__name__)
 EMBEDDED_CHECK_SECONDS = 1.0
+CHILD_STOP_SECONDS = 30.0
+PARENT_ENV = "LINLI_PARENT_PID"   # set for the `linli worker` children of `linli run`
 
 
 def _stop_on_signals(stop: asyncio.Event) -> None:
@@ -35,15 +39,21 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
         loop.add_signal_handler(sig, stop.set)
 
 
-async def serve(settings: Settings, with_server: bool = True) -> None:
-    """The production main: HTTP server, a worker and the scheduler in one process (plus
-    delivery per channel and Telegram polling when `with_server`)."""
+async def serve(settings: Settings, with_server: bool = True, worker_processes: int = 0) -> None:
+    """The production main. `linli run` (`with_server`): the HTTP server, delivery per
+    channel, the scheduler and Telegram polling, with its workers in `worker_processes`
+    child processes (`linli worker`, restarted if one dies), or in this process when 0.
+    `linli worker`: a worker and the scheduler."""
     stop = asyncio.Event()
     _stop_on_signals(stop)
+    parent = os.environ.get(PARENT_ENV)
     async with open_runtime(settings) as runtime:
         # jieba's dictionary loads in about a second: do it now, not on the first message,
         # which WeChat wants answered within its 5-second budget.
         await asyncio.to_thread(runtime.services.classifier.warm_up)
+        # A database written before the open-ticket indexes is indexed once, now, rather
+        # than on the first report (seconds for tens of thousands of tickets).
+        await runtime.services.tickets.ensure_indexed()
         channels = await _start_channels(runtime)
         await _warn_unreachable(runtime)
         health = runtime.health
@@ -54,9 +64,18 @@ async def serve(settings: Settings, with_server: bool = True) -> None:
             await runner.setup()
             await web.TCPSite(runner, settings.host, settings.port).start()
             log.info("listening on http://%s:%d", settings.host, settings.port)
-        worker = Worker(runtime, channels=settings.platforms)
-        loops = {worker.name: lambda: worker.run(stop, health),
-                 "scheduler": lambda: run_scheduler(runtime, stop, health)}
+        loops = {"scheduler": lambda: run_scheduler(runtime, stop, health)}
+        if worker_processes and with_server:
+            # Events are handled in processes of their own, so classifying a burst never
+            # slows the webhooks down, and a second core is used.
+            for n in range(worker_processes):
+                name = f"worker-process-{n + 1}"
+                loops[name] = lambda name=name: _worker_process(settings, name, stop)
+        else:
+            worker = Worker(runtime, channels=settings.platforms)
+            loops[worker.name] = lambda: worker.run(stop, health)
+        if parent:
+            loops["parent-watch"] = lambda: _stop_with_parent(int(parent), stop)
         if with_server:   # `linli worker` processes only handle events
             for channel in channels:
                 delivery = Delivery(runtime, channel)
@@ -77,6 +96,44 @@ async def serve(settings: Settings, with_server: bool = True) -> None:
             for channel in channels:   # the WeChat channels' HTTP sessions
                 if hasattr(channel, "api"):
                     await channel.api.close()
+
+
+async def _worker_process(settings: Settings, name: str, stop: asyncio.Event) -> None:
+    """One `linli worker` child: started, waited for, stopped with us. An exit we did not
+    ask for raises, so the supervisor logs it and starts another after a backoff."""
+    args = [sys.executable, "-m", "bot.cli", "worker", "--community", str(settings.community_file),
+            "--data-dir", str(settings.data_dir)]
+    if settings.rules_file:
+        args += ["--rules", str(settings.rules_file)]
+    child = await asyncio.create_subprocess_exec(*args, env={**os.environ, PARENT_ENV: str(os.getpid())},
+                                                 stdin=asyncio.subprocess.DEVNULL)
+    log.info("%s started (pid %d)", name, child.pid)
+    waiting = asyncio.create_task(child.wait())
+    stopping = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait({waiting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+        if child.returncode is None:
+            child.terminate()
+            try:
+                await asyncio.wait_for(waiting, CHILD_STOP_SECONDS)
+            except asyncio.TimeoutError:
+                child.kill()
+                await waiting
+    if not stop.is_set():
+        raise RuntimeError(f"{name} (pid {child.pid}) exited with code {child.returncode}")
+
+
+async def _stop_with_parent(parent: int, stop: asyncio.Event) -> None:
+    """A worker started by `linli run` stops when that process is gone (even killed), so
+    no orphan keeps holding shards."""
+    while not stop.is_set():
+        if os.getppid() != parent:
+            log.warning("the linli run that started this worker (pid %d) is gone; stopping", parent)
+            stop.set()
+            return
+        await sleep_unless(stop, 1.0)
 
 
 async def _watch_embedded(runtime: Runtime, stop: asyncio.Event, health) -> None:
@@ -101,7 +158,8 @@ async def _start_channels(runtime: Runtime) -> list:
     from telegram import Bot
     from telegram.error import TelegramError
 
-    channel = TelegramChannel(Bot(settings.telegram_token, base_url=settings.telegram_api_base), runtime.store)
+    channel = TelegramChannel(Bot(settings.telegram_token, base_url=settings.telegram_api_base), runtime.store,
+                              per_second=settings.telegram_per_second)
     try:
         channel.username = (await channel.bot.get_me()).username
         await channel.register_commands()

@@ -46,6 +46,7 @@ class Settings:
     telegram_secret: str | None = field(default=None, repr=False)
     telegram_api_base: str = "https://api.telegram.org/bot"
     telegram_mode: str = "polling"    # "webhook": POST /telegram; "polling": getUpdates
+    telegram_per_second: int = 30     # TELEGRAM_MAX_PER_SECOND: the bot's overall pace (Telegram's figure)
     # WeChat Official Account (公众号): WECHAT_* variables, see the README
     wechat_app_id: str | None = None
     wechat_app_secret: str | None = field(default=None, repr=False)
@@ -115,6 +116,7 @@ class Settings:
             telegram_secret=env.get("TELEGRAM_WEBHOOK_SECRET") or None,
             telegram_api_base=env.get("TELEGRAM_API_BASE", "https://api.telegram.org/bot"),
             telegram_mode=mode,
+            telegram_per_second=_number(env, "TELEGRAM_MAX_PER_SECOND", "30", int),
         )
 
 

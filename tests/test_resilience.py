@@ -215,3 +215,48 @@ async def test_an_external_redis_restarted_for_two_seconds(tmp_path, fake_api):
         server.kill()
         server.wait()
     assert "Redis unavailable" in log and "Redis is back" in log
+
+
+def _child_pids(log_path: Path) -> list[int]:
+    import re
+    return [int(pid) for pid in re.findall(r"worker-process-\d+ started \(pid (\d+)\)", log_path.read_text())]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie is not alive: it only waits to be reaped
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return False
+
+
+async def test_a_killed_worker_process_is_replaced_and_a_killed_parent_leaves_no_orphan(tmp_path, fake_api):
+    run = LinliRun(tmp_path, fake_api.base)
+    log_path = tmp_path / "linli.log"
+    try:
+        async with ClientSession() as session:
+            assert await until(lambda: _ok(session, run.base), 30)
+            assert await until(lambda: _async_true(len(_child_pids(log_path)) == 1), 10)
+            first = _child_pids(log_path)[0]
+            os.kill(first, signal.SIGKILL)
+            assert await until(lambda: _async_true(len(_child_pids(log_path)) == 2), 15)
+            updates = Updates(session, run.base)
+            for n in range(5):
+                assert await updates.post(8000 + n) == 200
+            assert await until(lambda: _answered(fake_api, range(8000, 8005)), 20)
+            second = _child_pids(log_path)[1]
+        run.proc.send_signal(signal.SIGKILL)   # the parent dies without a word
+        run.proc.wait()
+        assert await until(lambda: _async_true(not _alive(second)), 10), "the worker outlived its linli run"
+    finally:
+        if run.proc.poll() is None:
+            run.stop()
+    assert "exited with code" in log_path.read_text()
+
+
+async def _async_true(value: bool) -> bool:
+    return value

@@ -37,15 +37,17 @@ class TelegramChannel:
     name = "tg"
     concurrency = 16   # recipients served side by side; the pace is the rate limiter's
 
-    def __init__(self, bot: Bot, store: Store, username: str | None = None, clock=None) -> None:
+    def __init__(self, bot: Bot, store: Store, username: str | None = None, clock=None,
+                 per_second: int = OVERALL[0]) -> None:
         self.bot = bot
+        self.overall = (per_second, OVERALL[1])   # TELEGRAM_MAX_PER_SECOND
         self.store = store
         self.username = username   # the bot's @username, for mentions (getMe at start)
         self.limiter = RateLimiter(store, clock) if clock else RateLimiter(store)
 
     async def send(self, identity: str, message: Outgoing) -> None:
         chat_id = identity.partition(":")[2]
-        windows = [(f"tg:chat:{chat_id}", *PER_CHAT), ("tg:all", *OVERALL)]
+        windows = [(f"tg:chat:{chat_id}", *PER_CHAT), ("tg:all", *self.overall)]
         if chat_id.startswith("-"):  # group and supergroup ids are negative
             windows.append((f"tg:group:{chat_id}", *PER_GROUP))
         wait = await self.limiter.reserve(windows)

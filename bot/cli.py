@@ -46,8 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--host", help="listen address (env LINLI_HOST, default 127.0.0.1)")
     run.add_argument("--port", type=int, help="listen port (env LINLI_PORT, default 8080)")
 
-    worker = commands.add_parser("worker", help="extra worker process (no HTTP server): takes an even share "
-                                                "of the inbound shards")
+    worker = commands.add_parser("worker", help="extra worker process (no HTTP server): handles events (an even "
+                                                "share of the inbound shards) and delivers replies")
     _community_options(worker)
 
     console = commands.add_parser("console", help="talk to the bot locally (interactive, or JSON lines on stdin)")

@@ -40,10 +40,10 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
 
 
 async def serve(settings: Settings, with_server: bool = True, worker_processes: int = 0) -> None:
-    """The production main. `linli run` (`with_server`): the HTTP server, delivery per
-    channel, the scheduler and Telegram polling, with its workers in `worker_processes`
+    """The production main. `linli run` (`with_server`): the HTTP server, the scheduler and
+    Telegram polling, with events handled and replies delivered in `worker_processes`
     child processes (`linli worker`, restarted if one dies), or in this process when 0.
-    `linli worker`: a worker and the scheduler."""
+    `linli worker`: a worker, delivery per channel and the scheduler."""
     stop = asyncio.Event()
     _stop_on_signals(stop)
     parent = os.environ.get(PARENT_ENV)
@@ -66,22 +66,21 @@ async def serve(settings: Settings, with_server: bool = True, worker_processes: 
             log.info("listening on http://%s:%d", settings.host, settings.port)
         loops = {"scheduler": lambda: run_scheduler(runtime, stop, health)}
         if worker_processes and with_server:
-            # Events are handled in processes of their own, so classifying a burst never
-            # slows the webhooks down, and a second core is used.
+            # Events are handled, and replies delivered, in processes of their own, so a
+            # burst never slows the webhooks down, and a second core is used.
             for n in range(worker_processes):
                 name = f"worker-process-{n + 1}"
                 loops[name] = lambda name=name: _worker_process(settings, name, stop)
         else:
             worker = Worker(runtime, channels=settings.platforms)
             loops[worker.name] = lambda: worker.run(stop, health)
-        if parent:
-            loops["parent-watch"] = lambda: _stop_with_parent(int(parent), stop)
-        if with_server:   # `linli worker` processes only handle events
-            for channel in channels:
+            for channel in channels:   # one process at a time holds a channel's queue (a lease)
                 delivery = Delivery(runtime, channel)
                 loops[delivery.name] = lambda d=delivery: d.run(stop, health)
-            if telegram and settings.telegram_mode == "polling":
-                loops["telegram-polling"] = lambda: poll_updates(runtime, telegram, stop, health)
+        if with_server and telegram and settings.telegram_mode == "polling":
+            loops["telegram-polling"] = lambda: poll_updates(runtime, telegram, stop, health)
+        if parent:
+            loops["parent-watch"] = lambda: _stop_with_parent(int(parent), stop)
         if runtime.embedded is not None:
             loops["embedded-valkey"] = lambda: _watch_embedded(runtime, stop, health)
         tasks = [asyncio.create_task(supervise(name, body, stop, health)) for name, body in loops.items()]

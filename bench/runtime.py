@@ -386,9 +386,9 @@ def mixed_updates(world: TgWorld, count: int, ids: UpdateIds, rng: random.Random
 
 
 async def start_linli_run(procs: Processes, name: str, folder: Path, url: str, api_base: str,
-                          port: int) -> subprocess.Popen:
+                          port: int, **extra_env: str) -> subprocess.Popen:
     env = clean_env(REDIS_URL=url, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_WEBHOOK_SECRET=SECRET,
-                    TELEGRAM_MODE="webhook", TELEGRAM_API_BASE=api_base)
+                    TELEGRAM_MODE="webhook", TELEGRAM_API_BASE=api_base, **extra_env)
     process = procs.start(name, [str(LINLI), "run", "--community", str(COMMUNITY), "--data-dir", str(folder),
                                  "--port", str(port)], env)
     deadline = time.monotonic() + START_TIMEOUT
@@ -998,8 +998,8 @@ async def steady(session: aiohttp.ClientSession, url: str, world: TgWorld, class
 
 async def bench_latency(args, root: Path, procs: Processes, results: dict) -> None:
     print("\n== 3. Reply latency: webhook POST -> sendMessage at the fake Bot API (`linli run`, 1:1 chats) ==")
-    print(f"machine: {machine_state()}; Telegram pacing in bot/channels/telegram.py: {OVERALL[0]} messages "
-          f"per {OVERALL[1]:g} s overall, {PER_CHAT[0]} per {PER_CHAT[1]:g} s per chat")
+    print(f"machine: {machine_state()}; Telegram pacing: {args.telegram_rate or OVERALL[0]} messages "
+          f"per {OVERALL[1]:g} s overall (TELEGRAM_MAX_PER_SECOND), {PER_CHAT[0]} per {PER_CHAT[1]:g} s per chat")
     folder = root / "latency"
     valkey = Valkey(procs, folder / "valkey", "latency-valkey").start()
     api = FakeBotApi()
@@ -1011,7 +1011,8 @@ async def bench_latency(args, root: Path, procs: Processes, results: dict) -> No
         classifier = Classifier.from_file()
         classifier.add_words(community.dictionary)
         port = free_port()
-        linli = await start_linli_run(procs, "latency-linli", folder, valkey.url, api.base, port)
+        pace = {"TELEGRAM_MAX_PER_SECOND": str(args.telegram_rate)} if args.telegram_rate else {}
+        linli = await start_linli_run(procs, "latency-linli", folder, valkey.url, api.base, port, **pace)
         url = f"http://127.0.0.1:{port}/telegram"
         senders = {s.user_id for s in world.senders}
         ids, rng = UpdateIds(), random.Random(3)
@@ -1118,6 +1119,8 @@ def main() -> None:
     parser.add_argument("--latency-runs", type=parse_runs, default=parse_runs("50:30:0,50:20:0.3,30:15:0,15:15:0"),
                         metavar="RATE:SECONDS:DELAY,...", help="steady runs: messages/s, seconds, Bot API delay")
     parser.add_argument("--drain", type=float, default=30.0, help="seconds to wait for late replies")
+    parser.add_argument("--telegram-rate", type=int, default=0, metavar="N",
+                        help="TELEGRAM_MAX_PER_SECOND for the latency runs (default: linli's own, 30)")
     args = parser.parse_args()
     if args.quick:
         args.requests, args.rounds, args.tickets, args.events, args.worker_rounds = 600, 2, 1000, 300, 1

@@ -54,8 +54,8 @@ async def _storage_report(runtime: Runtime) -> dict:
     backlogs = await inbound.backlogs()
     workers = await runtime.leases.live(PING_TIMEOUT + 10)
     problems = []
-    if sum(backlogs) and not workers:
-        problems.append(f"inbound backlog {sum(backlogs)} and no worker alive")
+    if not workers:   # nothing would be handled: starting, or every worker is gone
+        problems.append(f"no worker alive (inbound backlog {sum(backlogs)})")
     for shard, waiting in enumerate(backlogs):
         if waiting and (age := await inbound.oldest_age(shard)) > STALLED_AFTER:
             problems.append(f"inbound shard {shard}: {waiting} waiting, oldest for {age:.0f}s")

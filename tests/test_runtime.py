@@ -69,8 +69,14 @@ async def healthz(runtime):
 
 async def test_healthz_is_200_only_when_all_is_well(runtime):
     status, body = await healthz(runtime)
+    assert status == 503 and body["problems"] == ["no worker alive (inbound backlog 0)"]   # still starting
+    worker = Worker(runtime, name="w")
+    await worker._balance()
+    status, body = await healthz(runtime)
     assert status == 200
-    assert body["status"] == "ok" and body["inbound_backlog"] == 0 and "problems" not in body
+    assert body["status"] == "ok" and body["inbound_backlog"] == 0 and body["workers"] == 1
+    assert "problems" not in body
+    await worker.leave()
 
 
 async def test_healthz_answers_503_naming_redis_when_it_is_unreachable(runtime, monkeypatch):
@@ -88,7 +94,7 @@ async def test_healthz_answers_503_for_a_backlog_nobody_handles(runtime):
     await runtime.accept(event)
     status, body = await healthz(runtime)
     assert status == 503 and body["inbound_backlog"] == 1
-    assert any("no worker alive" in p for p in body["problems"])
+    assert any("no worker alive (inbound backlog 1)" in p for p in body["problems"])
     worker = Worker(runtime, name="w")
     await worker._balance()                        # a worker is alive: the backlog is being handled
     status, body = await healthz(runtime)
@@ -98,6 +104,7 @@ async def test_healthz_answers_503_for_a_backlog_nobody_handles(runtime):
 
 async def test_healthz_names_a_restarting_task_and_recovers(runtime):
     stop, runs = asyncio.Event(), []
+    await Worker(runtime, name="w")._balance()   # a worker is alive throughout
 
     async def flaky():
         runs.append(time.monotonic())

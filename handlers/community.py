@@ -20,6 +20,7 @@ ROLES = ("resident", "volunteer", "party_member", "grid_worker", "staff", "secre
 TICKET_ROLES = frozenset({"staff", "grid_worker", "secretary"})
 CHAT_KINDS = ("building", "council", "volunteers", "staff")
 CHAT_MODES = ("auto", "mention")
+TRIAGE_THRESHOLD = 0.35   # the community default when neither file sets a triage threshold
 
 
 class CommunityError(ValueError):
@@ -56,6 +57,8 @@ class Chat:
     mode: str = "mention"
     building: str | None = None
     identities: tuple[str, ...] = ()
+    auto_threshold: float | None = None     # None: the rule file's
+    triage_threshold: float | None = None   # None: the community's (see Triage); 0: no triage here
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,20 @@ class Sla:
 
 
 @dataclass(frozen=True)
+class Triage:
+    """`[triage]`: an `auto` group's message the classifier is unsure about waits for staff
+    (待确认). `threshold` None: the rule file's, else TRIAGE_THRESHOLD; 0: no triage."""
+    threshold: float | None = None
+    lapse_days: float = 3
+    remind_at: str = "09:00"   # the daily reminder to staff, in the community's time zone
+
+    @property
+    def remind_hour_minute(self) -> tuple[int, int]:
+        hour, _, minute = self.remind_at.partition(":")
+        return int(hour), int(minute)
+
+
+@dataclass(frozen=True)
 class Community:
     id: str
     name: str
@@ -90,6 +107,17 @@ class Community:
     dictionary: tuple[str, ...] = ()   # [dictionary]: place names jieba keeps whole
     bot_name: str = "小邻"
     source: str = ""
+    triage: Triage = field(default_factory=Triage)
+    office_phone: str | None = None   # a public office number residents may be given
+
+    def triage_threshold(self, chat: Chat | None, rule_file: float | None) -> float | None:
+        """Where an `auto` group's unsure messages start going to the triage queue: the
+        chat's, else the community file's `[triage] threshold`, else the rule file's, else
+        TRIAGE_THRESHOLD. None (a threshold of 0): no triage in that chat."""
+        for value in (chat.triage_threshold if chat else None, self.triage.threshold, rule_file):
+            if value is not None:
+                return value or None
+        return TRIAGE_THRESHOLD
 
     @property
     def tz(self) -> ZoneInfo:
@@ -186,9 +214,10 @@ class _Parser:
 
     def community(self, raw: dict) -> Community:
         self.table(raw, "(top level)", {"community", "sla", "routing", "departments", "chats", "people",
-                                        "points", "timebank", "rewards", "volunteers", "dictionary"},
+                                        "points", "timebank", "rewards", "volunteers", "dictionary", "triage"},
                    {"community"})
-        head = self.table(raw["community"], "community", {"id", "name", "timezone", "bot_name"}, {"id", "name"})
+        head = self.table(raw["community"], "community", {"id", "name", "timezone", "bot_name", "office_phone"},
+                          {"id", "name"})
         cid = self.text(head, "community", "id")
         if not cid.replace("-", "").replace("_", "").isalnum() or not cid.isascii():
             raise self.fail("community.id", "use ASCII letters, digits, '-' or '_' only")
@@ -216,7 +245,31 @@ class _Parser:
                          bot_name=self.text(head, "community", "bot_name", "小邻"), source=self.source,
                          ledger=parse_rules(raw, self.fail),
                          volunteering=parse_volunteering(raw.get("volunteers"), self.fail),
-                         dictionary=self.dictionary(raw.get("dictionary", {})))
+                         dictionary=self.dictionary(raw.get("dictionary", {})),
+                         triage=self.triage(raw.get("triage", {})),
+                         office_phone=self.text(head, "community", "office_phone"))
+
+    def fraction(self, raw: dict, key: str, name: str) -> float | None:
+        value = raw.get(name)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+            raise self.fail(f"{key}.{name}", "must be a number from 0 to 1, e.g. 0.35")
+        return float(value)
+
+    def triage(self, raw: Any) -> Triage:
+        """`[triage] threshold = 0.35, lapse_days = 3, remind_at = "09:00"` (all optional)."""
+        raw = self.table(raw, "triage", {"threshold", "lapse_days", "remind_at"}, set())
+        remind_at = self.text(raw, "triage", "remind_at", Triage.remind_at)
+        hour, colon, minute = remind_at.partition(":")
+        if not (colon and hour.isdigit() and minute.isdigit() and len(minute) == 2
+                and int(hour) < 24 and int(minute) < 60):
+            raise self.fail("triage.remind_at", f"{remind_at!r} is not a time of day such as \"09:00\"")
+        threshold = self.fraction(raw, "triage", "threshold")
+        if threshold == 1:
+            raise self.fail("triage.threshold", "must be below 1 (0 turns triage off)")
+        return Triage(threshold=threshold, lapse_days=self.number(raw, "triage", "lapse_days", Triage.lapse_days),
+                      remind_at=f"{int(hour):02d}:{minute}")
 
     def dictionary(self, raw: Any) -> tuple[str, ...]:
         """`[dictionary] words = [...]` and/or `file = "places.txt"` (jieba's user-dictionary
@@ -263,7 +316,8 @@ class _Parser:
                       volunteer=parse_profile(raw.get("volunteer"), f"{key}.volunteer", self.fail))
 
     def chat(self, raw: Any, key: str) -> Chat:
-        raw = self.table(raw, key, {"id", "name", "kind", "building", "mode", "identities"}, {"id", "name", "kind"})
+        raw = self.table(raw, key, {"id", "name", "kind", "building", "mode", "identities", "auto_threshold",
+                                    "triage_threshold"}, {"id", "name", "kind"})
         kind = self.text(raw, key, "kind")
         if kind not in CHAT_KINDS:
             raise self.fail(f"{key}.kind", f"unknown kind {kind!r} (expected one of {', '.join(CHAT_KINDS)})")
@@ -273,8 +327,15 @@ class _Parser:
         building = raw.get("building")
         if building is not None and not isinstance(building, (str, int)):
             raise self.fail(f"{key}.building", "must be a string such as \"3\"")
+        auto = self.fraction(raw, key, "auto_threshold")
+        if auto == 0:
+            raise self.fail(f"{key}.auto_threshold", "must be above 0 (mode = \"mention\" opens nothing unaddressed)")
+        triage = self.fraction(raw, key, "triage_threshold")
+        if auto is not None and triage and triage > auto:
+            raise self.fail(f"{key}.triage_threshold", f"must not be above auto_threshold ({auto:g})")
         return Chat(id=self.text(raw, key, "id"), name=self.text(raw, key, "name"), kind=kind, mode=mode,
-                    building=None if building is None else str(building), identities=self.identities(raw, key))
+                    building=None if building is None else str(building), identities=self.identities(raw, key),
+                    auto_threshold=auto, triage_threshold=triage)
 
     def department(self, raw: Any, key: str, people: dict[str, Person]) -> Department:
         raw = self.table(raw, key, {"id", "name", "contact"}, {"id", "name", "contact"})

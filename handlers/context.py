@@ -84,6 +84,16 @@ class Context:
         else:
             self.reply(text)
 
+    def react(self, emoji: str) -> None:
+        """Acknowledge the event's message quietly (a reaction, no message) where its
+        platform gave its message id (Telegram); elsewhere nothing."""
+        message_id = self.event.data.get("message_id")
+        if message_id is None or self.event.kind != "message":
+            return
+        to = self.chat.id if self.chat else (self.event.chat or self.event.sender or "")
+        self._add(Outgoing(to=to, text=emoji, via=self.event.chat or self.event.sender,
+                           in_reply_to=self.event.id, reaction_to=str(message_id)))
+
     def post(self, chat_id: str, text: str, buttons: Buttons = ()) -> None:
         self._add(Outgoing(to=chat_id, text=text, in_reply_to=self.event.id, buttons=buttons))
 

@@ -36,8 +36,9 @@ def similarity(a: str, b: str) -> float:
 
 
 def same_problem(text: str, category: str | None, building: str | None, unit: str | None, at: float,
-                 ticket: Ticket, threshold: float = THRESHOLD) -> bool:
-    if ticket.status not in OPEN_STATES or not building or building != ticket.building:
+                 ticket: Ticket, threshold: float = THRESHOLD, states: tuple[str, ...] = OPEN_STATES) -> bool:
+    """`states`: what the ticket may be in (the open ones; the triage queue's for 待确认)."""
+    if ticket.status not in states or not building or building != ticket.building:
         return False
     if at - ticket.created_at > WINDOW_DAYS * 86400:
         return False

@@ -63,6 +63,10 @@ class Outgoing:
 
     `buttons` are rows of (label, command): a tap sends the command as if the tapper had
     typed it, so the text must still say what to type where a channel has no buttons.
+
+    `reaction_to` set makes it a reaction, not a message: `text` (an emoji) is put on the
+    platform message of that id, quietly, where the platform can (Telegram); channels that
+    cannot drop it.
     """
 
     to: str
@@ -70,6 +74,7 @@ class Outgoing:
     via: str | None = None
     in_reply_to: str | None = None
     buttons: Buttons = ()
+    reaction_to: str | None = None
 
     @property
     def is_private(self) -> bool:

@@ -1,11 +1,16 @@
 """Residents' reports become tickets: from a 1:1 chat, from a group when the bot is
 addressed, from an `auto` group when the classifier is confident, and from any group when
-the report is urgent (a gas smell cannot wait for someone to @ the bot). Chit-chat stays quiet,
-and so do staff talking in a group unaddressed: they are answering."""
+the report is urgent (a gas smell cannot wait for someone to @ the bot). What an `auto`
+group says that the classifier is unsure about waits for staff (handlers/triage.py).
+Chit-chat stays quiet, and so do staff talking in a group unaddressed: they are answering.
+Short messages ("在吗", "催一下", "人工客服") are never reports (handlers/short_messages.py)."""
 
 from __future__ import annotations
 
-from handlers import deadlines
+import re
+
+from handlers import deadlines, short_messages, triage
+from handlers.commands import is_slash
 from handlers.context import Context
 from handlers.duplicates import WINDOW_DAYS, same_problem
 from handlers.tickets_common import details, entry, handlers_of, notify_handlers, status_label
@@ -14,6 +19,11 @@ from nlp import Classification
 
 async def on_text(ctx: Context, text: str, addressed: bool) -> None:
     """Ordinary text (no command): open a ticket when it is a report, otherwise stay quiet."""
+    short = short_messages.kind_of(text, ctx.community.bot_name)
+    if short:
+        if addressed:
+            await short_messages.answer(ctx, short)
+        return
     result = ctx.services.classifier.classify(text, addressed=addressed)
     if not ctx.in_group:
         if result.actionable:
@@ -30,15 +40,30 @@ async def on_text(ctx: Context, text: str, addressed: bool) -> None:
     # 报修 or by addressing the bot.
     if ctx.person.handles_tickets or ctx.person.has("department"):
         return
-    if result.urgent or (ctx.chat and ctx.chat.mode == "auto" and result.actionable
-                         and result.confidence >= ctx.services.classifier.auto_threshold):
+    if result.urgent:
         await open_ticket(ctx, text, result)
+        return
+    if not ctx.chat or ctx.chat.mode != "auto":
+        return
+    auto, triage_from = triage.thresholds(ctx)
+    if result.actionable and result.confidence >= auto:
+        await open_ticket(ctx, text, result)
+    elif triage_from is not None and result.confidence >= triage_from:
+        await triage.hold(ctx, text, result)
+
+
+# What may follow 报修/投诉 without saying anything ("报修一下", "投诉！").
+_NOTHING_SAID = re.compile(r"^(?:[\s\W_]|一下|下|啊|呀|吧|呢|了|哈)*$")
 
 
 async def report(ctx: Context, args: str) -> None:
-    """`报修 …`: the resident says outright that this is a report."""
-    if not args:
-        ctx.reply(ctx.t("usage.report"))
+    """`报修 …`: the resident says outright that this is a report. Bare (or "报修一下"), or
+    followed by a short message ("投诉 有人吗"): how to report, with an example — in a group
+    only when the bot is addressed ("投诉！" between neighbours is not meant for it)."""
+    if _NOTHING_SAID.match(args) or short_messages.kind_of(args, ctx.community.bot_name):
+        if not ctx.in_group or ctx.event.addressed or is_slash(ctx.event.text) \
+                or re.search(rf"[@＠]{re.escape(ctx.community.bot_name)}", ctx.event.text):
+            ctx.reply(short_messages.how_to(ctx))
         return
     await open_ticket(ctx, args, ctx.services.classifier.classify(args, addressed=True), explicit=True)
 
@@ -57,7 +82,9 @@ async def open_ticket(ctx: Context, text: str, result: Classification, explicit:
         "respond_due": now + sla.respond_hours * 3600, "resolve_due": now + sla.resolve_hours * 3600,
     }
     # An urgent report always opens its own ticket (and its own alarms); staff may 合并 later.
-    if not result.urgent and await _joined_existing(ctx, text, category, building, location):
+    # The same problem waiting in the triage queue is confirmed by this report instead.
+    if not result.urgent and (await triage.take_up(ctx, text, category, building, location)
+                              or await _joined_existing(ctx, text, category, building, location)):
         return
     ticket = await _create(ctx, ctx.event.id, fields)
     ticket_id = ticket.id

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from handlers import deadlines, reports, ticket_actions, ticket_views
+from handlers import deadlines, reports, ticket_actions, ticket_views, triage
 from handlers import points, points_view, rewards, timebank
 from handlers import households, polls_close, polls_create, polls_vote
 from handlers import linking, media, task_claim, task_create, task_push, volunteers
-from handlers.commands import Command, is_slash, parse
+from handlers.commands import Command, is_slash, parse, ticket_ref
 from handlers.community import Chat, Person
 from handlers.context import Context
 from storage.identities import Identities
@@ -20,10 +20,22 @@ async def _help(ctx: Context, args: str) -> None:
 
 
 def _tasks_first(task_handler, other):
-    """确认 and 评价 serve tasks ("T3") as well as time-bank exchanges and tickets."""
+    """评价 serves tasks ("T3") as well as tickets."""
     async def handler(ctx: Context, args: str) -> None:
         await (task_handler if task_claim.is_task_ref(args) else other)(ctx, args)
     return handler
+
+
+async def _confirm(ctx: Context, args: str) -> None:
+    """确认 T3 confirms a task; 确认 #12 from staff a message waiting in the triage queue (and
+    确认 12, when #12 is waiting); anything else (确认 E3) a time-bank exchange."""
+    if task_claim.is_task_ref(args):
+        await task_claim.confirm(ctx, args)
+    elif ctx.person.handles_tickets and (ref := ticket_ref(args)) and (
+            args.lstrip()[:1] in ("#", "＃") or await triage.is_waiting(ctx, ref[0])):
+        await triage.confirm(ctx, args)
+    else:
+        await timebank.confirm(ctx, args)
 
 
 COMMANDS: list[Command] = [
@@ -40,6 +52,8 @@ COMMANDS: list[Command] = [
     Command("escalate", ("吹哨", "转派"), "escalate", ticket_actions.escalate, "usage.escalate", staff=True),
     Command("merge", ("合并",), "merge", ticket_actions.merge, "usage.merge", staff=True),
     Command("split", ("拆分",), "split", ticket_actions.split, "usage.split", staff=True),
+    Command("triage", ("待确认",), "triage", triage.queue, "usage.triage", staff=True),
+    Command("dismiss", ("忽略",), "dismiss", triage.dismiss, "usage.dismiss", staff=True),
     Command("newpoll", ("发起投票",), "newpoll", polls_create.create_command, "polls.usage.create"),
     Command("vote", ("投票",), "vote", polls_vote.vote, "polls.usage.vote"),
     Command("proxyvote", ("代投",), "proxyvote", polls_vote.proxy_vote, "polls.usage.proxy", staff=True),
@@ -48,8 +62,7 @@ COMMANDS: list[Command] = [
     Command("points", ("积分", "我的积分"), "points", points_view.balance, "points.usage.balance"),
     Command("rank", ("排行", "积分排行"), "rank", points_view.rank, "points.usage.rank"),
     Command("timebank", ("时间银行",), "timebank", timebank.give, "points.usage.give"),
-    Command("confirm", ("确认",), "confirm", _tasks_first(task_claim.confirm, timebank.confirm),
-            "points.usage.confirm"),
+    Command("confirm", ("确认",), "confirm", _confirm, "points.usage.confirm"),
     Command("dispute", ("异议",), "dispute", timebank.dispute, "points.usage.dispute"),
     Command("convert", ("换积分",), "convert", timebank.convert, "points.usage.convert"),
     Command("rewards", ("爱心超市", "兑换列表"), "rewards", rewards.catalogue, "points.usage.catalogue"),
@@ -77,6 +90,7 @@ TIMERS = {
     "poll": polls_close.on_timer,
     "task": task_push.on_timer,
     "exchange": timebank.on_timer,
+    "triage": triage.on_timer,
 }
 
 # Per-ticket commands check the ticket (a department contact or an assignee may act on
@@ -116,7 +130,8 @@ async def route(ctx: Context) -> None:
         return
     command, args = parsed
     if command.staff and command.name not in _CHECKED_PER_TICKET and not ctx.person.handles_tickets:
-        ctx.reply(ctx.t("permission.staff_only"))
+        if addressed:   # in a group "待确认" or "忽略 上面那条" is ordinary talk, not meant for us
+            ctx.reply(ctx.t("permission.staff_only"))
         return
     await command.handler(ctx, args)
 

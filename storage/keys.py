@@ -64,6 +64,10 @@ class Keys:
         """Prefix of the open-ticket indexes (storage/tickets.py lists them)."""
         return self("tickets", "open")
 
+    def tickets_unconfirmed(self) -> str:
+        """The triage queue: tickets waiting for staff to confirm them (待确认)."""
+        return self("tickets", "unconfirmed")
+
     def tickets_indexed(self) -> str:
         return self("tickets", "indexed")
 

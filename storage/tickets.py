@@ -5,7 +5,9 @@ change atomically, once per operation key, so a redelivered command is harmless.
 same scripts keep the open-ticket indexes (all open tickets, and by building, category,
 assignee and department, each scored by creation time), so finding a duplicate or
 listing 待办 costs what is open, not what was ever reported. Readers still check each
-ticket they load: an index narrows the search, the ticket's own fields decide.
+ticket they load: an index narrows the search, the ticket's own fields decide. A ticket
+waiting for staff to confirm it (待确认, `unconfirmed`) is not open: it is in none of those
+indexes but in the triage queue, which the same scripts keep.
 
 Memory: a closed ticket keeps its hash (a listpack: a long text is stored in pieces of at
 most PIECE_BYTES, so the hash never turns into a hashtable), its history (compact rows)
@@ -22,8 +24,11 @@ from typing import Any, Iterable
 
 from storage.store import Store
 
-STATUSES = ("open", "assigned", "in_progress", "resolved", "closed", "escalated", "duplicate", "rejected")
+STATUSES = ("open", "assigned", "in_progress", "resolved", "closed", "escalated", "duplicate", "rejected",
+            "unconfirmed", "dismissed", "lapsed")
 OPEN_STATES = ("open", "assigned", "in_progress", "escalated")   # someone still has to act: indexed
+QUEUE_STATES = ("unconfirmed",)   # the triage queue (待确认): staff confirm (→ open) or dismiss it
+TRIAGE_STATES = ("unconfirmed", "dismissed", "lapsed")   # never a ticket anyone was told of
 INDEXES = {"building": "b", "category": "c", "assignee": "a", "department": "d"}
 NONE = "-"                # the index of "no building" (and of "no category")
 # Done marks last 7 days (storage/outbox.py), platform retries far less: after this no
@@ -150,7 +155,8 @@ _ENTRY = ("at", "by", "action", "status", "note")
 # The state each action leaves a ticket in, unless its entry says otherwise.
 _IMPLIED = {"opened": "open", "assigned": "assigned", "started": "in_progress", "resolved": "resolved",
             "rated": "closed", "autoclosed": "closed", "rejected": "rejected", "merged": "duplicate",
-            "escalated": "escalated"}
+            "escalated": "escalated", "triaged": "unconfirmed", "confirmed": "open", "dismissed": "dismissed",
+            "lapsed": "lapsed"}
 
 
 def history_json(entry: dict[str, Any]) -> str:
@@ -201,7 +207,7 @@ class Tickets:
             keys=[self.k.ticket_by_event(), self.k.ticket_seq(), self.k.tickets(), self.k.tickets_of(fields["reporter"])],
             args=[event_id, json.dumps(in_pieces(values), ensure_ascii=False), history_json(entry),
                   fields["created_at"], self.k("ticket", ""), self.k.tickets_open(), ",".join(OPEN_STATES),
-                  REMEMBER_SECONDS])
+                  REMEMBER_SECONDS, self.k.tickets_unconfirmed(), ",".join(QUEUE_STATES)])
         return int(found), bool(created)
 
     async def transition(self, ticket_id: int, op_key: str, allowed: Iterable[str] | None,
@@ -213,7 +219,8 @@ class Tickets:
             keys=[self.k.ticket(ticket_id), self.k.ticket_history(ticket_id), self.k.ticket_ops(ticket_id)],
             args=[op_key, "*" if allowed is None else ",".join(allowed),
                   json.dumps(values, ensure_ascii=False), history_json(entry),
-                  self.k.tickets_open(), ",".join(OPEN_STATES), REMEMBER_SECONDS])
+                  self.k.tickets_open(), ",".join(OPEN_STATES), REMEMBER_SECONDS,
+                  self.k.tickets_unconfirmed(), ",".join(QUEUE_STATES)])
         return Transition(result, before)
 
     async def join(self, ticket_id: int, person_id: str, report: dict[str, Any]) -> bool:
@@ -306,6 +313,11 @@ class Tickets:
                                                         "-inf" if since is None else since)
         return [int(i) for i in found]
 
+    async def queue_ids(self) -> list[int]:
+        """Ids of the tickets waiting for staff (待确认), newest first: the triage queue
+        (candidates: a caller checks the state of what it loads)."""
+        return [int(i) for i in await self.store.redis.zrevrange(self.k.tickets_unconfirmed(), 0, -1)]
+
     async def open_buildings(self) -> set[str | None]:
         """The buildings with open tickets (None: tickets with no building)."""
         await self.ensure_indexed()
@@ -328,7 +340,8 @@ class Tickets:
         for start in range(0, len(ids), batch):
             open_count += int(await self.store.scripts["ticket_reindex"](
                 keys=[self.k.ticket(i) for i in ids[start:start + batch]],
-                args=[self.k.tickets_open(), ",".join(OPEN_STATES)]))
+                args=[self.k.tickets_open(), ",".join(OPEN_STATES), self.k.tickets_unconfirmed(),
+                      ",".join(QUEUE_STATES)]))
         await self.store.redis.set(self.k.tickets_indexed(), INDEX_VERSION)
         self._indexed = True
         return open_count

@@ -4,14 +4,30 @@ from __future__ import annotations
 
 import getpass
 import json
+import uuid
 from datetime import datetime
 from typing import Any, TextIO
 
 from bot.app import Runtime
+from handlers.clock import FakeClock
+from handlers.context import Context
+from handlers.events import Event
 
 
 def actor() -> str:
     return f"admin:{getpass.getuser()}"
+
+
+async def context(runtime: Runtime) -> Context:
+    """A turn for handler code run from the command line. A console's fake clock, when the
+    data directory has one, is the time here too, so deadlines line up with it. What the
+    turn would say is not sent: an action that must tell people schedules a job due now,
+    which the running bot (or the next console run) handles like any other."""
+    saved = await runtime.redis.get(runtime.store.keys.fake_clock())
+    if saved:
+        runtime.services.clock = FakeClock(float(saved))
+    event = Event(id=f"admin:{uuid.uuid4().hex}", channel="admin", kind="timer", received_at=runtime.clock.now())
+    return Context(runtime.services, event)
 
 
 def iso(at: float | None, runtime: Runtime) -> str | None:

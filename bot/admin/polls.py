@@ -15,16 +15,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import uuid
 from datetime import datetime
 from typing import Any, TextIO
 
-from bot.admin.common import actor, audit as _audit, iso as _iso
+from bot.admin.common import actor, audit as _audit, context as _context, iso as _iso
 from bot.app import Runtime
 from handlers import timers
-from handlers.clock import FakeClock
 from handlers.context import Context
-from handlers.events import Event
 from handlers.polls_audit import audit as audit_poll
 from handlers.polls_create import create_poll
 from handlers.polls_rules import decide
@@ -35,16 +32,6 @@ from storage.polls import Polls
 
 ELECTORATE_HELP = ("council | households | households:BUILDING | chat:CHAT | people:ID,ID,… "
                    "(or as in chat: 议事会, 3号楼住户, 全体住户, 本群's name)")
-
-
-async def _context(runtime: Runtime) -> Context:
-    """A turn for handler code run from the command line. A console's fake clock, when the
-    data directory has one, is the time here too, so deadlines line up with it."""
-    saved = await runtime.redis.get(runtime.store.keys.fake_clock())
-    if saved:
-        runtime.services.clock = FakeClock(float(saved))
-    event = Event(id=f"admin:{uuid.uuid4().hex}", channel="admin", kind="timer", received_at=runtime.clock.now())
-    return Context(runtime.services, event)
 
 
 def _electorate(value: str, runtime: Runtime) -> dict:

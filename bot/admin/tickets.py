@@ -1,5 +1,6 @@
-"""`linli admin tickets …`: staff read tickets from the command line. Every read of a
-resident's ticket is written to the audit log."""
+"""`linli admin tickets …`: staff read tickets from the command line, and work the triage
+queue (group messages waiting for staff: `triage`, `triage confirm N`, `triage dismiss N`).
+Every read of a resident's ticket is written to the audit log."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ import json
 import sys
 from typing import Any, TextIO
 
-from bot.admin.common import audit as _audit, iso, print_record
+from bot.admin.common import actor, audit as _audit, context, iso, print_record
 from bot.app import Runtime
-from storage.tickets import STATUSES, Ticket
+from handlers import triage
+from storage.tickets import QUEUE_STATES, STATUSES, Ticket
 
 
 def ticket_json(ticket: Ticket, runtime: Runtime) -> dict[str, Any]:
@@ -88,6 +90,50 @@ async def export_tickets(runtime: Runtime, out: TextIO = sys.stdout) -> int:
     return 0
 
 
+async def triage_list(runtime: Runtime, as_json: bool, out: TextIO = sys.stdout) -> int:
+    """The triage queue, newest first."""
+    repo = runtime.services.tickets
+    waiting = [t for t in await repo.many(await repo.queue_ids()) if t.status in QUEUE_STATES]
+    await _audit(runtime, "list", "triage")
+    if as_json:
+        json.dump([ticket_json(t, runtime) for t in waiting], out, ensure_ascii=False, indent=2)
+        out.write("\n")
+        return 0
+    for t in waiting:
+        text = " ".join(t.text.split())
+        out.write(f"#{t.id:<5} {t.building or '-':<4} {t.reporter:<10} {iso(t.created_at, runtime)}  "
+                  f"{text[:40] + ('…' if len(text) > 40 else '')}\n")
+    out.write(f"{len(waiting)} waiting\n")
+    return 0
+
+
+async def triage_change(runtime: Runtime, op: str, ticket_id: int, reason: str = "", out: TextIO = sys.stdout) -> int:
+    """Confirm or dismiss a waiting message, as staff do in chat (确认 #N / 忽略 #N). A
+    confirmation is stored now and told by the bot — the group, the reporter and the
+    handlers — as soon as it runs (a job due now); a dismissal tells nobody."""
+    ctx = await context(runtime)
+    ticket = await runtime.services.tickets.get(ticket_id)
+    if ticket is None:
+        print(f"linli: no ticket #{ticket_id} (没有找到工单 #{ticket_id})", file=sys.stderr)
+        return 1
+    if op == "confirm":
+        done, ticket = await triage.confirm_ticket(ctx, ticket, actor())
+    else:
+        done = await triage.dismiss_ticket(ctx, ticket, actor(), reason)
+    if done.result in ("conflict", "missing"):
+        label = runtime.services.texts(f"status.{done.before}") if done.before else "-"
+        print(f"linli: ticket #{ticket_id} is {done.before or 'missing'} ({label}), not waiting to be confirmed",
+              file=sys.stderr)
+        return 1
+    await _audit(runtime, f"triage_{op}", f"ticket:{ticket_id}" + (f": {reason}" if reason else ""))
+    if op == "confirm":
+        await triage.schedule_announcement(ctx, ticket_id)
+        out.write(f"#{ticket_id} confirmed: the bot tells the group, the reporter and the handlers\n")
+    else:
+        out.write(f"#{ticket_id} dismissed (nobody is told)\n")
+    return 0
+
+
 def register(areas: argparse._SubParsersAction, community_options) -> None:
     tickets = areas.add_parser("tickets", help="list, show and export tickets")
     actions = tickets.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -103,6 +149,13 @@ def register(areas: argparse._SubParsersAction, community_options) -> None:
     export = actions.add_parser("export", help="all tickets as CSV")
     community_options(export)
     export.add_argument("--csv", action="store_true", required=True, help="CSV output (the only format)")
+    queue = actions.add_parser("triage", help="group messages waiting for staff (待确认): list, confirm N, dismiss N")
+    community_options(queue)
+    queue.add_argument("op", nargs="?", choices=("confirm", "dismiss"), help="confirm: a ticket, told as a new one; "
+                                                                             "dismiss: nothing, nobody told")
+    queue.add_argument("ticket", nargs="?", type=lambda v: int(v.lstrip("#")), help="ticket number, e.g. 12 or #12")
+    queue.add_argument("--reason", default="", help="why it is dismissed (kept in its history)")
+    queue.add_argument("--json", action="store_true", help="JSON output (the list)")
 
 
 async def run(args: argparse.Namespace, runtime: Runtime) -> int:
@@ -114,4 +167,11 @@ async def run(args: argparse.Namespace, runtime: Runtime) -> int:
             return 2
     if args.action == "show":
         return await show_ticket(runtime, args.ticket, args.json)
+    if args.action == "triage":
+        if args.op is None:
+            return await triage_list(runtime, args.json)
+        if args.ticket is None:
+            print(f"linli: error: triage {args.op} needs a ticket number, e.g. triage {args.op} 12", file=sys.stderr)
+            return 2
+        return await triage_change(runtime, args.op, args.ticket, args.reason)
     return await export_tickets(runtime)

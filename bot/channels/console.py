@@ -25,6 +25,8 @@ class ConsoleChannel:
         self.pretty = pretty
 
     async def send(self, identity: str, message: Outgoing) -> None:
+        if message.reaction_to:   # no messages to react to here: a reaction says nothing
+            return
         if self.pretty:
             buttons = "".join(f" [{label}]" for row in message.buttons for label, _ in row)
             self.out.write(f"  → {message.to}：{message.text}{buttons}\n")

@@ -12,7 +12,7 @@ import secrets
 import warnings
 from datetime import timedelta
 
-from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, ReactionTypeEmoji
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.channels.base import DeliveryError
@@ -54,6 +54,10 @@ class TelegramChannel:
         if wait > 0:  # not now: delivery holds this chat back and goes on with the others
             raise DeliveryError(f"paced: {chat_id} in {wait:.1f}s", retry_after=wait, throttled=True)
         try:
+            if message.reaction_to:   # a quiet acknowledgement (👀) on the resident's own message
+                await self.bot.set_message_reaction(chat_id=int(chat_id), message_id=int(message.reaction_to),
+                                                    reaction=[ReactionTypeEmoji(message.text)])
+                return
             await self.bot.send_message(chat_id=int(chat_id), text=message.text[:MAX_TEXT],
                                         reply_markup=await self.keyboard(message.buttons))
         except RetryAfter as exc:

@@ -50,9 +50,11 @@ def update_to_event(update: dict[str, Any], bot_username: str | None, received_a
     if mention and mention in text.lower():
         start = text.lower().index(mention)
         text = (text[:start] + text[start + len(mention):]).strip()
+    # The message id lets a handler acknowledge a group message quietly (a 👀 reaction).
+    data = {"message_id": message["message_id"]} if group and isinstance(message.get("message_id"), int) else {}
     return Event(id=f"tg:{update['update_id']}", channel="tg", sender=f"tg:{sender['id']}",
                  chat=f"tg:{chat['id']}" if group else None, chat_kind="group" if group else "private",
-                 text=text, addressed=addressed, received_at=received_at)
+                 text=text, addressed=addressed, received_at=received_at, data=data)
 
 
 def tap_to_event(update: dict[str, Any], command: str, received_at: float) -> Event:

@@ -246,6 +246,8 @@ class OfficialAccount:
 
     # ---- sending ----------------------------------------------------------------------------
     async def send(self, identity: str, message: Outgoing) -> None:
+        if message.reaction_to:   # WeChat has no reactions
+            return
         openid = identity.partition(":")[2]
         if message.via and message.in_reply_to:
             state = await self.claims.state(message.in_reply_to)

@@ -112,6 +112,8 @@ class WeCom:
         return web.Response(text="")
 
     async def send(self, identity: str, message: Outgoing) -> None:
+        if message.reaction_to:   # WeCom has no reactions
+            return
         if message.in_reply_to:
             url = await self.runtime.redis.get(self.runtime.store.keys("wecom", "respond", message.in_reply_to))
             if url:   # a reply to an AI bot message goes back where it came from

@@ -3,13 +3,15 @@
 -- KEYS[3] tickets zset, KEYS[4] reporter's tickets zset
 -- ARGV[1] event id, ARGV[2] fields json (string values, no id), ARGV[3] history entry json,
 -- ARGV[4] created at, ARGV[5] ticket key prefix, ARGV[6] index prefix, ARGV[7] open states
--- ("a,b,c"), ARGV[8] seconds within which the same event may come again
--- (both prefixes carry the community's hash tag, so every key is on this slot).
+-- ("a,b,c"), ARGV[8] seconds within which the same event may come again, ARGV[9] the
+-- triage queue's key, ARGV[10] the states it holds ("a,b"; optional, both)
+-- (the prefixes and the queue carry the community's hash tag, so every key is on this slot).
 -- The ticket remembers its event as `ev` (12 hex digits of its SHA-1): a redelivered
 -- event finds it among its reporter's tickets of the ARGV[8] seconds before ARGV[4].
 -- Index keys: PREFIX (all open), PREFIX:b:BUILDING, PREFIX:c:CATEGORY, PREFIX:a:ASSIGNEE,
 -- PREFIX:d:DEPARTMENT, each scored by created_at ('-' stands for no building or
--- category); PREFIX:buildings is the set of buildings with an index.
+-- category); PREFIX:buildings is the set of buildings with an index. A ticket waiting for
+-- staff (待确认) is in none of them but in the queue, scored by created_at too.
 -- Returns {ticket id, 1 if created now}.
 local ev = string.sub(redis.sha1hex(ARGV[1]), 1, 12)
 local legacy = redis.call('HGET', KEYS[1], ARGV[1])
@@ -51,5 +53,10 @@ if open then
     redis.call('ZADD', key, ARGV[4], id)
   end
   redis.call('SADD', prefix .. ':buildings', building)
+end
+if ARGV[9] then
+  for state in string.gmatch(ARGV[10], '[^,]+') do
+    if state == fields.status then redis.call('ZADD', ARGV[9], ARGV[4], id) end
+  end
 end
 return {id, 1}

@@ -1,11 +1,14 @@
 -- Put tickets in the open-ticket indexes they belong in and out of the ones their fields
 -- name but their state does not (see ticket_create.lua for the keys). Idempotent: for a
 -- database written before the indexes existed, and for checking them.
--- KEYS[1..] ticket hashes; ARGV[1] index prefix (same hash tag), ARGV[2] open states
+-- KEYS[1..] ticket hashes; ARGV[1] index prefix (same hash tag), ARGV[2] open states,
+-- ARGV[3] the triage queue's key and ARGV[4] the states it holds (optional, both)
 -- Returns how many of them are open.
 local prefix = ARGV[1]
 local OPEN = {}
 for state in string.gmatch(ARGV[2], '[^,]+') do OPEN[state] = true end
+local QUEUED = {}
+for state in string.gmatch(ARGV[4] or '', '[^,]+') do QUEUED[state] = true end
 local INDEXED = {'id', 'status', 'building', 'category', 'assignee', 'department', 'created_at'}
 local buildings = prefix .. ':buildings'
 local open_count = 0
@@ -32,6 +35,13 @@ for _, hash in ipairs(KEYS) do
       end
       if redis.call('ZCARD', keys[2]) == 0 then
         redis.call('SREM', buildings, building)
+      end
+    end
+    if ARGV[3] then
+      if QUEUED[t.status] then
+        redis.call('ZADD', ARGV[3], t.created_at, t.id)
+      else
+        redis.call('ZREM', ARGV[3], t.id)
       end
     end
   end

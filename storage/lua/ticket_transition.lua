@@ -6,7 +6,9 @@
 -- NAME~1, NAME~2…, and writing NAME drops the pieces it had), ARGV[4] history entry json,
 -- optional: ARGV[5] index prefix (same hash tag; see ticket_create.lua for the keys),
 -- ARGV[6] open states ("a,b,c"), ARGV[7] seconds the applied operations are remembered
--- (with ARGV[5] an operation is remembered by 12 hex digits of its key's SHA-1)
+-- (with ARGV[5] an operation is remembered by 12 hex digits of its key's SHA-1),
+-- ARGV[8] the triage queue's key and ARGV[9] the states it holds (optional, both): a
+-- ticket moves in and out of the queue as it moves in and out of those states
 -- Returns {result, status before}: ok | replay (this operation was already applied) |
 -- conflict (the ticket is in a state the operation does not apply to) | missing
 if redis.call('EXISTS', KEYS[1]) == 0 then
@@ -52,6 +54,11 @@ local function index_keys(values)
     keys[prefix .. ':c:' .. (t.category or '-')] = true
     if t.assignee then keys[prefix .. ':a:' .. t.assignee] = true end
     if t.department then keys[prefix .. ':d:' .. t.department] = true end
+  end
+  if ARGV[8] then
+    for state in string.gmatch(ARGV[9], '[^,]+') do
+      if state == t.status then keys[ARGV[8]] = true end
+    end
   end
   return keys, t
 end

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from nlp.location import Location, extract_location
 from nlp.normalize import fold, standard
+from nlp.pinyin import PinyinReader
 from nlp.rules import Rules
 from nlp.scoring import Evidence, Scorer
 
@@ -74,6 +75,7 @@ class Classifier:
         self._rules = rules
         self._scorer = Scorer(rules, vocabulary)
         self._fallback = self._scorer.categories.index(rules.fallback.name)
+        self._pinyin = PinyinReader.from_rules(rules)   # the rule words by their pinyin (#14)
 
     @classmethod
     def from_file(cls, path: str | Path | None = None) -> "Classifier":
@@ -111,8 +113,9 @@ class Classifier:
         self._scorer.segmenter.warm_up()
 
     def prepare(self, text: str) -> str:
-        """The form rule words are matched in."""
-        return fold(standard(text[:MAX_CHARS]))
+        """The form rule words are matched in (pinyin read as in `classify`)."""
+        norm = fold(standard(text[:MAX_CHARS]))
+        return self._pinyin.read(norm) or norm
 
     def evidence(self, text: str, addressed: bool = False) -> Evidence:
         """The rule evidence behind `classify` (learning reads it)."""
@@ -124,7 +127,13 @@ class Classifier:
         there the same leniency would turn chit-chat into tickets (bench/typos.py)."""
         plain = standard(text[:MAX_CHARS])
         norm = fold(plain)
-        location = extract_location(plain, is_standard=True)
+        # Issue #14: a message typed in pinyin ("dianti huai le") is classified as the rule
+        # words it spells ("电梯坏了"); `fold` has already put English and dialect words in
+        # Mandarin. A pinyin or English message has its address read from that reading
+        # ("10 dong" → 10栋, "block 3" → 3栋). `text` stays the message as it was typed.
+        read = self._pinyin.read(norm)
+        norm = read or norm
+        location = extract_location(norm if read or plain.isascii() else plain, is_standard=True)
         if not norm:
             return Classification(text, False, None, False, 0.0, location)
         ev = self._scorer.evidence(norm, typos=addressed)

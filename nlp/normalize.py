@@ -13,11 +13,15 @@ import unicodedata
 
 from zhconv import zhconv as _zhconv
 
+from nlp import dialect as _dialect
+from nlp import english as _english
+
 # CJK ideographs plus the CJK punctuation block: a space between two of these carries no
 # meaning in Chinese, so it is removed; a space between Latin words is kept.
 _CJK = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
 _SPACE_IN_CJK = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
 _SPACES = re.compile(r"\s+")
+_LATIN_PAIR = re.compile(r"[a-z]{2}")   # no English word without two letters in a row
 
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
            "六": 6, "七": 7, "八": 8, "九": 9}
@@ -53,13 +57,19 @@ def standard(text: str) -> str:
 
 def normalize(text: str) -> str:
     """The form every keyword is matched against: NFKC, lower case, simplified characters,
-    no spaces inside CJK."""
+    English and dialect words in Mandarin, no spaces inside CJK."""
     return fold(standard(text))
 
 
 def fold(text: str) -> str:
-    """`standard` text to the keyword form: lower case, no spaces inside CJK."""
-    text = _SPACE_IN_CJK.sub("", text.lower())
+    """`standard` text to the keyword form: lower case; a mostly English message read as
+    the Chinese words it names ("the lift is broken" → 电梯坏了, nlp/english.py); no spaces
+    inside CJK; dialect words in Mandarin ("部𨋢坏咗" → 电梯坏了, nlp/dialect.py). Pinyin is
+    read later, by the classifier: which words it can spell depends on the rule file."""
+    text = text.lower()
+    if _LATIN_PAIR.search(text):
+        text = _english.read(text) or text
+    text = _dialect.to_mandarin(_SPACE_IN_CJK.sub("", text))
     return _SPACES.sub(" ", text).strip()
 
 

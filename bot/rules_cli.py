@@ -46,8 +46,15 @@ def register(commands) -> None:
                        help="CSV/TSV with text and label columns (and optionally chat = group|private); repeatable")
     learn.add_argument("--chitchat", metavar="FILE", action="append", default=[],
                        help="small talk, one message a line (tabs: turns; JSON lines: their text); repeatable")
+    learn.add_argument("--reports", metavar="FILE", action="append", default=[],
+                       help="CSV/TSV whose every row is a report (e.g. citizens' letters); repeatable")
+    learn.add_argument("--reports-column", default="text", metavar="C",
+                       help="the text column of the --reports files (default text)")
     learn.add_argument("--sample", type=int, default=3000, metavar="N",
-                       help="at most N messages from each --chitchat file (spread over it; default 3000)")
+                       help="at most N messages from each --chitchat or --reports file (spread over it; default 3000)")
+    learn.add_argument("--leave-out-every", type=int, default=0, metavar="K",
+                       help="leave every K-th line of each --chitchat file out of the fit, for measuring "
+                            "(the tests measure LCCC on lines 0, 3, 6…: use 3 with it)")
     learn.add_argument("--rules", metavar="FILE", help="the rule file to start from (default: the bundled one)")
     learn.add_argument("--out", metavar="FILE", required=True, help="where to write the rule file with its model")
     learn.add_argument("--quiet-label", default=QUIET, metavar="L")
@@ -94,6 +101,20 @@ def run_suggest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _lines_for_fitting(path: str, leave_out_every: int) -> list[str]:
+    """The messages of a chit-chat file, without the lines kept for measuring."""
+    from pathlib import Path
+
+    from nlp.evaluate import DataError, messages
+
+    try:
+        raw = Path(path).read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: cannot read: {exc}") from exc
+    kept = [line for i, line in enumerate(raw) if not leave_out_every or i % leave_out_every]
+    return [text for line in kept for text in messages(line)]
+
+
 def run_learn(args: argparse.Namespace) -> int:
     from nlp.evaluate import read_lines
     from nlp.learn import Example, LearnError, guard, learn, write
@@ -110,9 +131,14 @@ def run_learn(args: argparse.Namespace) -> int:
             for (text, label), chat in zip(rows, chats):
                 private = chat == "private"
                 examples.append(Example(text, label != args.quiet_label, addressed=private, group=not private))
+        for path in args.reports:
+            guard(path)
+            texts = [text for text, _ in read_labeled(path, args.reports_column, args.reports_column)]
+            step = max(1, len(texts) // args.sample)
+            examples += [Example(text, True) for text in texts[::step][:args.sample]]
         for path in args.chitchat:
             guard(path)
-            lines = read_lines(path)
+            lines = _lines_for_fitting(path, args.leave_out_every)
             step = max(1, len(lines) // args.sample)
             examples += [Example(text, False) for text in lines[::step][:args.sample]]
         learned = learn(args.rules, examples)
@@ -123,5 +149,5 @@ def run_learn(args: argparse.Namespace) -> int:
     print(f"{args.out}: learned from {learned.examples} messages ({learned.reports} reports); "
           f"{learned.words_tried} words tried, {len(learned.model.words)} kept; "
           f"strength C={learned.strength:g} (cross-validated log-loss {learned.cv_log_loss:.3f}); "
-          f"auto_threshold {learned.auto_threshold} (written); a triage band would start at {learned.triage_threshold}")
+          f"auto_threshold {learned.auto_threshold}, triage_threshold {learned.triage_threshold}")
     return 0

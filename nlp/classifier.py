@@ -143,6 +143,10 @@ class Classifier:
         ranked = sorted(scores, reverse=True)
 
         threshold = self._rules.actionable_threshold
+        if addressed and self._rules.triage_threshold is not None:
+            # Said to the bot (1:1, @mention): what an `auto` group would put before staff is
+            # a report here; the person is there to say otherwise, and staff can 驳回.
+            threshold = min(threshold, self._rules.triage_threshold)
         confidence = probability
         if ranked[0] > 0 and probability > threshold:
             ambiguity = ranked[1] / ranked[0]
@@ -154,9 +158,11 @@ class Classifier:
         # one false alarm.
         if self._rules.model is None:
             life = bool(ev.life) and not (ev.features.get("notice") or ev.features.get("resolved"))
-        else:   # the learned model weighs the danger against "elsewhere", "over", a forward…
-            life = bool(ev.life) and probability >= LIFE_FLOOR
-        if life and not actionable:
+        else:   # the learned model weighs the danger; news from elsewhere, a forwarded
+            # warning or "it's over" raises no alarm, however dramatic its words
+            life = bool(ev.life) and probability >= LIFE_FLOOR and not any(
+                ev.hits.get(name) for name in ("elsewhere", "forward", "resolved", "notice"))
+        if life:   # sure enough to act on anywhere: it opens a ticket in any group
             actionable = True
             confidence = max(confidence, self._rules.auto_threshold)
         # Ties go to the category listed first in the rule file.

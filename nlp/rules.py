@@ -21,7 +21,7 @@ DEFAULT_RULES = Path(__file__).resolve().parent / "rules" / "default.toml"
 TOP_KEYS = ("settings", "categories", "urgency", "signals", "model")
 SETTINGS_KEYS = ("auto_threshold", "actionable_threshold", "triage_threshold")
 CATEGORY_KEYS = ("description", "keywords", "strong", "weak", "combos", "service", "fallback")
-URGENCY_KEYS = ("keywords", "life", "life_combos")
+URGENCY_KEYS = ("keywords", "combos", "life", "life_combos")
 SIGNAL_KEYS = ("problem", "intensity", "request", "complaint", "chitchat", "notice", "resolved",
                "neutral", "neighbours", "elsewhere", "planned", "lost_found", "forward", "sale", "thanks")
 CHAR_KEY = "problem_chars"
@@ -30,7 +30,7 @@ MODEL_KEYS = ("bias", "features", "words")
 # weights of `[model.features]` are keyed by these names.
 FEATURES = ("topic", "firm", "soft", "topic_and_firm", "topic_and_soft", "topic_and_negation",
             "service_and_ask", "urgent", "chitchat", "notice", "resolved", "neighbours", "elsewhere",
-            "planned", "lost_found", "forward", "sale", "thanks", "short", "life")
+            "planned", "lost_found", "forward", "sale", "thanks", "life", "topic_not_here")
 
 
 class RuleError(ValueError):
@@ -92,6 +92,8 @@ class Rules:
     # A combo part may list alternatives: ("老人", "大爷") x ("没出门", "没见").
     life: tuple[str, ...] = ()
     life_combos: tuple[tuple[tuple[str, ...], ...], ...] = ()
+    # Urgent, though no life is at risk: damage still happening ("水…还在涨").
+    urgent_combos: tuple[tuple[tuple[str, ...], ...], ...] = ()
 
     @property
     def fallback(self) -> Category:
@@ -153,6 +155,8 @@ class Rules:
         life_combos = tuple(tuple(tuple(w for w in part.split("|") if w) for part in combo)
                             for combo in check.combos(urgency_table, "urgency.life_combos",
                                                       name="life_combos"))
+        urgent_combos = tuple(tuple(tuple(w for w in part.split("|") if w) for part in combo)
+                              for combo in check.combos(urgency_table, "urgency.combos"))
 
         signal_table = check.table(data, "signals", required=False)
         check.keys(signal_table, "signals", SIGNAL_KEYS + (CHAR_KEY,))
@@ -163,7 +167,7 @@ class Rules:
         return cls(source=source, categories=categories, urgency=urgency, signals=signals,
                    auto_threshold=auto, actionable_threshold=actionable,
                    triage_threshold=None if triage < 0 else triage, model=model, life=life,
-                   life_combos=life_combos)
+                   life_combos=life_combos, urgent_combos=urgent_combos)
 
 
 class _Checker:

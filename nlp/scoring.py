@@ -69,7 +69,7 @@ POSITIVE_CAP = 5.5
 # (`[model.features]`), not a veto: a fire reported with thanks is still a fire.
 DISCOURSE = ("neighbours", "elsewhere", "planned", "lost_found", "forward", "sale", "thanks")
 DISCOURSE_CAP = 2
-SHORT_MESSAGE = 5   # "有人吗", "在吗", "催一下": a message this short names no problem by itself
+NOT_HERE = ("elsewhere", "planned", "lost_found", "forward", "sale", "notice", "resolved")
 
 
 @dataclass
@@ -163,9 +163,14 @@ class Scorer:
         self.plain = frozenset(w for w in self.weights if w not in self.cue_words and w not in self.weak)
         self.urgency = frozenset(rules.urgency) | frozenset(rules.life)
         self.life = frozenset(rules.life)
+        # Combos of word groups (`|` alternatives): life at risk, or urgent only. Indexed by
+        # every alternative of their first part, so a message is checked only against the
+        # combos it could complete. Each entry: (parts, counts as life).
         self.life_combos = rules.life_combos
+        self.all_combos = [(combo, True) for combo in rules.life_combos] + \
+                          [(combo, False) for combo in rules.urgent_combos]
         self.life_combo_heads: dict[str, list[int]] = {}   # a first part -> its combos
-        for i, combo in enumerate(self.life_combos):
+        for i, (combo, _) in enumerate(self.all_combos):
             for alt in combo[0]:
                 self.life_combo_heads.setdefault(alt, []).append(i)
         # Homophone slips are forgiven in category words, which are what the text is
@@ -181,7 +186,7 @@ class Scorer:
                     self.life_inside[host] = inside
         self.life_related = self.life | self.life_inside.keys()
         extra = {p for parts in (c for cat in rules.categories for c in cat.combos) for p in parts}
-        extra |= {a for combo in self.life_combos for alts in combo for a in alts}
+        extra |= {a for combo, _ in self.all_combos for alts in combo for a in alts}
         extra |= set(self.chars) | NEGATIONS | QUESTION_MARKS | self.vocabulary
         # Neutral words block combos and life words count wherever they are, so both are
         # found even inside a longer word.
@@ -275,10 +280,11 @@ class Scorer:
                 words.setdefault(word, found[word])
         heads = [w for w in at if w in self.life_combo_heads]
         for i in sorted({i for w in heads for i in self.life_combo_heads[w]}) if heads else ():
-            found_parts = [next((a for a in alts if a in at), None) for alts in self.life_combos[i]]
+            combo, is_life = self.all_combos[i]
+            found_parts = [next((a for a in alts if a in at), None) for alts in combo]
             if all(found_parts):
                 name = "+".join(found_parts)
-                life.append(name)
+                (life if is_life else urgent).append(name)
                 words.setdefault(name, min(at[part][0] for part in found_parts))
         urgent += [w for w in life if w not in urgent]
         evidence = Evidence(words, chars, scores, hits, problems, urgent, resolved, life=life)
@@ -337,6 +343,8 @@ class Scorer:
             "notice": framing("notice", SHORT_NOTICE) if hits["notice"] else 0,
             "resolved": min(len(ev.resolved), SUPPRESSOR_CAP),
             **{name: min(len(hits[name]), DISCOURSE_CAP) for name in DISCOURSE},
-            "short": 1.0 if size <= SHORT_MESSAGE else 0.0,
             "life": 1.0 if ev.life else 0.0,
+            # A topic said of somewhere else, of a plan, a lost cat or a forward: the more the
+            # message is about a problem, the more "not here, not now" has to take back.
+            "topic_not_here": min(topic, TOPIC_CAP) if any(hits[n] for n in NOT_HERE) else 0.0,
         }

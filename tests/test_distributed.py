@@ -117,7 +117,7 @@ async def test_each_scheme_builds_a_bounded_client_of_its_kind():
 
 COUNCIL = ["r101", "r104", "r201", "r204", "r301", "r304"]
 TICKET = [   # a report opened, reminded, assigned, resolved and rated
-    {"from": "zhang", "chat": "b3", "text": "3号楼2单元的路灯坏了好几天了，晚上黑漆漆的"},
+    {"from": "zhang", "chat": "b3", "text": "@小邻 3号楼2单元的路灯坏了好几天了，晚上黑漆漆的"},
     {"advance": "22h"},
     {"from": "grid", "text": "派单 #1 @vol_wang"},
     {"from": "vol_wang", "text": "办结 #1 已更换路灯灯头"},
@@ -126,7 +126,7 @@ TICKET = [   # a report opened, reminded, assigned, resolved and rated
 REST = [     # a council poll decided by six votes; a volunteer task claimed; points
     {"from": "r101", "chat": "council", "text": "发起投票 是否同意调整物业费 规则=三分之二 范围=议事会 截止=3天"},
     *({"from": person, "text": "投票 1 1"} for person in COUNCIL),
-    {"from": "r303", "chat": "b3", "text": "3号楼3单元水管漏水了，家里老人不会修"},
+    {"from": "r303", "chat": "b3", "text": "@小邻 3号楼3单元水管漏水了，家里老人不会修"},
     {"from": "grid", "text": "派单 #2 志愿者 维修"},
     {"from": "vol_wang", "text": "接单 T1"},
     {"from": "vol_sun", "text": "接单 T1"},

@@ -13,9 +13,16 @@ from nlp.rules import DEFAULT_RULES, RuleError, Rules
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def without_model() -> str:
+    """The bundled rule file with its learned model taken out."""
+    text = DEFAULT_RULES.read_text(encoding="utf-8")
+    cut = text.find("# ── 学到的权重")
+    return text if cut < 0 else text[:cut]
+
+
 def with_model(tmp_path, model: str) -> Path:
     path = tmp_path / "rules.toml"
-    path.write_text(DEFAULT_RULES.read_text(encoding="utf-8") + "\n" + model, encoding="utf-8")
+    path.write_text(without_model() + "\n" + model, encoding="utf-8")
     return path
 
 
@@ -39,7 +46,9 @@ def test_a_model_word_weighs_in_where_the_rules_would_open_a_ticket(tmp_path):
                                 "[model.words]\n\"寻猫\" = -9.0\n")
     learned = Classifier.from_file(path)
     lost_cat = "寻猫：橘猫钻进3号楼车库门坏了的那个缝里了"
-    assert Classifier.from_file().classify(lost_cat).actionable
+    plain = tmp_path / "plain.toml"
+    plain.write_text(without_model(), encoding="utf-8")
+    assert Classifier.from_file(plain).classify(lost_cat).actionable
     assert not learned.classify(lost_cat).actionable
     assert learned.classify("3号楼电梯坏了，困了两个小时").actionable
 
@@ -89,6 +98,7 @@ def test_rules_learn_writes_a_rule_file_that_loads_and_separates_its_examples(tm
     assert "learned from" in run.stdout and "kept" in run.stdout
     rules = Rules.load(out)
     assert rules.model is not None and rules.model.words
+    assert rules.triage_threshold is not None and rules.triage_threshold <= rules.auto_threshold
     assert "[categories.\"设施维修\"]" in out.read_text(encoding="utf-8")   # the hand rules are kept
     classifier = Classifier(rules)
     right = sum(classifier.classify(t).actionable == (label != "chitchat") for t, label in TRAINING)

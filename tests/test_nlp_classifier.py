@@ -78,11 +78,13 @@ def test_api_shape(clf):
     ("投诉一下，有人在群里天天发赌博链接", "其他"),
 ])
 def test_reports_open_tickets_in_the_right_category(clf, text, category):
-    result = clf.classify(text)
+    # Said to the bot: in an `auto` group a report this model is less sure of waits in the
+    # triage queue instead (tests/test_triage.py, bench/group_talk.py).
+    result = clf.classify(text, addressed=True)
     assert result.actionable, (text, result.confidence, result.keywords)
     assert result.category == category, (text, result.category, result.keywords)
     assert result.keywords
-    assert clf.actionable_threshold <= result.confidence <= 1
+    assert min(clf.actionable_threshold, clf.triage_threshold) <= result.confidence <= 1
 
 
 @pytest.mark.parametrize("text", [

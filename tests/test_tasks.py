@@ -35,7 +35,7 @@ def to(out, who):
 
 async def dispatched_ticket(console, options="维修"):
     await at_local(console, 10)
-    await console.say("r303", "b3", DISPATCH_REPORT)
+    await console.say("r303", "b3", f"@小邻 {DISPATCH_REPORT}")   # addressed: the ticket opens at once
     await console.say("grid", None, f"派单 #1 志愿者 {options}".strip())
     return console.transcript.new()
 

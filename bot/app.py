@@ -24,6 +24,7 @@ from nlp.rules import DEFAULT_RULES
 from storage.audit import Audit
 from storage.connection import connect
 from storage.embedded import EmbeddedServer
+from storage.examples import Examples
 from storage.inbound import Inbound
 from storage.jobs import Jobs
 from storage.leases import Leases
@@ -119,7 +120,7 @@ async def open_runtime(settings: Settings, fake_clock: bool = False,
             clock = FakeClock(float(saved) if saved else SystemClock().now())
         services = Services(store=store, community=settings.community, clock=clock, classifier=classifier, texts=texts,
                             tickets=Tickets(store), jobs=Jobs(store, inbound),
-                            audit=Audit(store, keep_days=settings.audit_days))
+                            audit=Audit(store, keep_days=settings.audit_days), examples=Examples(store))
         runtime = Runtime(settings, redis, store, inbound, Outbox(store, settings.dead_letters_max), services,
                           embedded=getattr(redis, "linli_embedded", None))
         path = settings.rules_file or DEFAULT_RULES

@@ -14,6 +14,7 @@ from handlers.texts import Texts
 from nlp import Classifier
 from nlp.pii import mask_group
 from storage.audit import Audit
+from storage.examples import Examples
 from storage.jobs import Jobs
 from storage.store import Store
 from storage.tickets import Tickets
@@ -32,6 +33,7 @@ class Services:
     tickets: Tickets
     jobs: Jobs
     audit: Audit
+    examples: Examples
 
 
 @dataclass

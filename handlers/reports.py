@@ -3,13 +3,15 @@ addressed, from an `auto` group when the classifier is confident, and from any g
 the report is urgent (a gas smell cannot wait for someone to @ the bot). What an `auto`
 group says that the classifier is unsure about waits for staff (handlers/triage.py).
 Chit-chat stays quiet, and so do staff talking in a group unaddressed: they are answering.
-Short messages ("在吗", "催一下", "人工客服") are never reports (handlers/short_messages.py)."""
+Short messages ("在吗", "催一下", "人工客服") are never reports (handlers/short_messages.py).
+A message the bot stayed quiet on, reported to it soon after, is kept as a labelled
+example (handlers/learning.py)."""
 
 from __future__ import annotations
 
 import re
 
-from handlers import deadlines, short_messages, triage
+from handlers import deadlines, learning, short_messages, triage
 from handlers.commands import is_slash
 from handlers.context import Context
 from handlers.duplicates import WINDOW_DAYS, same_problem
@@ -25,15 +27,14 @@ async def on_text(ctx: Context, text: str, addressed: bool) -> None:
             await short_messages.answer(ctx, short)
         return
     result = ctx.services.classifier.classify(text, addressed=addressed)
-    if not ctx.in_group:
+    if not ctx.in_group or addressed:
         if result.actionable:
             await open_ticket(ctx, text, result)
-        return
-    if addressed:
-        if result.actionable:
-            await open_ticket(ctx, text, result)
-        else:
+            await learning.reported(ctx, result.category or "其他")
+            return
+        if ctx.in_group:
             ctx.reply(ctx.t("report.not_understood", bot=ctx.community.bot_name))
+        await learning.stayed_quiet(ctx, text, result)
         return
     # Staff and departments talking in a group are answering residents ("已联系车主挪车了",
     # "先把电闸关了！"): their words echo the report they answer. They open tickets with
@@ -44,12 +45,16 @@ async def on_text(ctx: Context, text: str, addressed: bool) -> None:
         await open_ticket(ctx, text, result)
         return
     if not ctx.chat or ctx.chat.mode != "auto":
+        if not result.actionable:      # (an unaddressed report here is quiet by the chat's mode)
+            await learning.stayed_quiet(ctx, text, result)
         return
     auto, triage_from = triage.thresholds(ctx)
     if result.actionable and result.confidence >= auto:
         await open_ticket(ctx, text, result)
     elif triage_from is not None and result.confidence >= triage_from:
         await triage.hold(ctx, text, result)
+    else:
+        await learning.stayed_quiet(ctx, text, result)
 
 
 # What may follow 报修/投诉 without saying anything ("报修一下", "投诉！").
@@ -65,7 +70,9 @@ async def report(ctx: Context, args: str) -> None:
                 or re.search(rf"[@＠]{re.escape(ctx.community.bot_name)}", ctx.event.text):
             ctx.reply(short_messages.how_to(ctx))
         return
-    await open_ticket(ctx, args, ctx.services.classifier.classify(args, addressed=True), explicit=True)
+    result = ctx.services.classifier.classify(args, addressed=True)
+    await open_ticket(ctx, args, result, explicit=True)
+    await learning.reported(ctx, result.category or "其他")
 
 
 async def open_ticket(ctx: Context, text: str, result: Classification, explicit: bool = False) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers import deadlines, points, reports, task_create, task_push
+from handlers import deadlines, learning, points, reports, task_create, task_push
 from handlers.commands import ticket_ref
 from handlers.community import Person
 from handlers.context import Context
 from handlers.tickets_common import OPEN_STATES, entry, may_handle, notify_handlers, status_label
-from storage.tickets import Ticket
+from storage.tickets import Ticket, Transition
 
 DAY = 86400.0
 
@@ -28,19 +28,20 @@ async def _load(ctx: Context, args: str, usage: str) -> tuple[Ticket, str] | Non
 
 
 async def _change(ctx: Context, ticket: Ticket, allowed: tuple[str, ...], status: str, action: str,
-                  note: str, fields: dict[str, Any] | None = None) -> bool:
-    """Apply one state change; say why not when the ticket is in the wrong state."""
+                  note: str, fields: dict[str, Any] | None = None) -> Transition | None:
+    """Apply one state change (its Transition: `ok`, or `replay` when this event made it
+    before); say why not, and None, when the ticket is in the wrong state."""
     fields = {"status": status, **(fields or {})}
     done = await ctx.services.tickets.transition(ticket.id, ctx.event.id, allowed, fields,
                                                  entry(ctx, action, status, note))
     if done.result == "conflict":
         ctx.reply(ctx.t("ticket.wrong_state", id=ticket.id, status=status_label(ctx, done.before),
                         action=ctx.t(f"action.{action}")))
-        return False
+        return None
     if done.result == "missing":
         ctx.reply(ctx.t("ticket.not_found", id=ticket.id))
-        return False
-    return True
+        return None
+    return done
 
 
 def _tell_reporter(ctx: Context, ticket: Ticket, status: str, note: str) -> None:
@@ -138,7 +139,10 @@ async def reject(ctx: Context, args: str) -> None:
         ctx.reply(ctx.t("usage.reject"))
         return
     fields = {"reason": reason, "closed_at": ctx.now, "responded_at": ticket.responded_at or ctx.now}
-    if await _change(ctx, ticket, OPEN_STATES, "rejected", "rejected", reason, fields):
+    done = await _change(ctx, ticket, OPEN_STATES, "rejected", "rejected", reason, fields)
+    if done:
+        if done.result == "ok":     # "不是诉求", "误报"…: small talk to learn from (handlers/learning.py)
+            await learning.rejected(ctx, ticket, reason)
         await deadlines.cancel_sla(ctx, ticket.id)
         ctx.reply(ctx.t("ticket.rejected_ok", id=ticket.id))
         await task_push.cancel_for_ticket(ctx, ticket.id, ctx.t("tasks.ticket_closed", id=ticket.id))

@@ -6,6 +6,9 @@ a new ticket is, with its deadlines from then) or dismiss it (`忽略 #N`: nothi
 to anyone). What nobody confirms lapses after `[triage] lapse_days`, silently. Staff hear
 of a non-empty queue once a day (`[triage] remind_at`).
 
+Each staff judgement (confirm or dismiss) is kept as a labelled example
+(handlers/learning.py); a lapsed item was judged by nobody and is not.
+
 Repeats: the same person saying it again leaves the item as it is; a second neighbour
 saying much the same thing (handlers/duplicates.py's test, in the same building) is the
 confirmation — the item is confirmed and they join it as a co-reporter — and so is a
@@ -17,7 +20,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, time, timedelta
 
-from handlers import deadlines, timers
+from handlers import deadlines, learning, timers
 from handlers.commands import ticket_ref
 from handlers.context import Context
 from handlers.duplicates import WINDOW_DAYS, same_problem
@@ -155,6 +158,8 @@ async def confirm(ctx: Context, args: str) -> None:
     if not _said_why_not(ctx, ticket, done, "confirmed"):
         ctx.reply(ctx.t("triage.confirmed_ok", id=ticket.id))
         await announce(ctx, ticket)
+        if done.result == "ok":             # not again when the event is handled again
+            await learning.confirmed(ctx, ticket)
 
 
 async def dismiss(ctx: Context, args: str) -> None:
@@ -165,6 +170,8 @@ async def dismiss(ctx: Context, args: str) -> None:
     done = await dismiss_ticket(ctx, ticket, ctx.person.id, ticket_ref(args)[1])
     if not _said_why_not(ctx, ticket, done, "dismissed"):
         ctx.reply(ctx.t("triage.dismissed_ok", id=ticket.id))
+        if done.result == "ok":
+            await learning.dismissed(ctx, ticket)
 
 
 async def is_waiting(ctx: Context, ticket_id: int) -> bool:

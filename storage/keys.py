@@ -79,3 +79,12 @@ class Keys:
 
     def audit(self) -> str:
         return self("audit")
+
+    # learning from staff
+    def examples(self) -> str:
+        """Labelled examples from staff judgements (a stream, masked text)."""
+        return self("examples")
+
+    def quiet(self, person_id: str, chat: str) -> str:
+        """The last message the bot stayed quiet on, per person and chat (expires)."""
+        return self("quiet", person_id, chat)

@@ -7,6 +7,7 @@ from bot.admin import tickets
 from bot.admin import ledger, rewards
 from bot.admin import people, polls
 from bot.admin import tasks
+from bot.admin import examples
 
 AREAS = {"tickets": tickets, "ledger": ledger, "rewards": rewards, "polls": polls, "people": people,
-         "tasks": tasks}
+         "tasks": tasks, "examples": examples}

@@ -12,7 +12,7 @@ from typing import Any, TextIO
 
 from bot.admin.common import actor, audit as _audit, context, iso, print_record
 from bot.app import Runtime
-from handlers import triage
+from handlers import learning, triage
 from storage.tickets import QUEUE_STATES, STATUSES, Ticket
 
 
@@ -126,6 +126,8 @@ async def triage_change(runtime: Runtime, op: str, ticket_id: int, reason: str =
               file=sys.stderr)
         return 1
     await _audit(runtime, f"triage_{op}", f"ticket:{ticket_id}" + (f": {reason}" if reason else ""))
+    if done.result == "ok":      # a staff judgement: a labelled example, as in chat
+        await (learning.confirmed if op == "confirm" else learning.dismissed)(ctx, ticket)
     if op == "confirm":
         await triage.schedule_announcement(ctx, ticket_id)
         out.write(f"#{ticket_id} confirmed: the bot tells the group, the reporter and the handlers\n")

@@ -27,6 +27,7 @@ TAPPED, EXPIRED = "已收到 ✓", "按钮已失效，请直接发送文字命�
 POLL_TIMEOUT = 25          # seconds a getUpdates call waits for news
 POLL_LEASE_MS = 60_000     # one poller per bot: Telegram refuses concurrent getUpdates
 NAME = "telegram-polling"
+OK_BODY = b'{"ok": true}'   # the webhook's answer, the same every time: made once
 
 
 class BadUpdate(ValueError):
@@ -103,7 +104,7 @@ def webhook_handler(runtime, channel: TelegramChannel, secret: str):
             await accept_update(runtime, channel, json.loads(await request.read()))
         except (ValueError, BadUpdate) as exc:
             return web.json_response({"error": f"not a Telegram update: {exc}"}, status=400)
-        return web.json_response({"ok": True})
+        return web.Response(body=OK_BODY, content_type="application/json")
 
     return handle
 

@@ -57,6 +57,7 @@ WEIGHTS = {
     "resolved": -7.0,
 }
 SUPPRESSORS = ("chitchat", "notice", "resolved")
+CHAR, COMBO_HEAD, LIFE_HEAD, LEARNED = 1, 2, 4, 8   # what a string found in a message is for
 _POSITIVE = [(k, w) for k, w in WEIGHTS.items() if k not in SUPPRESSORS and k != "bias"]
 _NEGATIVE = [(k, WEIGHTS[k]) for k in SUPPRESSORS]
 # However many topic words a notice or a thank-you contains ("【公告】物业费收缴…",
@@ -187,14 +188,19 @@ class Scorer:
         self.life_related = self.life | self.life_inside.keys()
         extra = {p for parts in (c for cat in rules.categories for c in cat.combos) for p in parts}
         extra |= {a for combo, _ in self.all_combos for alts in combo for a in alts}
-        extra |= set(self.chars) | NEGATIONS | QUESTION_MARKS | self.vocabulary
+        extra |= set(self.chars) | NEGATIONS | QUESTION_MARKS
         # Neutral words block combos and life words count wherever they are, so both are
         # found even inside a longer word.
         self.segmenter = Segmenter(keywords, fuzzy=topics, extra=extra,
-                                   even_inside=self.signals["neutral"] | self.life)
+                                   even_inside=self.signals["neutral"] | self.life, presence=self.vocabulary)
+        self.roles: dict[str, int] = {}
+        for words, role in ((self.char_rank, CHAR), (self.combo_heads, COMBO_HEAD),
+                            (self.life_combo_heads, LIFE_HEAD), (self.vocabulary, LEARNED)):
+            for word in words:
+                self.roles[word] = self.roles.get(word, 0) | role
 
     def evidence(self, norm: str, typos: bool = False) -> Evidence:
-        at = self.segmenter.occurrences(norm)
+        at, present = self.segmenter.scan(norm)
         found = self.segmenter.find(norm, typos=typos, at=at)
         neutral_words = self.signals["neutral"]
         neutral = [(s, s + len(w)) for w in found if w in neutral_words for s in at.get(w, ())]
@@ -223,13 +229,27 @@ class Scorer:
                     repeats[word] = min(len(starts), REPEAT_CAP)
         # A problem character counts only where no rule word already explains the text:
         # "麻烦" is a request, not trouble ("烦"); "臭味" is already a keyword.
-        chars = [ch for ch in at if ch in self.char_rank]
+        # One pass over what the text contains sorts out the few strings each later step
+        # needs (a message holds dozens of matches, most of them model words).
+        chars, combo_heads, life_heads, learned = [], [], [], []
+        roles = self.roles
+        for word in at:
+            role = roles.get(word)
+            if role:
+                if role & CHAR:
+                    chars.append(word)
+                if role & COMBO_HEAD:
+                    combo_heads.append(word)
+                if role & LIFE_HEAD:
+                    life_heads.append(word)
+                if role & LEARNED:
+                    learned.append(word)
         if chars:
             explained = [(s, s + len(w)) for w in found for s in at.get(w, ())]
             chars = sorted((ch for ch in chars if any(not _inside(i, explained) for i in at[ch])),
                            key=self.char_rank.__getitem__)
-        for head in at:
-            for name, parts in self.combo_heads.get(head, ()):
+        for head in combo_heads:
+            for name, parts in self.combo_heads[head]:
                 for part in parts:
                     if part not in at:
                         break
@@ -278,7 +298,7 @@ class Scorer:
                         found[word] = at[word][0] if word in at else -1
             for word in life:
                 words.setdefault(word, found[word])
-        heads = [w for w in at if w in self.life_combo_heads]
+        heads = life_heads
         for i in sorted({i for w in heads for i in self.life_combo_heads[w]}) if heads else ():
             combo, is_life = self.all_combos[i]
             found_parts = [next((a for a in alts if a in at), None) for alts in combo]
@@ -290,7 +310,7 @@ class Scorer:
         evidence = Evidence(words, chars, scores, hits, problems, urgent, resolved, life=life)
         evidence.features = features = self._features(norm, at, evidence, max(once), plain, neutral)
         if self.vocabulary:
-            evidence.learned = [w for w in at if w in self.vocabulary]
+            evidence.learned = learned + list(present)
         model = self.model
         if model is None:   # the hand-set weights of a rule file without a learned model
             plus = WEIGHTS["bias"] + sum([w * features[k] for k, w in _POSITIVE])

@@ -133,10 +133,12 @@ class Segmenter:
     """Cuts normalised text into tokens and reports which known keywords occur in it."""
 
     def __init__(self, keywords: Iterable[str], fuzzy: Iterable[str] = (), extra: Iterable[str] = (),
-                 even_inside: Iterable[str] = ()):
+                 even_inside: Iterable[str] = (), presence: Iterable[str] = ()):
         """`fuzzy`: words also matched with one homophone slip; `extra`: further strings whose
         occurrences the caller wants from `occurrences` (combo parts, single characters);
-        `even_inside`: short words the caller needs found even inside a longer found word."""
+        `even_inside`: short words the caller needs found even inside a longer found word;
+        `presence`: strings only whether they occur matters (a learned model's words):
+        `scan` returns them apart, so they cost nothing in the steps that need places."""
         self._keywords = frozenset(k for k in keywords if k)
         self._even_inside = frozenset(even_inside)
         self._long = frozenset(k for k in self._keywords if len(k) >= SUBSTRING_MIN_LEN)
@@ -154,8 +156,12 @@ class Segmenter:
         # extra string in a single C pass; everything after works from that table instead
         # of scanning the message once per word (bench/classify.py).
         self._automaton = ahocorasick.Automaton()
-        for word in self._keywords | self._slips.keys() | {w for w in extra if w}:
+        placed = self._keywords | self._slips.keys() | {w for w in extra if w}
+        for word in placed:
             self._automaton.add_word(word, (word, len(word)))
+        for word in set(presence) - placed:
+            if word:
+                self._automaton.add_word(word, (word, 0))   # size 0: presence only
         if len(self._automaton):
             self._automaton.make_automaton()
         self._tokenizer: jieba.Tokenizer | None = None
@@ -211,14 +217,21 @@ class Segmenter:
 
     def occurrences(self, text: str) -> dict[str, list[int]]:
         """Every start, in order, of every rule word, slip and extra string in `text`."""
+        return self.scan(text)[0]
+
+    def scan(self, text: str) -> tuple[dict[str, list[int]], set[str]]:
+        """`occurrences`, and the presence-only strings the text contains."""
         at: dict[str, list[int]] = {}
+        present: set[str] = set()
         if len(self._automaton):
             for end, (word, size) in self._automaton.iter(text):
-                if word in at:
+                if not size:
+                    present.add(word)
+                elif word in at:
                     at[word].append(end - size + 1)
                 else:
                     at[word] = [end - size + 1]
-        return at
+        return at, present
 
     def find(self, text: str, typos: bool = False,
              at: dict[str, list[int]] | None = None) -> dict[str, int]:

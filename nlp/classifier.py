@@ -27,7 +27,7 @@ MAX_CHARS = 1000
 # With a learned model, danger to life counts as a report from this score on, far below the
 # usual threshold: a missed fire costs more than a false alarm, but a forwarded video of one
 # ("抖音上看到有人…着火") scores lower still.
-LIFE_FLOOR = 0.1
+LIFE_FLOOR = 0.2
 
 
 @dataclass(frozen=True)

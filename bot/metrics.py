@@ -66,7 +66,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from typing import Any, Iterable
 
 from aiohttp import web
@@ -74,6 +73,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Proc
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import choose_encoder
 from redis.exceptions import RedisError
+
+from storage.inbound import stream_age  # noqa: F401 - one definition, offered here too
 
 log = logging.getLogger(__name__)
 
@@ -131,16 +132,6 @@ def task_restarted(name: str) -> None:
 
 def task_health(name: str, ok: bool) -> None:
     TASK_HEALTHY.labels(name).set(1 if ok else 0)
-
-
-def stream_age(entry_id: str, now: float | None = None) -> float:
-    """Seconds since a Redis stream entry id ("<milliseconds>-<sequence>") was made, by
-    the wall clock; 0 for an id that is not one."""
-    try:
-        made = int(str(entry_id).split("-", 1)[0]) / 1000
-    except ValueError:
-        return 0.0
-    return max(0.0, (time.time() if now is None else now) - made)
 
 
 # --- backlogs, read from Redis at scrape time ----------------------------------------------

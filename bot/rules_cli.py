@@ -119,6 +119,9 @@ def run_learn(args: argparse.Namespace) -> int:
     from nlp.evaluate import read_lines
     from nlp.learn import Example, LearnError, guard, learn, write
 
+    if args.leave_out_every < 0 or args.sample < 1:
+        print("linli: error: --leave-out-every must be 0 or more and --sample at least 1", file=sys.stderr)
+        return 2
     try:
         examples: list[Example] = []
         for path in args.labeled:

@@ -9,22 +9,12 @@ from handlers import deadlines, learning, points, reports, task_create, task_pus
 from handlers.commands import ticket_ref
 from handlers.community import Person
 from handlers.context import Context
-from handlers.tickets_common import OPEN_STATES, entry, may_handle, notify_handlers, status_label
+from handlers.tickets_common import OPEN_STATES, entry, load_ticket, may_handle, notify_handlers, status_label
 from storage.tickets import Ticket, Transition
 
 DAY = 86400.0
 
 
-async def _load(ctx: Context, args: str, usage: str) -> tuple[Ticket, str] | None:
-    ref = ticket_ref(args)
-    if ref is None:
-        ctx.reply(ctx.t(usage))
-        return None
-    ticket = await ctx.services.tickets.get(ref[0])
-    if ticket is None:
-        ctx.reply(ctx.t("ticket.not_found", id=ref[0]))
-        return None
-    return ticket, ref[1]
 
 
 async def _change(ctx: Context, ticket: Ticket, allowed: tuple[str, ...], status: str, action: str,
@@ -52,7 +42,7 @@ def _tell_reporter(ctx: Context, ticket: Ticket, status: str, note: str) -> None
 
 
 async def _staff_ticket(ctx: Context, args: str, usage: str) -> tuple[Ticket, str] | None:
-    loaded = await _load(ctx, args, usage)
+    loaded = await load_ticket(ctx, args, usage)
     if loaded and not may_handle(ctx.person, ctx, loaded[0]):
         ctx.reply(ctx.t("permission.staff_only"))
         return None
@@ -217,7 +207,7 @@ async def split(ctx: Context, args: str) -> None:
 
 
 async def rate(ctx: Context, args: str) -> None:
-    loaded = await _load(ctx, args, "usage.rate")
+    loaded = await load_ticket(ctx, args, "usage.rate")
     if not loaded:
         return
     ticket, rest = loaded
@@ -236,7 +226,7 @@ async def rate(ctx: Context, args: str) -> None:
 
 
 async def reopen(ctx: Context, args: str) -> None:
-    loaded = await _load(ctx, args, "usage.reopen")
+    loaded = await load_ticket(ctx, args, "usage.reopen")
     if not loaded:
         return
     ticket, reason = loaded

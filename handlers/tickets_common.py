@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from handlers.commands import ticket_ref
 from handlers.community import Person
 from handlers.context import Context
 from storage.tickets import OPEN_STATES, Ticket   # OPEN_STATES: the states the ticket indexes hold
@@ -112,3 +113,17 @@ def may_handle(person: Person | None, ctx: Context, ticket: Ticket) -> bool:
         return True
     dept = ctx.community.departments.get(ticket.department or "")
     return bool(dept and dept.contact == person.id)
+
+
+async def load_ticket(ctx: Context, args: str, usage: str) -> tuple[Ticket, str] | None:
+    """The ticket a command names ("#12 …") and the rest of its arguments; None when there
+    is no such ticket or no number (the person is told which)."""
+    ref = ticket_ref(args)
+    if ref is None:
+        ctx.reply(ctx.t(usage))
+        return None
+    ticket = await ctx.services.tickets.get(ref[0])
+    if ticket is None:
+        ctx.reply(ctx.t("ticket.not_found", id=ref[0]))
+        return None
+    return ticket, ref[1]

@@ -24,7 +24,7 @@ from handlers import deadlines, learning, timers
 from handlers.commands import ticket_ref
 from handlers.context import Context
 from handlers.duplicates import WINDOW_DAYS, same_problem
-from handlers.tickets_common import OPEN_STATES, notify_handlers, place, status_label
+from handlers.tickets_common import OPEN_STATES, load_ticket, notify_handlers, place, status_label
 from nlp import Classification
 from nlp.pii import mask_group
 from storage.tickets import QUEUE_STATES, Ticket, Transition
@@ -302,14 +302,8 @@ async def _load(ctx: Context, args: str, usage: str) -> Ticket | None:
     if not ctx.person.handles_tickets:
         ctx.reply(ctx.t("permission.staff_only"))
         return None
-    ref = ticket_ref(args)
-    if ref is None:
-        ctx.reply(ctx.t(usage))
-        return None
-    ticket = await ctx.services.tickets.get(ref[0])
-    if ticket is None:
-        ctx.reply(ctx.t("ticket.not_found", id=ref[0]))
-    return ticket
+    loaded = await load_ticket(ctx, args, usage)
+    return loaded[0] if loaded else None
 
 
 def _said_why_not(ctx: Context, ticket: Ticket, done: Transition, action: str) -> bool:

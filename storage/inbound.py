@@ -22,9 +22,14 @@ SEEN_TTL = 3 * 24 * 3600  # platforms retry for minutes; a few days covers any r
 DEAD_LETTERS_MAX = 10_000  # the dead-letter stream keeps about this many entries (settings)
 
 
-def stream_age(entry_id: str) -> float:
-    """Seconds since a stream entry was added (its id is the Redis server's time in ms)."""
-    return max(0.0, time.time() - int(entry_id.partition("-")[0]) / 1000)
+def stream_age(entry_id: str, now: float | None = None) -> float:
+    """Seconds since a stream entry was added, by the wall clock (its id is the Redis
+    server's time in ms, "<milliseconds>-<sequence>"); 0 for an id that is not one."""
+    try:
+        made = int(str(entry_id).split("-", 1)[0]) / 1000
+    except ValueError:
+        return 0.0
+    return max(0.0, (time.time() if now is None else now) - made)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import json
 import socket
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -113,3 +115,28 @@ def shared_data():
     if not SHARED_DATA.is_dir():
         pytest.skip("../shared/data is not beside this checkout")
     return SHARED_DATA
+
+
+@asynccontextmanager
+async def console_of(community: str, tmp_path: Path, redis_url: str):
+    """A console session (fake clock, transcript kept) on a community file of a test's own."""
+    path = tmp_path / "community.toml"
+    path.write_text(community, encoding="utf-8")
+    settings = Settings.load(path, data_dir=tmp_path, env={"REDIS_URL": redis_url})
+    async with open_runtime(settings, fake_clock=True) as runtime:
+        transcript = Transcript()
+        async with ConsoleSession(runtime, out=transcript.buffer) as session:
+            session.transcript = transcript
+            yield session
+
+
+async def at_local(console, hour, minute=0):
+    """Move the fake clock forward to the next hour:minute in the community's time zone."""
+    runtime = console.runtime
+    now = datetime.fromtimestamp(runtime.clock.now(), runtime.settings.community.tz)
+    target = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if target <= now:
+        target += timedelta(days=1)
+    await console.advance(target.timestamp() - runtime.clock.now())
+    runtime.clock.set(max(runtime.clock.now(), target.timestamp()))   # no float crumbs: exactly hour:minute
+    console.transcript.new()

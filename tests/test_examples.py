@@ -12,20 +12,16 @@ import io
 import json
 import subprocess
 import sys
-from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.admin.examples import count_examples, export_examples, list_examples
 from bot.admin.tickets import triage_change
-from bot.app import open_runtime
 from bot.cli import build_parser
-from bot.console import ConsoleSession
-from bot.settings import Settings
 from handlers import learning
 from storage.examples import Examples
-from tests.conftest import Transcript
+from tests.conftest import at_local, console_of
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -91,25 +87,10 @@ SMALL_TALK = "哈哈好的"
 
 @pytest.fixture
 async def console(redis_server, redis, tmp_path):
-    path = tmp_path / "community.toml"
-    path.write_text(COMMUNITY, encoding="utf-8")
-    settings = Settings.load(path, data_dir=tmp_path, env={"REDIS_URL": redis_server})
-    async with open_runtime(settings, fake_clock=True) as runtime:
-        transcript = Transcript()
-        async with ConsoleSession(runtime, out=transcript.buffer) as session:
-            session.transcript = transcript
-            await _at_local(session, 10)
-            yield session
+    async with console_of(COMMUNITY, tmp_path, redis_server) as session:
+        await at_local(session, 10)
+        yield session
 
-
-async def _at_local(console, hour):
-    runtime = console.runtime
-    now = datetime.fromtimestamp(runtime.clock.now(), runtime.settings.community.tz)
-    target = now.replace(hour=hour, minute=0, second=0, microsecond=0)
-    if target <= now:
-        target += timedelta(days=1)
-    await console.advance(target.timestamp() - runtime.clock.now())
-    console.transcript.new()
 
 
 async def kept(console):

@@ -5,28 +5,17 @@ completed, confirmed (hours booked once) and read back by staff."""
 import asyncio
 import io
 import json
-from datetime import datetime, timedelta
 
 import pytest
 
 from bot.admin.tasks import show_task
 from storage.ledger import Ledger
 from storage.tasks import Tasks
+from tests.conftest import at_local
 from tests.test_points import handle
 
 DISPATCH_REPORT = "3号楼3单元水管漏水了，家里老人不会修"
 
-
-async def at_local(console, hour, minute=0):
-    """Move the fake clock forward to the next hour:minute in the community's time zone."""
-    runtime = console.runtime
-    now = datetime.fromtimestamp(runtime.clock.now(), runtime.settings.community.tz)
-    target = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
-    if target <= now:
-        target += timedelta(days=1)
-    await console.advance(target.timestamp() - runtime.clock.now())
-    runtime.clock.set(max(runtime.clock.now(), target.timestamp()))   # no float crumbs: exactly hour:minute
-    console.transcript.new()
 
 
 def to(out, who):
@@ -296,7 +285,7 @@ async def test_pushes_are_shared_out_least_recently_offered_first(console):
 
 async def test_the_example_script_runs_clean(console):
     from bot.console import run_script
-    from tests.conftest import ROOT
+    from tests.conftest import at_local, ROOT
     await at_local(console, 10)
     errors = io.StringIO()
     with open(ROOT / "examples" / "volunteer_tasks.jsonl", encoding="utf-8") as lines:

@@ -11,14 +11,12 @@ from collections import defaultdict
 import pytest
 
 from bot.app import open_runtime
-from bot.console import ConsoleSession
-from bot.settings import Settings
 from handlers import ticket_views
 from handlers.context import Context
 from handlers.events import Event
 from handlers.tickets_common import OPEN_STATES, may_handle, summary
 from storage.tickets import PIECE_BYTES, Ticket, in_pieces, joined
-from tests.conftest import Transcript
+from tests.conftest import console_of
 
 DAY = 86400
 
@@ -290,14 +288,8 @@ household = "9-1-101"
 
 @pytest.fixture
 async def roles_console(redis_server, redis, tmp_path):
-    path = tmp_path / "community.toml"
-    path.write_text(COMMUNITY, encoding="utf-8")
-    settings = Settings.load(path, data_dir=tmp_path, env={"REDIS_URL": redis_server})
-    async with open_runtime(settings, fake_clock=True) as runtime:
-        transcript = Transcript()
-        async with ConsoleSession(runtime, out=transcript.buffer) as session:
-            session.transcript = transcript
-            yield session
+    async with console_of(COMMUNITY, tmp_path, redis_server) as session:
+        yield session
 
 
 async def todo_of(runtime, person_id: str) -> str:

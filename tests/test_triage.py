@@ -8,7 +8,6 @@ so no test depends on the bundled rules' exact confidences."""
 
 import io
 import json
-from datetime import datetime, timedelta
 
 import pytest
 from telegram import Bot
@@ -17,12 +16,11 @@ from bot.admin.tickets import triage_change, triage_list
 from bot.app import open_runtime
 from bot.channels.telegram import TelegramChannel
 from bot.channels.telegram_updates import accept_update
-from bot.console import ConsoleSession
 from bot.delivery import Delivery
 from bot.settings import Settings
 from bot.worker import Worker
 from handlers.community import TRIAGE_THRESHOLD, Chat, CommunityError, Triage, load_community
-from tests.conftest import Transcript
+from tests.conftest import at_local, console_of
 from tests.fake_telegram import update
 
 COMMUNITY = '''
@@ -103,26 +101,10 @@ OTHER = "3号楼门口的垃圾桶满了，没人清理"
 
 @pytest.fixture
 async def triage_console(redis_server, redis, tmp_path):
-    path = tmp_path / "community.toml"
-    path.write_text(COMMUNITY, encoding="utf-8")
-    settings = Settings.load(path, data_dir=tmp_path, env={"REDIS_URL": redis_server})
-    async with open_runtime(settings, fake_clock=True) as runtime:
-        transcript = Transcript()
-        async with ConsoleSession(runtime, out=transcript.buffer) as session:
-            session.transcript = transcript
-            await at_local(session, 10)
-            yield session
+    async with console_of(COMMUNITY, tmp_path, redis_server) as session:
+        await at_local(session, 10)
+        yield session
 
-
-async def at_local(console, hour):
-    """The fake clock to the next hour:00 in the community's time zone."""
-    runtime = console.runtime
-    now = datetime.fromtimestamp(runtime.clock.now(), runtime.settings.community.tz)
-    target = now.replace(hour=hour, minute=0, second=0, microsecond=0)
-    if target <= now:
-        target += timedelta(days=1)
-    await console.advance(target.timestamp() - runtime.clock.now())
-    console.transcript.new()
 
 
 def to(out, who):

@@ -25,6 +25,7 @@ class Command:
     glued: bool = False         # the Chinese word may run straight into its text ("报修3号楼…")
     anyone: bool = False        # may be used before the sender is known (绑定 a new account)
     role: str | None = None     # listed in 帮助 only for people with this role (and staff)
+    menu: str | None = None     # its line in the platforms' command menus (Telegram's /), in table order
 
 
 def parse(text: str, commands: list[Command]) -> tuple[Command, str] | None:

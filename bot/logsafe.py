@@ -53,9 +53,10 @@ _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message
 
 
 def secrets_of(settings) -> list[str]:
-    """Every secret in a Settings: the fields declared with repr=False (the Telegram token
-    and webhook secret, the WeChat/WeCom secrets, tokens and AES keys) and the password in
-    REDIS_URL (never the URL itself); with the Telegram token, its part after the colon."""
+    """Every secret in a Settings: the fields declared with repr=False and the password in
+    REDIS_URL (never the URL itself), and each configured channel's secrets (its settings'
+    repr=False fields — the Telegram token and webhook secret, the WeChat/WeCom secrets,
+    tokens and AES keys — and what the channel adds, such as the token's part after the colon)."""
     found: list[str] = []
     for spec in fields(settings):
         if spec.repr:
@@ -67,8 +68,8 @@ def secrets_of(settings) -> list[str]:
             found += _url_passwords(str(value))
             continue
         found.append(str(value))
-        if spec.name == "telegram_token" and ":" in str(value):
-            found.append(str(value).split(":", 1)[1])
+    for config in settings.channels.values():
+        found += config.secrets()
     return found
 
 

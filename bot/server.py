@@ -9,8 +9,6 @@ from aiohttp import web
 
 from bot import metrics
 from bot.app import Runtime
-from bot.channels.telegram import TelegramChannel
-from bot.channels.telegram_updates import webhook_handler
 from bot.supervisor import UNAVAILABLE, describe
 
 log = logging.getLogger(__name__)
@@ -71,24 +69,16 @@ async def _storage_report(runtime: Runtime) -> dict:
 
 
 def build_app(runtime: Runtime, channels: list | tuple = ()) -> web.Application:
-    """The HTTP endpoints of the configured channels: /telegram (webhook mode), /wechat
-    (Official Account), /wecom (WeCom app), plus /healthz and /metrics."""
+    """/healthz and /metrics, plus the HTTP endpoints each channel asks for (its `routes`:
+    /telegram in webhook mode, /wechat, /wecom, /wecom/aibot)."""
     app = web.Application(client_max_size=2 * 1024 * 1024, middlewares=[metrics.middleware, storage_unavailable])
     app[RUNTIME] = runtime
     app.router.add_get("/healthz", healthz)
     metrics.add_routes(app, runtime)
-    settings = runtime.settings
     for channel in channels:
-        if isinstance(channel, TelegramChannel):
-            if settings.telegram_mode == "webhook" and settings.telegram_secret:
-                app.router.add_post("/telegram", webhook_handler(runtime, channel, settings.telegram_secret))
-        else:  # the WeChat channels answer their platform's URL check and callbacks
-            app.router.add_get(f"/{CALLBACK_PATHS[channel.name]}", channel.verify)
-            app.router.add_post(f"/{CALLBACK_PATHS[channel.name]}", channel.receive)
-            if getattr(channel, "aibot", None):
-                app.router.add_get("/wecom/aibot", channel.aibot_verify)
-                app.router.add_post("/wecom/aibot", channel.aibot_receive)
+        for method, path, handler in channel.routes(runtime):
+            if method == "GET":
+                app.router.add_get(path, handler)   # HEAD too, as aiohttp's GET routes answer it
+            else:
+                app.router.add_route(method, path, handler)
     return app
-
-
-CALLBACK_PATHS = {"wx": "wechat", "wecom": "wecom"}

@@ -15,16 +15,14 @@ import sys
 from aiohttp import web
 
 from bot.app import Runtime, open_runtime
-from bot.channels.telegram import TelegramChannel
-from bot.channels.telegram_updates import poll_updates
-from bot.channels.wechat import OfficialAccount
-from bot.channels.wecom import WeCom
+from bot.channels import registry
 from bot.delivery import Delivery
 from bot.scheduler import run_scheduler
 from bot.server import build_app
 from bot.settings import Settings
 from bot.supervisor import Health, sleep_unless, supervise
 from bot.worker import Worker
+from handlers.router import COMMANDS
 from storage.identities import Identities
 
 log = logging.getLogger(__name__)
@@ -41,8 +39,9 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
 
 async def serve(settings: Settings, with_server: bool = True, worker_processes: int = 0) -> None:
     """The production main. `linli run` (`with_server`): the HTTP server, the scheduler and
-    Telegram polling, with events handled and replies delivered in `worker_processes`
-    child processes (`linli worker`, restarted if one dies), or in this process when 0.
+    the channels' own loops (Telegram polling), with events handled and replies delivered
+    in `worker_processes` child processes (`linli worker`, restarted if one dies), or in
+    this process when 0.
     `linli worker`: a worker, delivery per channel and the scheduler."""
     stop = asyncio.Event()
     _stop_on_signals(stop)
@@ -57,7 +56,6 @@ async def serve(settings: Settings, with_server: bool = True, worker_processes: 
         channels = await _start_channels(runtime)
         await _warn_unreachable(runtime)
         health = runtime.health
-        telegram = next((c for c in channels if isinstance(c, TelegramChannel)), None)
         runner = None
         if with_server:
             runner = web.AppRunner(build_app(runtime, channels), access_log=None)
@@ -77,8 +75,9 @@ async def serve(settings: Settings, with_server: bool = True, worker_processes: 
             for channel in channels:   # one process at a time holds a channel's queue (a lease)
                 delivery = Delivery(runtime, channel)
                 loops[delivery.name] = lambda d=delivery: d.run(stop, health)
-        if with_server and telegram and settings.telegram_mode == "polling":
-            loops["telegram-polling"] = lambda: poll_updates(runtime, telegram, stop, health)
+        if with_server:   # the receiving side, beside the HTTP routes
+            for channel in channels:
+                loops.update(channel.loops(runtime, stop, health))
         if parent:
             loops["parent-watch"] = lambda: _stop_with_parent(int(parent), stop)
         if runtime.embedded is not None:
@@ -92,9 +91,8 @@ async def serve(settings: Settings, with_server: bool = True, worker_processes: 
             await asyncio.gather(*tasks, return_exceptions=True)
             if runner is not None:
                 await runner.cleanup()
-            for channel in channels:   # the WeChat channels' HTTP sessions
-                if hasattr(channel, "api"):
-                    await channel.api.close()
+            for channel in channels:   # their HTTP sessions
+                await channel.close()
 
 
 async def _worker_process(settings: Settings, name: str, stop: asyncio.Event) -> None:
@@ -145,26 +143,13 @@ async def _watch_embedded(runtime: Runtime, stop: asyncio.Event, health) -> None
 
 
 async def _start_channels(runtime: Runtime) -> list:
-    """The configured platform channels."""
-    settings = runtime.settings
-    channels: list = []
-    if settings.wechat_app_id:
-        channels.append(OfficialAccount(runtime))
-    if settings.wecom_corp_id:
-        channels.append(WeCom(runtime))
-    if not settings.telegram_token:
-        return channels
-    from telegram import Bot
-    from telegram.error import TelegramError
-
-    channel = TelegramChannel(Bot(settings.telegram_token, base_url=settings.telegram_api_base), runtime.store,
-                              per_second=settings.telegram_per_second)
-    try:
-        channel.username = (await channel.bot.get_me()).username
-        await channel.register_commands()
-    except TelegramError as exc:  # keep serving: updates are stored, replies retried later
-        log.warning("Telegram is not reachable at start (%s); mentions are matched without the username", exc)
-    return [channel, *channels]
+    """The configured platform channels (bot/channels/registry.py), started. Each gets the
+    command table, from which it makes its platform's menus."""
+    channels = [channel for kind in registry.CHANNELS
+                if (channel := kind.from_settings(runtime, COMMANDS)) is not None]
+    for channel in channels:
+        await channel.start()
+    return channels
 
 
 async def _warn_unreachable(runtime: Runtime) -> None:
@@ -181,8 +166,9 @@ async def _warn_unreachable(runtime: Runtime) -> None:
         if not any(i.partition(":")[0] in platforms for i in identities):
             missing.append(person.id)
     if not platforms:
-        log.warning("no platform is configured (Telegram, WeChat, WeCom): nobody can be reached; "
-                    "messages are kept as undeliverable. Use `linli console` to try linli locally")
+        log.warning("no platform is configured (%s): nobody can be reached; "
+                    "messages are kept as undeliverable. Use `linli console` to try linli locally",
+                    ", ".join(channel.title for channel in registry.CHANNELS))
     elif missing:
         log.warning("%d staff, department contacts or volunteers have no identity on %s and cannot be "
                     "reached (their messages are kept as undeliverable) until they send 绑定 or the "

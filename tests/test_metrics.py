@@ -10,6 +10,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot import metrics
+from bot.channels.telegram import TelegramConfig
 from handlers.events import Event
 
 
@@ -49,7 +50,8 @@ def value(samples: dict, name: str, **labels) -> float:
 
 
 async def test_backlogs_are_read_from_redis_at_scrape_time(runtime, redis):
-    telegram = dataclasses.replace(runtime, settings=dataclasses.replace(runtime.settings, telegram_token="1:x"))
+    configured = {**runtime.settings.channels, "tg": TelegramConfig(token="1:x")}
+    telegram = dataclasses.replace(runtime, settings=dataclasses.replace(runtime.settings, channels=configured))
     async with TestClient(TestServer(app_for(telegram))) as client:
         before = await scrape(client)
         assert value(before, "linli_redis_up") == 1

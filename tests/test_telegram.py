@@ -113,3 +113,29 @@ async def test_a_burst_of_100_replies_to_one_group_is_paced_not_dropped(tg_runti
     assert all(b - a >= 1.0 - 1e-6 for a, b in zip(sent_at, sent_at[1:]))          # 1 a second per chat
     assert all(sent_at[i + 20] - sent_at[i] >= 60.0 - 1e-6 for i in range(80))       # 20 a minute per group
     assert sent_at[-1] - sent_at[0] >= 4 * 60
+
+
+async def test_the_menu_is_the_command_tables_and_the_channel_wires_itself(tg_runtime, fake_api):
+    """setMyCommands lists the table's commands that have a menu line, in table order; the
+    webhook route and the polling loop come from the channel, by its settings."""
+    import dataclasses
+    from handlers.router import COMMANDS
+
+    channel = TelegramChannel.from_settings(tg_runtime, COMMANDS)
+    await channel.start()
+    assert channel.username == "linli_bot"
+    sent = fake_api.called("setMyCommands")[-1]["commands"]
+    sent = json.loads(sent) if isinstance(sent, str) else sent
+    menu = [(c.slash, c.menu) for c in COMMANDS if c.menu]
+    assert [(c["command"], c["description"]) for c in sent] == menu
+    assert {slash for slash, _ in menu} == {"report", "status", "rate", "vote", "claim", "mytasks", "points",
+                                            "link", "help"}
+    assert [(method, path) for method, path, _ in channel.routes(tg_runtime)] == [("POST", "/telegram")]
+    assert channel.loops(tg_runtime, None, None) == {}
+
+    config = dataclasses.replace(tg_runtime.settings.channels["tg"], mode="polling")
+    polling = dataclasses.replace(tg_runtime, settings=dataclasses.replace(tg_runtime.settings,
+                                                                          channels={"tg": config}))
+    assert channel.routes(polling) == []
+    assert list(channel.loops(polling, None, None)) == ["telegram-polling"]
+    await channel.close()

@@ -20,6 +20,7 @@ from bot.delivery import Delivery
 from bot.server import build_app
 from bot.settings import Settings
 from bot.worker import Worker
+from handlers.router import COMMANDS
 from storage.identities import Identities
 from tests.conftest import DEMO
 
@@ -78,7 +79,7 @@ async def wx_runtime(tmp_path, redis_server, redis, fake_wechat):
 
 @pytest.fixture
 async def server(wx_runtime):
-    channels = [OfficialAccount(wx_runtime), WeCom(wx_runtime)]
+    channels = [OfficialAccount(wx_runtime, commands=COMMANDS), WeCom(wx_runtime, commands=COMMANDS)]
     async with TestClient(TestServer(build_app(wx_runtime, channels))) as client:
         client.channels = channels
         yield client
@@ -476,3 +477,15 @@ async def test_a_running_linli_answers_a_real_official_account_callback(tmp_path
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
+
+
+def test_menu_keys_come_from_the_command_table():
+    """A button's EventKey: a command's slash name, the old `tasks` key, or a command's own
+    words; every key configured accounts used before still means what it meant."""
+    from bot.channels.wechat import Menu
+    menu = Menu(COMMANDS)
+    before = {"report": "报修", "status": "查询", "points": "积分", "tasks": "我的任务", "vote": "投票", "help": "帮助"}
+    assert {key: menu(key) for key in before} == before
+    assert menu("mytasks") == "我的任务" and menu("rewards") == "爱心超市"
+    assert menu("积分") == "积分" and menu("我的任务") == "我的任务"
+    assert menu("V1001_UNKNOWN") == "帮助" and menu("") == "帮助"

@@ -9,6 +9,7 @@ import sys
 import uuid
 from typing import TextIO
 
+from bot.channels.base import BaseChannel
 from handlers.community import Community
 from handlers.events import Event, Outgoing
 
@@ -17,8 +18,12 @@ class ConsoleInputError(ValueError):
     pass
 
 
-class ConsoleChannel:
+class ConsoleChannel(BaseChannel):
+    """Not in the registry: `linli console` assembles it with its output stream; it has no
+    settings, routes or loops (BaseChannel's defaults)."""
+
     name = "console"
+    title = "console"
 
     def __init__(self, out: TextIO | None = None, pretty: bool = False) -> None:
         self.out = out or sys.stdout

@@ -4,22 +4,33 @@ Nothing of python-telegram-bot's per-process machinery (Application, user_data, 
 queue, its rate limiter) is used: sending is paced by limits kept in Redis and a button's
 command is kept in Redis when it does not fit Telegram's 64-byte callback data, so any
 number of workers can run. Updates coming in: bot/channels/telegram_updates.py.
+
+The TELEGRAM_* settings are read here (`TelegramChannel.configure`); its command menu
+(setMyCommands) is the command table's entries that have a `menu` line, in table order.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 import warnings
+from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Mapping, Sequence
 
 from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, ReactionTypeEmoji
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot.channels.base import DeliveryError
+from bot.channels.base import BaseChannel, ChannelConfig, DeliveryError, Loops, Route
+from bot.channels.telegram_updates import NAME as POLLING, poll_updates, webhook_handler
+from bot.settings import SettingsError, read_number
+from handlers.commands import Command
 from handlers.events import Buttons, Outgoing
 from storage.ratelimit import RateLimiter
 from storage.store import Store
 
+log = logging.getLogger(__name__)
+API_BASE = "https://api.telegram.org/bot"
 MAX_TEXT = 4096          # one message
 MAX_CALLBACK_DATA = 64   # bytes of a button's callback_data
 TOKEN_MARK = "~"         # callback data starting with it is a token for a longer command
@@ -27,23 +38,77 @@ BUTTON_TTL = 30 * 86400  # a button stays usable this long after it was sent
 # Telegram's published limits: ~1 message/s per chat, 20/min per group, ~30/s overall.
 PER_CHAT, PER_GROUP, OVERALL = (1, 1.0), (20, 60.0), (30, 1.0)
 
-# The command menu (setMyCommands). Every command also has its Chinese form.
-COMMANDS = [("report", "报修：描述问题"), ("status", "查询我的工单"), ("rate", "评价工单 1-5 分"),
-            ("vote", "投票"), ("claim", "接单：认领志愿任务"), ("mytasks", "我的志愿任务"),
-            ("points", "我的积分和时间银行"), ("link", "绑定账号：/link 绑定码"), ("help", "帮助")]
+
+@dataclass(frozen=True)
+class TelegramConfig(ChannelConfig):
+    token: str = field(repr=False)            # TELEGRAM_BOT_TOKEN
+    secret: str | None = field(default=None, repr=False)   # TELEGRAM_WEBHOOK_SECRET
+    api_base: str = API_BASE                  # TELEGRAM_API_BASE
+    mode: str = "polling"                     # "webhook": POST /telegram; "polling": getUpdates
+    per_second: int = OVERALL[0]              # TELEGRAM_MAX_PER_SECOND: the bot's overall pace
+
+    def secrets(self) -> list[str]:
+        # The part after the colon is the secret half of a token; it shows up on its own.
+        return super().secrets() + ([self.token.split(":", 1)[1]] if ":" in self.token else [])
 
 
-class TelegramChannel:
+class TelegramChannel(BaseChannel):
     name = "tg"
+    title = "Telegram"
     concurrency = 16   # recipients served side by side; the pace is the rate limiter's
 
     def __init__(self, bot: Bot, store: Store, username: str | None = None, clock=None,
-                 per_second: int = OVERALL[0]) -> None:
+                 per_second: int = OVERALL[0], commands: Sequence[Command] = ()) -> None:
         self.bot = bot
         self.overall = (per_second, OVERALL[1])   # TELEGRAM_MAX_PER_SECOND
         self.store = store
         self.username = username   # the bot's @username, for mentions (getMe at start)
         self.limiter = RateLimiter(store, clock) if clock else RateLimiter(store)
+        self.menu = [(command.slash, command.menu) for command in commands if command.menu]
+
+    # ---- wiring (bot/channels/base.py) ------------------------------------------------------
+    @classmethod
+    def configure(cls, env: Mapping[str, str]) -> TelegramConfig | None:
+        # The mode and the pace are checked even without a token, as they always were.
+        mode = env.get("TELEGRAM_MODE") or ("webhook" if env.get("TELEGRAM_WEBHOOK_SECRET") else "polling")
+        if mode not in ("webhook", "polling"):
+            raise SettingsError(f"TELEGRAM_MODE: {mode!r} is neither webhook nor polling")
+        token = env.get("TELEGRAM_BOT_TOKEN") or None
+        if token and mode == "webhook" and not env.get("TELEGRAM_WEBHOOK_SECRET"):
+            raise SettingsError("TELEGRAM_WEBHOOK_SECRET: required in webhook mode "
+                                "(1-256 characters A-Z a-z 0-9 _ -), so only Telegram can post updates")
+        per_second = read_number(env, "TELEGRAM_MAX_PER_SECOND", "30", int)
+        if not token:
+            return None
+        return TelegramConfig(token=token, secret=env.get("TELEGRAM_WEBHOOK_SECRET") or None,
+                              api_base=env.get("TELEGRAM_API_BASE", API_BASE), mode=mode, per_second=per_second)
+
+    @classmethod
+    def from_settings(cls, runtime, commands: Sequence[Command]) -> "TelegramChannel | None":
+        config = runtime.settings.channels.get(cls.name)
+        if config is None:
+            return None
+        return cls(Bot(config.token, base_url=config.api_base), runtime.store, per_second=config.per_second,
+                   commands=commands)
+
+    async def start(self) -> None:
+        try:
+            self.username = (await self.bot.get_me()).username
+            await self.register_commands()
+        except TelegramError as exc:  # keep serving: updates are stored, replies retried later
+            log.warning("Telegram is not reachable at start (%s); mentions are matched without the username", exc)
+
+    def routes(self, runtime) -> list[Route]:
+        config = runtime.settings.channels.get(self.name)
+        if config and config.mode == "webhook" and config.secret:
+            return [("POST", "/telegram", webhook_handler(runtime, self, config.secret))]
+        return []
+
+    def loops(self, runtime, stop, health) -> Loops:
+        config = runtime.settings.channels.get(self.name)
+        if config and config.mode == "polling":
+            return {POLLING: lambda: poll_updates(runtime, self, stop, health)}
+        return {}
 
     async def send(self, identity: str, message: Outgoing) -> None:
         chat_id = identity.partition(":")[2]
@@ -81,7 +146,7 @@ class TelegramChannel:
         if len(command.encode()) <= MAX_CALLBACK_DATA and not command.startswith(TOKEN_MARK):
             return command
         token = TOKEN_MARK + secrets.token_urlsafe(12)
-        await self.store.redis.set(self.store.keys("tg", "button", token), command, ex=BUTTON_TTL)
+        await self.store.redis.set(self.store.keys.tg_button(token), command, ex=BUTTON_TTL)
         return token
 
     async def button_command(self, data: object) -> str | None:
@@ -90,7 +155,7 @@ class TelegramChannel:
             return None
         if not data.startswith(TOKEN_MARK):
             return data
-        return await self.store.redis.get(self.store.keys("tg", "button", data))
+        return await self.store.redis.get(self.store.keys.tg_button(data))
 
     async def answer(self, query_id: str, text: str) -> None:
         """Stop the button's spinner with a short toast. Telegram allows this only within
@@ -98,4 +163,5 @@ class TelegramChannel:
         await self.bot.answer_callback_query(query_id, text=text)
 
     async def register_commands(self) -> None:
-        await self.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+        """The / menu: every command in it also has its Chinese form."""
+        await self.bot.set_my_commands([BotCommand(slash, line) for slash, line in self.menu])

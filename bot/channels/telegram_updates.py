@@ -11,14 +11,16 @@ import hmac
 import json
 import logging
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from telegram.error import TelegramError
 
-from bot.channels.telegram import TelegramChannel
 from handlers.events import Event
 from storage.leases import Leases
+
+if TYPE_CHECKING:   # bot/channels/telegram.py wires these functions in: no import back
+    from bot.channels.telegram import TelegramChannel
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -117,7 +119,7 @@ async def poll_updates(runtime, channel: TelegramChannel, stop: asyncio.Event, h
 
     health = health or Health()
     leases, owner = Leases(runtime.store), f"tg-poll-{os.getpid()}-{id(stop)}"
-    offset_key = runtime.store.keys("tg", "offset")
+    offset_key = runtime.store.keys.tg_offset()
     webhook_dropped = False
     while not stop.is_set():
         try:

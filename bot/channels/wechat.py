@@ -9,6 +9,9 @@ sends an event's first reply: delivery holds it while the callback waits (ReplyC
 Pushes (task offers, rate requests, poll notices) go as customer-service messages while
 the user's 48-hour window is open and within its message allowance, else as a template
 message where one is configured, else they are kept as undeliverable and logged.
+
+The WECHAT_* settings are read here (`OfficialAccount.configure`); the menu's keys come
+from the command table the service passes in (`Menu`, which WeCom shares).
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ import asyncio
 import logging
 import re
 import time
+from dataclasses import dataclass, field
+from typing import Callable, Mapping, Sequence
 
 from aiohttp import web
 from wechatpy import parse_message
@@ -26,18 +31,20 @@ from wechatpy.replies import TextReply
 from wechatpy.utils import check_signature
 
 from bot.addressing import decode
-from bot.channels.base import DeliveryError
+from bot.channels.base import BaseChannel, ChannelConfig, DeliveryError, Route
 from bot.channels.wechat_api import OfficialAccountApi, WeChatApiError
-from handlers.commands import parse as parse_command
+from bot.settings import SettingsError, read_number
+from handlers.commands import Command, parse as parse_command
 from handlers.events import Event, Outgoing
-from handlers.router import COMMANDS
 from storage.store import Store
 
 log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024
 WINDOW = 48 * 3600                  # customer-service messages: this long after the user's message
 _ENTITIES = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.I)
-MENU = {"report": "报修", "status": "查询", "points": "积分", "tasks": "我的任务", "vote": "投票", "help": "帮助"}
+# Menu keys that are no command's slash name but were offered before the keys came from the
+# command table: accounts whose menu was set up with them keep working.
+MENU_ALIASES = {"tasks": "mytasks"}   # 我的任务
 
 
 class BadCallback(ValueError):
@@ -67,7 +74,7 @@ def parse(xml: str):
     return message
 
 
-def to_event(message, prefix: str, received_at: float, menu: dict[str, str]) -> tuple[Event | None, str]:
+def to_event(message, prefix: str, received_at: float, menu: Callable[[str], str]) -> tuple[Event | None, str]:
     """(event or None, dedupe id). A message linli cannot use yet still gets an event so
     the sender hears why (an unrecognised voice message, say)."""
     raw = message._data
@@ -80,7 +87,7 @@ def to_event(message, prefix: str, received_at: float, menu: dict[str, str]) -> 
             return Event(id=event_id, channel=prefix, sender=sender, text="", received_at=received_at,
                          data={"wechat": "subscribe"}), dedupe
         if kind == "click":
-            command = _menu_command(str(raw.get("EventKey", "")), menu)
+            command = menu(str(raw.get("EventKey", "")))
             return Event(id=event_id, channel=prefix, sender=sender, text=command, received_at=received_at), dedupe
         return None, dedupe
     dedupe = f"{prefix}:msg:{raw.get('MsgId') or message.id}"
@@ -100,12 +107,21 @@ def to_event(message, prefix: str, received_at: float, menu: dict[str, str]) -> 
     return Event(**event, data={"wechat": "unsupported"}), dedupe
 
 
-def _menu_command(key: str, menu: dict[str, str]) -> str:
-    """A menu button's EventKey: one of MENU's names, or a command itself ("积分",
-    "我的任务"), so an account's menu can offer any command; anything else shows the help."""
-    if key in menu:
-        return menu[key]
-    return key if parse_command(key, COMMANDS) else "帮助"
+class Menu:
+    """What a menu button's EventKey says: a command's slash name (`points` → 积分) or one
+    of MENU_ALIASES, or a command itself (`积分`, `我的任务`), so an account's menu can offer
+    any command of the table; anything else shows the help."""
+
+    def __init__(self, commands: Sequence[Command]) -> None:
+        self.commands = list(commands)
+        by_slash = {command.slash: command.words[0] for command in self.commands}
+        aliases = {key: by_slash[slash] for key, slash in MENU_ALIASES.items() if slash in by_slash}
+        self.keys = {**aliases, **by_slash}   # the table wins should a command take an alias's name
+
+    def __call__(self, key: str) -> str:
+        if key in self.keys:
+            return self.keys[key]
+        return key if parse_command(key, self.commands) else "帮助"
 
 
 class ReplyClaims:
@@ -119,17 +135,17 @@ class ReplyClaims:
     async def waiting(self, event_id: str, budget: float) -> bool:
         """False when the event already has a state (a retried callback leaves it be). The
         mark expires on its own should the waiting process die: nothing stays held."""
-        return bool(await self.redis.set(self.keys("wx", "reply", event_id), "waiting", nx=True,
+        return bool(await self.redis.set(self.keys.wx_reply(event_id), "waiting", nx=True,
                                          px=int((budget + 2) * 1000)))
 
     async def settle(self, event_id: str, outcome: str) -> None:
-        await self.redis.set(self.keys("wx", "reply", event_id), outcome, ex=86400)
+        await self.redis.set(self.keys.wx_reply(event_id), outcome, ex=86400)
 
     async def state(self, event_id: str) -> str | None:
-        return await self.redis.get(self.keys("wx", "reply", event_id))
+        return await self.redis.get(self.keys.wx_reply(event_id))
 
     async def sent_by_delivery(self, event_id: str) -> int:
-        key = self.keys("wx", "reply", event_id, "sent")
+        key = self.keys.wx_reply_sent(event_id)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.incr(key)
             pipe.expire(key, 86400)
@@ -146,35 +162,81 @@ class Windows:
 
     async def user_wrote(self, openid: str, at: float) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(self.keys("wx", "window"), openid, f"{at:.0f}")
-            pipe.hdel(self.keys("wx", "window", "sent"), openid)
+            pipe.hset(self.keys.wx_window(), openid, f"{at:.0f}")
+            pipe.hdel(self.keys.wx_window_sent(), openid)
             await pipe.execute()
 
     async def take(self, openid: str, now: float, allowance: int) -> bool:
         """One message of the window's allowance, if the window is open and any is left."""
-        last = await self.redis.hget(self.keys("wx", "window"), openid)
+        last = await self.redis.hget(self.keys.wx_window(), openid)
         if not last or now - float(last) > WINDOW:
             return False
-        return await self.redis.hincrby(self.keys("wx", "window", "sent"), openid, 1) <= allowance
+        return await self.redis.hincrby(self.keys.wx_window_sent(), openid, 1) <= allowance
 
 
-class OfficialAccount:
+@dataclass(frozen=True)
+class WeChatConfig(ChannelConfig):
+    app_id: str                                    # WECHAT_APP_ID
+    app_secret: str = field(repr=False)            # WECHAT_APP_SECRET
+    token: str = field(repr=False)                 # WECHAT_TOKEN
+    aes_key: str | None = field(default=None, repr=False)   # WECHAT_AES_KEY
+    template_id: str | None = None                 # WECHAT_TEMPLATE_ID
+    template_field: str = "content"                # WECHAT_TEMPLATE_FIELD
+    api_base: str = "https://api.weixin.qq.com"    # WECHAT_API_BASE
+    reply_budget: float = 1.0                      # WECHAT_REPLY_BUDGET
+    cs_limit: int = 5                              # WECHAT_CS_LIMIT
+
+
+class OfficialAccount(BaseChannel):
     """The callback endpoint and the sending side of one Official Account."""
 
     name = "wx"
+    title = "WeChat"
     concurrency = 8   # recipients served side by side
 
-    def __init__(self, runtime, api: OfficialAccountApi | None = None) -> None:
-        s = runtime.settings
+    def __init__(self, runtime, api: OfficialAccountApi | None = None, commands: Sequence[Command] = ()) -> None:
+        s = runtime.settings.channels[self.name]
         self.runtime = runtime
-        self.token, self.app_id = s.wechat_token, s.wechat_app_id
-        self.crypto = WeChatCrypto(s.wechat_token, s.wechat_aes_key, s.wechat_app_id) if s.wechat_aes_key else None
-        self.budget = s.wechat_reply_budget
-        self.allowance = s.wechat_cs_limit
-        self.template_id, self.template_field = s.wechat_template_id, s.wechat_template_field
-        self.api = api or OfficialAccountApi(s.wechat_api_base, s.wechat_app_id, s.wechat_app_secret,
-                                             _tokens(runtime))
+        self.token, self.app_id = s.token, s.app_id
+        self.crypto = WeChatCrypto(s.token, s.aes_key, s.app_id) if s.aes_key else None
+        self.budget = s.reply_budget
+        self.allowance = s.cs_limit
+        self.template_id, self.template_field = s.template_id, s.template_field
+        self.api = api or OfficialAccountApi(s.api_base, s.app_id, s.app_secret, _tokens(runtime))
         self.claims, self.windows = ReplyClaims(runtime.store), Windows(runtime.store)
+        self.menu = Menu(commands)
+
+    # ---- wiring (bot/channels/base.py) ------------------------------------------------------
+    @classmethod
+    def configure(cls, env: Mapping[str, str]) -> WeChatConfig | None:
+        app_id = env.get("WECHAT_APP_ID") or None
+        if not app_id:
+            return None
+        for name in ("WECHAT_APP_SECRET", "WECHAT_TOKEN"):
+            if not env.get(name):
+                raise SettingsError(f"{name}: required with WECHAT_APP_ID (see the README's WeChat section)")
+        aes = env.get("WECHAT_AES_KEY") or None
+        if aes and len(aes) != 43:
+            raise SettingsError("WECHAT_AES_KEY: the EncodingAESKey is 43 characters")
+        budget = read_number(env, "WECHAT_REPLY_BUDGET", "1.0")
+        if budget > 4:
+            raise SettingsError("WECHAT_REPLY_BUDGET: WeChat waits 5 seconds at most; keep it under 4")
+        return WeChatConfig(app_id=app_id, app_secret=env["WECHAT_APP_SECRET"], token=env["WECHAT_TOKEN"],
+                            aes_key=aes, template_id=env.get("WECHAT_TEMPLATE_ID") or None,
+                            template_field=env.get("WECHAT_TEMPLATE_FIELD", "content"),
+                            api_base=env.get("WECHAT_API_BASE", "https://api.weixin.qq.com"),
+                            reply_budget=budget, cs_limit=read_number(env, "WECHAT_CS_LIMIT", "5", int))
+
+    @classmethod
+    def from_settings(cls, runtime, commands: Sequence[Command]) -> "OfficialAccount | None":
+        return cls(runtime, commands=commands) if cls.name in runtime.settings.channels else None
+
+    def routes(self, runtime) -> list[Route]:
+        """WeChat checks the URL with a GET and posts messages to the same path."""
+        return [("GET", "/wechat", self.verify), ("POST", "/wechat", self.receive)]
+
+    async def close(self) -> None:
+        await self.api.close()
 
     # ---- the callback ---------------------------------------------------------------------
     async def verify(self, request: web.Request) -> web.Response:
@@ -213,7 +275,7 @@ class OfficialAccount:
             return web.Response(status=400, text=str(exc))
         runtime = self.runtime
         await self.windows.user_wrote(message.source, runtime.clock.now())
-        event, dedupe = to_event(message, self.name, runtime.clock.now(), MENU)
+        event, dedupe = to_event(message, self.name, runtime.clock.now(), self.menu)
         if event is None:
             return web.Response(text="success")
         fresh_mark = await self.claims.waiting(event.id, self.budget)

@@ -11,6 +11,8 @@ goes to the message's `response_url`.
 
 WeCom's callback must be answered within a few seconds and its passive replies are
 optional, so linli stores the message, answers at once and replies by app message.
+
+The WECOM_* settings are read here (`WeCom.configure`).
 """
 
 from __future__ import annotations
@@ -19,15 +21,19 @@ import asyncio
 import json
 import logging
 import re
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
 
 from aiohttp import web
 from wechatpy.enterprise import parse_message
 from wechatpy.enterprise.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidSignatureException
 
-from bot.channels.base import DeliveryError
-from bot.channels.wechat import MAX_BODY, MENU, BadCallback, safe_xml, to_event
+from bot.channels.base import BaseChannel, ChannelConfig, DeliveryError, Route
+from bot.channels.wechat import MAX_BODY, BadCallback, Menu, safe_xml, to_event
 from bot.channels.wechat_api import WeChatApiError, WeComApi
+from bot.settings import SettingsError, read_number
+from handlers.commands import Command
 from handlers.events import Event, Outgoing
 from storage.ratelimit import RateLimiter
 from storage.tokens import Tokens
@@ -38,19 +44,66 @@ MEMBER_PER_MINUTE = (30, 60.0)    # one app to one member: 30 a minute (more are
 CARD_URL = "https://work.weixin.qq.com/"
 
 
-class WeCom:
+@dataclass(frozen=True)
+class WeComConfig(ChannelConfig):
+    corp_id: str                                   # WECOM_CORP_ID
+    agent_id: int                                  # WECOM_AGENT_ID
+    secret: str = field(repr=False)                # WECOM_SECRET
+    token: str = field(repr=False)                 # WECOM_TOKEN
+    aes_key: str = field(repr=False)               # WECOM_AES_KEY
+    api_base: str = "https://qyapi.weixin.qq.com"  # WECOM_API_BASE
+    bot_token: str | None = field(default=None, repr=False)     # WECOM_BOT_TOKEN: the AI bot (智能机器人)
+    bot_aes_key: str | None = field(default=None, repr=False)   # WECOM_BOT_AES_KEY
+
+
+class WeCom(BaseChannel):
     name = "wecom"
+    title = "WeCom"
     concurrency = 8   # recipients served side by side
 
-    def __init__(self, runtime, api: WeComApi | None = None, limiter: RateLimiter | None = None) -> None:
-        s = runtime.settings
+    def __init__(self, runtime, api: WeComApi | None = None, limiter: RateLimiter | None = None,
+                 commands: Sequence[Command] = ()) -> None:
+        s = runtime.settings.channels[self.name]
         self.runtime = runtime
-        self.crypto = WeChatCrypto(s.wecom_token, s.wecom_aes_key, s.wecom_corp_id)
-        self.api = api or WeComApi(s.wecom_api_base, s.wecom_corp_id, s.wecom_secret, s.wecom_agent_id,
-                                   Tokens(runtime.store))
+        self.crypto = WeChatCrypto(s.token, s.aes_key, s.corp_id)
+        self.api = api or WeComApi(s.api_base, s.corp_id, s.secret, s.agent_id, Tokens(runtime.store))
         self.limiter = limiter or RateLimiter(runtime.store)
-        self.aibot = (WeChatCrypto(s.wecom_bot_token, s.wecom_bot_aes_key, "")   # AI bots: receive id ""
-                      if s.wecom_bot_token else None)
+        self.aibot = (WeChatCrypto(s.bot_token, s.bot_aes_key, "")   # AI bots: receive id ""
+                      if s.bot_token else None)
+        self.menu = Menu(commands)
+
+    # ---- wiring (bot/channels/base.py) ------------------------------------------------------
+    @classmethod
+    def configure(cls, env: Mapping[str, str]) -> WeComConfig | None:
+        corp_id = env.get("WECOM_CORP_ID") or None
+        if not corp_id:
+            return None
+        for name in ("WECOM_AGENT_ID", "WECOM_SECRET", "WECOM_TOKEN", "WECOM_AES_KEY"):
+            if not env.get(name):
+                raise SettingsError(f"{name}: required with WECOM_CORP_ID (see the README's WeCom section)")
+        if len(env["WECOM_AES_KEY"]) != 43:
+            raise SettingsError("WECOM_AES_KEY: the EncodingAESKey is 43 characters")
+        bot_token, bot_key = env.get("WECOM_BOT_TOKEN") or None, env.get("WECOM_BOT_AES_KEY") or None
+        if bool(bot_token) != bool(bot_key) or (bot_key and len(bot_key) != 43):
+            raise SettingsError("WECOM_BOT_TOKEN and WECOM_BOT_AES_KEY (43 characters) go together, for the AI bot")
+        return WeComConfig(corp_id=corp_id, agent_id=read_number(env, "WECOM_AGENT_ID", "0", int),
+                           secret=env["WECOM_SECRET"], token=env["WECOM_TOKEN"], aes_key=env["WECOM_AES_KEY"],
+                           api_base=env.get("WECOM_API_BASE", "https://qyapi.weixin.qq.com"),
+                           bot_token=bot_token, bot_aes_key=bot_key)
+
+    @classmethod
+    def from_settings(cls, runtime, commands: Sequence[Command]) -> "WeCom | None":
+        return cls(runtime, commands=commands) if cls.name in runtime.settings.channels else None
+
+    def routes(self, runtime) -> list[Route]:
+        """The app's callback, and the AI bot's when one is configured (GET: URL checks)."""
+        routes = [("GET", "/wecom", self.verify), ("POST", "/wecom", self.receive)]
+        if self.aibot:
+            routes += [("GET", "/wecom/aibot", self.aibot_verify), ("POST", "/wecom/aibot", self.aibot_receive)]
+        return routes
+
+    async def close(self) -> None:
+        await self.api.close()
 
     async def verify(self, request: web.Request) -> web.Response:
         return _url_check(self.crypto, request)
@@ -73,7 +126,7 @@ class WeCom:
                 raise BadCallback(f"unreadable XML: {exc}") from None
         except BadCallback as exc:
             return web.Response(status=400, text=str(exc))
-        event, dedupe = to_event(message, self.name, self.runtime.clock.now(), MENU)
+        event, dedupe = to_event(message, self.name, self.runtime.clock.now(), self.menu)
         if event is not None:
             await self.runtime.accept(event, platform_id=dedupe)
         return web.Response(text="")
@@ -105,7 +158,7 @@ class WeCom:
             return web.Response(status=400, text=str(exc))
         event = aibot_event(data, self.runtime.clock.now())
         if event is not None and data.get("response_url"):
-            await self.runtime.redis.set(self.runtime.store.keys("wecom", "respond", event.id), data["response_url"],
+            await self.runtime.redis.set(self.runtime.store.keys.wecom_respond(event.id), data["response_url"],
                                          ex=3600)   # WeCom keeps a response_url usable for an hour
         if event is not None:
             await self.runtime.accept(event, platform_id=f"wecom:aibot:{data['msgid']}")
@@ -115,7 +168,7 @@ class WeCom:
         if message.reaction_to:   # WeCom has no reactions
             return
         if message.in_reply_to:
-            url = await self.runtime.redis.get(self.runtime.store.keys("wecom", "respond", message.in_reply_to))
+            url = await self.runtime.redis.get(self.runtime.store.keys.wecom_respond(message.in_reply_to))
             if url:   # a reply to an AI bot message goes back where it came from
                 try:
                     await self.api.respond(url, message.text)

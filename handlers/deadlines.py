@@ -68,7 +68,7 @@ async def on_timer(ctx: Context) -> None:
     else:
         targets = [p.id for p in ctx.community.with_role("secretary")]
         action = "overdue_secretary"
-    await ctx.services.tickets.transition(ticket.id, ctx.event.id, None, {},
+    await ctx.services.tickets.transition(ticket.id, ctx.event.id, action, {},
                                           entry(ctx, action, ticket.status, what))
     for person_id in targets:
         ctx.tell(person_id, ctx.t(f"deadline.{action}", id=ticket.id, what=what, at=ctx.when(due),
@@ -79,7 +79,7 @@ async def _autoclose(ctx: Context, ticket: Ticket) -> None:
     if ticket.status != "resolved":
         return
     done = await ctx.services.tickets.transition(
-        ticket.id, ctx.event.id, ["resolved"], {"status": "closed", "closed_at": ctx.now},
+        ticket.id, ctx.event.id, "autoclosed", {"status": "closed", "closed_at": ctx.now},
         entry(ctx, "autoclosed", "closed", ctx.t("history.autoclosed")))
     if done.applied:
         ctx.tell(ticket.reporter, ctx.t("deadline.autoclosed", id=ticket.id))

@@ -34,9 +34,9 @@ async def handle(ctx: Context) -> None:
     else:
         place = {k: attachment.get(k) for k in ("lat", "lng", "label") if attachment.get(k)}
         fields, note = {"location": {**(ticket.location or {}), **place}}, place.get("label", "")
-    await ctx.services.tickets.transition(ticket.id, ctx.event.id, OPEN_STATES, fields,
-                                          entry(ctx, "attached" if attachment["type"] == "image" else "located",
-                                                ticket.status, note))
+    action = "attached" if attachment["type"] == "image" else "located"
+    await ctx.services.tickets.transition(ticket.id, ctx.event.id, action, fields,
+                                          entry(ctx, action, ticket.status, note))
     ctx.reply(ctx.t(f"media.{attachment['type']}_attached", id=ticket.id))
 
 

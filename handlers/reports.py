@@ -156,7 +156,7 @@ async def _joined_existing(ctx: Context, text: str, category: str, building: str
         return True
     await tickets.join(ticket.id, person.id, {"text": text, "at": ctx.now, "event": ctx.event.id,
                                               "chat": ctx.chat.id if ctx.chat else None})
-    await tickets.transition(ticket.id, ctx.event.id, None, {}, entry(ctx, "co_reported", ticket.status))
+    await tickets.transition(ticket.id, ctx.event.id, "co_reported", {}, entry(ctx, "co_reported", ticket.status))
     key = "report.joined_group" if ctx.in_group else "report.joined"
     ctx.reply(ctx.t(key, name=person.name, id=ticket.id, status=status, category=ticket.category))
     return True

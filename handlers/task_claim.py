@@ -92,7 +92,7 @@ async def withdraw(ctx: Context, args: str) -> None:
     if task.ticket:
         ticket = await ctx.services.tickets.get(task.ticket)
         if ticket and ticket.assignee == ctx.person.id and ticket.status in OPEN_STATES:
-            await ctx.services.tickets.transition(ticket.id, ctx.event.id, OPEN_STATES,
+            await ctx.services.tickets.transition(ticket.id, ctx.event.id, "volunteer_withdrew",
                                                   {"status": "open", "assignee": None},
                                                   entry(ctx, "volunteer_withdrew", "open", reason))
             ctx.tell(ticket.reporter, ctx.t("tasks.withdrawn_reporter"))

@@ -70,7 +70,7 @@ async def offer(ctx: Context, task: Task) -> tuple[int, int]:
 
 async def _choose_once(ctx: Context, task: Task) -> list[str]:
     """The batch this event offers to, the same if the event is handled again."""
-    redis, key = ctx.services.store.redis, ctx.services.store.keys("task", task.id, "offer", ctx.event.id)
+    redis, key = ctx.services.store.redis, ctx.services.store.keys.task_offer(task.id, ctx.event.id)
     ranked = await candidates(ctx, task)
     size = max(ctx.community.volunteering.batch, task.left)
     await redis.set(key, json.dumps([p.id for p in ranked[:size]]), nx=True, ex=7 * 86400)

@@ -9,7 +9,7 @@ from handlers import deadlines, learning, points, reports, task_create, task_pus
 from handlers.commands import ticket_ref
 from handlers.community import Person
 from handlers.context import Context
-from handlers.tickets_common import OPEN_STATES, entry, load_ticket, may_handle, notify_handlers, status_label
+from handlers.tickets_common import entry, load_ticket, may_handle, notify_handlers, status_label
 from storage.tickets import Ticket, Transition
 
 DAY = 86400.0
@@ -17,12 +17,13 @@ DAY = 86400.0
 
 
 
-async def _change(ctx: Context, ticket: Ticket, allowed: tuple[str, ...], status: str, action: str,
-                  note: str, fields: dict[str, Any] | None = None) -> Transition | None:
+async def _change(ctx: Context, ticket: Ticket, status: str, action: str, note: str,
+                  fields: dict[str, Any] | None = None) -> Transition | None:
     """Apply one state change (its Transition: `ok`, or `replay` when this event made it
-    before); say why not, and None, when the ticket is in the wrong state."""
+    before); say why not, and None, when the ticket is in the wrong state for `action`
+    (storage/tickets.py TRANSITIONS)."""
     fields = {"status": status, **(fields or {})}
-    done = await ctx.services.tickets.transition(ticket.id, ctx.event.id, allowed, fields,
+    done = await ctx.services.tickets.transition(ticket.id, ctx.event.id, action, fields,
                                                  entry(ctx, action, status, note))
     if done.result == "conflict":
         ctx.reply(ctx.t("ticket.wrong_state", id=ticket.id, status=status_label(ctx, done.before),
@@ -71,7 +72,7 @@ async def assign(ctx: Context, args: str) -> None:
 async def assign_to(ctx: Context, ticket: Ticket, who: Person) -> bool:
     """Make `who` the one the reporter hears from (staff's 派单, a volunteer's 接单)."""
     fields = {"assignee": who.id, "responded_at": ticket.responded_at or ctx.now}
-    if not await _change(ctx, ticket, OPEN_STATES, "assigned", "assigned", who.name, fields):
+    if not await _change(ctx, ticket, "assigned", "assigned", who.name, fields):
         return False
     await deadlines.cancel_sla(ctx, ticket.id, ("respond_remind", "respond_overdue", "respond_secretary"))
     _tell_reporter(ctx, ticket, "assigned", ctx.t("ticket.handler_is", name=who.name))
@@ -85,7 +86,7 @@ async def start(ctx: Context, args: str) -> None:
         return
     ticket, note = loaded
     fields = {"assignee": ticket.assignee or ctx.person.id, "responded_at": ticket.responded_at or ctx.now}
-    if await _change(ctx, ticket, ("open", "assigned", "escalated"), "in_progress", "started", note, fields):
+    if await _change(ctx, ticket, "in_progress", "started", note, fields):
         await deadlines.cancel_sla(ctx, ticket.id, ("respond_remind", "respond_overdue", "respond_secretary"))
         ctx.reply(ctx.t("ticket.started_ok", id=ticket.id))
         _tell_reporter(ctx, ticket, "in_progress", note or ctx.t("ticket.handler_is", name=ctx.person.name))
@@ -108,7 +109,7 @@ async def resolve(ctx: Context, args: str) -> None:
 async def finish(ctx: Context, ticket: Ticket, note: str) -> bool:
     """Resolve a ticket and ask its reporter to rate it (staff's 办结, a volunteer's 完成)."""
     fields = {"resolved_at": ctx.now, "responded_at": ticket.responded_at or ctx.now}
-    if not await _change(ctx, ticket, OPEN_STATES, "resolved", "resolved", note, fields):
+    if not await _change(ctx, ticket, "resolved", "resolved", note, fields):
         return False
     await deadlines.cancel_sla(ctx, ticket.id)
     await deadlines.schedule_autoclose(ctx, ticket.id)
@@ -129,7 +130,7 @@ async def reject(ctx: Context, args: str) -> None:
         ctx.reply(ctx.t("usage.reject"))
         return
     fields = {"reason": reason, "closed_at": ctx.now, "responded_at": ticket.responded_at or ctx.now}
-    done = await _change(ctx, ticket, OPEN_STATES, "rejected", "rejected", reason, fields)
+    done = await _change(ctx, ticket, "rejected", "rejected", reason, fields)
     if done:
         if done.result == "ok":     # "不是诉求", "误报"…: small talk to learn from (handlers/learning.py)
             await learning.rejected(ctx, ticket, reason)
@@ -151,7 +152,7 @@ async def escalate(ctx: Context, args: str) -> None:
         ctx.reply(ctx.t("ticket.unknown_department", key=dept_key or "？", names=names or "无"))
         return
     fields = {"department": dept.id, "responded_at": ticket.responded_at or ctx.now}
-    if await _change(ctx, ticket, ("open", "assigned", "in_progress"), "escalated", "escalated",
+    if await _change(ctx, ticket, "escalated", "escalated",
                      f"{dept.name} {note}".strip(), fields):
         await deadlines.cancel_sla(ctx, ticket.id, ("respond_remind", "respond_overdue", "respond_secretary"))
         ctx.reply(ctx.t("ticket.escalated_ok", id=ticket.id, department=dept.name))
@@ -171,7 +172,7 @@ async def merge(ctx: Context, args: str) -> None:
     if other is None or other.id == ticket.id:
         ctx.reply(ctx.t("usage.merge"))
         return
-    if await _change(ctx, ticket, OPEN_STATES, "duplicate", "merged", f"#{other.id}",
+    if await _change(ctx, ticket, "duplicate", "merged", f"#{other.id}",
                      {"duplicate_of": other.id, "closed_at": ctx.now}):
         await deadlines.cancel_sla(ctx, ticket.id)
         ctx.reply(ctx.t("ticket.merged_ok", id=ticket.id, other=other.id))
@@ -219,7 +220,7 @@ async def rate(ctx: Context, args: str) -> None:
         ctx.reply(ctx.t("usage.rate"))
         return
     fields = {"rating": int(score), "comment": comment.strip() or None, "closed_at": ctx.now}
-    if await _change(ctx, ticket, ("resolved",), "closed", "rated", f"{score}分 {comment}".strip(), fields):
+    if await _change(ctx, ticket, "closed", "rated", f"{score}分 {comment}".strip(), fields):
         await deadlines.cancel_sla(ctx, ticket.id, ("autoclose",))
         ctx.reply(ctx.t("ticket.rated_ok", id=ticket.id, rating=score))
         await points.rating_given(ctx, ticket.id, ctx.person.id)
@@ -244,7 +245,7 @@ async def reopen(ctx: Context, args: str) -> None:
               "rating": None, "comment": None}
     if status == "open":
         fields["respond_due"] = ctx.now + sla.respond_hours * 3600
-    if await _change(ctx, ticket, ("resolved", "closed", "rejected"), status, "reopened", reason, fields):
+    if await _change(ctx, ticket, status, "reopened", reason, fields):
         reopened = await ctx.services.tickets.get(ticket.id)
         await deadlines.cancel_sla(ctx, ticket.id, ("autoclose",))
         await deadlines.schedule_sla(ctx, reopened)

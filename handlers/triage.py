@@ -118,7 +118,7 @@ async def take_up(ctx: Context, text: str, category: str, building: str | None, 
     if not own:
         await tickets.join(ticket.id, person.id, {"text": text, "at": ctx.now, "event": ctx.event.id,
                                                   "chat": ctx.chat.id if ctx.chat else None})
-        await tickets.transition(ticket.id, f"{ctx.event.id}:co", None, {},
+        await tickets.transition(ticket.id, f"{ctx.event.id}:co", "co_reported", {},
                                  _entry(ctx, person.id, "co_reported", ticket.status))
     await announce(ctx, ticket)
     if not own:
@@ -184,7 +184,7 @@ async def confirm_ticket(ctx: Context, ticket: Ticket, by: str, note: str = "") 
     sla, now = ctx.community.sla, ctx.now
     fields = {"status": "open", "respond_due": now + sla.respond_hours * 3600,
               "resolve_due": now + sla.resolve_hours * 3600}
-    done = await ctx.services.tickets.transition(ticket.id, f"{ctx.event.id}:confirm", QUEUE_STATES, fields,
+    done = await ctx.services.tickets.transition(ticket.id, f"{ctx.event.id}:confirm", "confirmed", fields,
                                                  _entry(ctx, by, "confirmed", "open", note))
     if not done.applied:
         return done, ticket
@@ -196,7 +196,7 @@ async def confirm_ticket(ctx: Context, ticket: Ticket, by: str, note: str = "") 
 
 async def dismiss_ticket(ctx: Context, ticket: Ticket, by: str, reason: str = "") -> Transition:
     fields = {"status": "dismissed", "closed_at": ctx.now, "reason": reason or None}
-    done = await ctx.services.tickets.transition(ticket.id, f"{ctx.event.id}:dismiss", QUEUE_STATES, fields,
+    done = await ctx.services.tickets.transition(ticket.id, f"{ctx.event.id}:dismiss", "dismissed", fields,
                                                  _entry(ctx, by, "dismissed", "dismissed", reason))
     if done.applied:
         await _cancel_lapse(ctx, ticket.id)
@@ -254,7 +254,7 @@ async def on_timer(ctx: Context) -> None:
         await announce(ctx, ticket)
     elif data["step"] == "lapse" and ticket.status in QUEUE_STATES:
         days = f"{ctx.community.triage.lapse_days:g}"
-        await ctx.services.tickets.transition(ticket.id, ctx.event.id, QUEUE_STATES,
+        await ctx.services.tickets.transition(ticket.id, ctx.event.id, "lapsed",
                                               {"status": "lapsed", "closed_at": ctx.now},
                                               _entry(ctx, "system", "lapsed", "lapsed",
                                                      ctx.t("history.lapsed", days=days)))

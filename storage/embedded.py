@@ -24,8 +24,9 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from storage.keys import EMBEDDED_USERS as USERS_KEY
+
 log = logging.getLogger(__name__)
-USERS_KEY = "linli:embedded:users"
 START_TIMEOUT = 15.0
 MAX_SOCKET_PATH = 100  # AF_UNIX paths stop at 108 bytes
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from storage.store import Store
 
@@ -21,32 +22,40 @@ class Registration:
     verified_at: float | None = None
 
 
+class Registered(NamedTuple):
+    status: str          # verified | pending
+    previous: str        # the household the person was registered in before, or ''
+
+
+class Verified(NamedTuple):
+    result: str          # ok | already | unregistered
+    household: str
+
+
 class Households:
     def __init__(self, store: Store) -> None:
         self.store = store
         k = store.keys
-        self.registered_key = k("household", "registered")
-        self.verified_key = k("household", "verified")
-        self.details_key = k("household", "details")
-        self.verifications_key = k("household", "verifications")
+        self.registered_key = k.household_registered()
+        self.verified_key = k.household_verified()
+        self.details_key = k.household_details()
+        self.verifications_key = k.household_verifications()
 
     async def register(self, person: str, household: str, at: float, by: str, source: str,
-                       verified: bool = False) -> tuple[str, str]:
-        """Returns (status 'verified' | 'pending', the household registered before or '')."""
+                       verified: bool = False) -> Registered:
         details = json.dumps({"at": at, "by": by, "source": source}, ensure_ascii=False)
         status, previous = await self.store.scripts["household_register"](
             keys=[self.registered_key, self.verified_key, self.details_key],
             args=[person, household, "1" if verified else "0", details])
         if verified:
             await self.store.redis.hset(self.verifications_key, person, json.dumps({"by": by, "at": at}))
-        return status, previous
+        return Registered(status, previous)
 
-    async def verify(self, person: str, by: str, at: float) -> tuple[str, str]:
-        """Returns ('ok' | 'already' | 'unregistered', household)."""
+    async def verify(self, person: str, by: str, at: float) -> Verified:
         result, household = await self.store.scripts["household_verify"](
             keys=[self.registered_key, self.verified_key, self.verifications_key],
             args=[person, json.dumps({"by": by, "at": at})])
-        return result, household
+        return Verified(result, household)
 
     async def get(self, person: str) -> Registration | None:
         async with self.store.redis.pipeline(transaction=False) as pipe:

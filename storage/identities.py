@@ -17,22 +17,22 @@ class Identities:
 
     async def bind(self, identity: str, address: str) -> None:
         """Bind a platform identity to a person ("@zhang") or a chat ("b3"); a rebind moves it."""
-        owners = self.keys("identity", "owner")
+        owners = self.keys.identity_owners()
         previous = await self.redis.hget(owners, identity)
         async with self.redis.pipeline(transaction=True) as pipe:
             if previous and previous != address:
-                pipe.srem(self.keys("identity", "of", previous), identity)
+                pipe.srem(self.keys.identities_of(previous), identity)
             pipe.hset(owners, identity, address)
-            pipe.sadd(self.keys("identity", "of", address), identity)
+            pipe.sadd(self.keys.identities_of(address), identity)
             await pipe.execute()
 
     async def unbind(self, identity: str) -> str | None:
-        owners = self.keys("identity", "owner")
+        owners = self.keys.identity_owners()
         previous = await self.redis.hget(owners, identity)
         if previous:
             async with self.redis.pipeline(transaction=True) as pipe:
                 pipe.hdel(owners, identity)
-                pipe.srem(self.keys("identity", "of", previous), identity)
+                pipe.srem(self.keys.identities_of(previous), identity)
                 await pipe.execute()
         return previous
 
@@ -40,11 +40,11 @@ class Identities:
         """"@person", a chat id, or None."""
         if not identity:
             return None
-        return await self.redis.hget(self.keys("identity", "owner"), identity)
+        return await self.redis.hget(self.keys.identity_owners(), identity)
 
     async def of(self, address: str) -> tuple[str, ...]:
         """Identities bound to "@person" or a chat id, oldest order not kept (a set)."""
-        return tuple(sorted(await self.redis.smembers(self.keys("identity", "of", address))))
+        return tuple(sorted(await self.redis.smembers(self.keys.identities_of(address))))
 
 
 class LinkCodes:
@@ -59,15 +59,15 @@ class LinkCodes:
     async def issue(self, person_id: str, ttl: int) -> str:
         while True:
             code = f"{secrets.randbelow(900000) + 100000}"
-            if await self.redis.set(self.keys("link", "code", code), person_id, nx=True, ex=ttl):
+            if await self.redis.set(self.keys.link_code(code), person_id, nx=True, ex=ttl):
                 return code
 
     async def redeem(self, code: str) -> str | None:
-        return await self.redis.getdel(self.keys("link", "code", code))
+        return await self.redis.getdel(self.keys.link_code(code))
 
     async def failed(self, identity: str, window: int) -> int:
         """Count a wrong code from `identity`; how many within the window."""
-        key = self.keys("link", "failures", identity)
+        key = self.keys.link_failures(identity)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.incr(key)
             pipe.expire(key, window, nx=True)
@@ -75,4 +75,4 @@ class LinkCodes:
         return int(count)
 
     async def failures(self, identity: str) -> int:
-        return int(await self.redis.get(self.keys("link", "failures", identity)) or 0)
+        return int(await self.redis.get(self.keys.link_failures(identity)) or 0)

@@ -1,7 +1,22 @@
-"""The key layout. Every key of a community carries the hash tag `{community-id}`, so the
-Lua scripts that touch several keys run on one Cluster slot."""
+"""The key layout: every Redis key name linli uses is made here, by a named method (as
+arq keeps its in one constants.py), so a key is found by grepping one file and no two
+places can spell it differently.
+
+Every key of a community carries the hash tag `{community-id}`, so the Lua scripts that
+touch several keys run on one Cluster slot. The scripts get their keys in KEYS, with two
+documented exceptions, both on the same hash tag because they are made from a key of this
+file: a key of a record that does not exist yet is passed as a template, the method called
+with NEW_ID (`ticket(NEW_ID)`), and create_once.lua puts the id it draws in its place; and
+the ticket scripts make the open-ticket index names from `tickets_open()` and the fields
+they read (`tickets_open_by` spells the same names for Python).
+"""
 
 from __future__ import annotations
+
+# Stands for the id create_once.lua draws, in key templates and values (storage/create_once.py).
+NEW_ID = "$id"
+# The embedded server's own bookkeeping (which processes use it), outside every community.
+EMBEDDED_USERS = "linli:embedded:users"
 
 
 class Keys:
@@ -9,6 +24,8 @@ class Keys:
         self.prefix = f"linli:{{{community_id}}}:"
 
     def __call__(self, *parts: object) -> str:
+        """Any name under the community's prefix. The methods below are the names in use;
+        this stays for tests and one-off tools that look a key up by its parts."""
         return self.prefix + ":".join(str(p) for p in parts)
 
     # pipeline
@@ -42,18 +59,96 @@ class Keys:
     def fake_clock(self) -> str:
         return self("clock", "fake")
 
+    def rate(self, window: str) -> str:
+        """One outbound rate-limit window (storage/ratelimit.py)."""
+        return self("rate", window)
+
+    def token(self, app: str) -> str:
+        """A platform access token shared by every worker (storage/tokens.py)."""
+        return self("token", app)
+
+    def token_lock(self, app: str) -> str:
+        return self("token", app, "lock")
+
+    # channels
+    def tg_button(self, token: str) -> str:
+        """The command behind a Telegram button's short callback data."""
+        return self("tg", "button", token)
+
+    def tg_offset(self) -> str:
+        """The next Telegram update to ask for (long polling)."""
+        return self("tg", "offset")
+
+    def wx_reply(self, event_id: str) -> str:
+        """What became of the passive reply a WeChat request waits for."""
+        return self("wx", "reply", event_id)
+
+    def wx_reply_sent(self, event_id: str) -> str:
+        return self("wx", "reply", event_id, "sent")
+
+    def wx_window(self) -> str:
+        """openid -> when they last wrote (the 48-hour customer-service window)."""
+        return self("wx", "window")
+
+    def wx_window_sent(self) -> str:
+        """openid -> messages sent in their current window."""
+        return self("wx", "window", "sent")
+
+    def wecom_respond(self, event_id: str) -> str:
+        """The response_url a WeCom callback came with."""
+        return self("wecom", "respond", event_id)
+
+    # people
+    def identity_owners(self) -> str:
+        """Platform identity -> "@person" or a chat id (storage/identities.py)."""
+        return self("identity", "owner")
+
+    def identities_of(self, address: str) -> str:
+        return self("identity", "of", address)
+
+    def link_code(self, code: str) -> str:
+        return self("link", "code", code)
+
+    def link_failures(self, identity: str) -> str:
+        return self("link", "failures", identity)
+
+    def household_registered(self) -> str:
+        """person -> household (storage/households.py)."""
+        return self("household", "registered")
+
+    def household_verified(self) -> str:
+        return self("household", "verified")
+
+    def household_details(self) -> str:
+        return self("household", "details")
+
+    def household_verifications(self) -> str:
+        return self("household", "verifications")
+
+    def volunteer(self, person_id: str) -> str:
+        """What a volunteer changed about themselves in chat (storage/volunteers.py)."""
+        return self("volunteer", person_id)
+
+    def volunteers_last_push(self) -> str:
+        """person -> when a task was last offered to them."""
+        return self("volunteers", "last-push")
+
     # tickets
     def ticket_seq(self) -> str:
         return self("ticket", "seq")
 
-    def ticket(self, ticket_id: int) -> str:
+    def ticket(self, ticket_id: int | str) -> str:
         return self("ticket", ticket_id)
 
-    def ticket_history(self, ticket_id: int) -> str:
+    def ticket_history(self, ticket_id: int | str) -> str:
         return self("ticket", ticket_id, "history")
 
     def ticket_ops(self, ticket_id: int) -> str:
         return self("ticket", ticket_id, "ops")
+
+    def ticket_co(self, ticket_id: int) -> str:
+        """person -> their own report of the same problem (co-reporters)."""
+        return self("ticket", ticket_id, "co")
 
     def ticket_by_event(self) -> str:
         """Earlier versions' event id -> ticket id, kept forever; now only read (a ticket
@@ -61,8 +156,17 @@ class Keys:
         return self("ticket", "by-event")
 
     def tickets_open(self) -> str:
-        """Prefix of the open-ticket indexes (storage/tickets.py lists them)."""
+        """All open tickets, and the prefix of the open-ticket indexes (storage/tickets.py
+        lists them; the ticket scripts make the names the way `tickets_open_by` does)."""
         return self("tickets", "open")
+
+    def tickets_open_by(self, code: str, value: str) -> str:
+        """The open tickets of one building (b), category (c), assignee (a) or department (d)."""
+        return self("tickets", "open", code, value)
+
+    def tickets_open_buildings(self) -> str:
+        """The buildings that have an open-ticket index."""
+        return self("tickets", "open", "buildings")
 
     def tickets_unconfirmed(self) -> str:
         """The triage queue: tickets waiting for staff to confirm them (待确认)."""
@@ -79,6 +183,133 @@ class Keys:
 
     def audit(self) -> str:
         return self("audit")
+
+    # volunteer tasks
+    def task_seq(self) -> str:
+        return self("task", "seq")
+
+    def task_by_event(self) -> str:
+        """Event id -> the task it created."""
+        return self("task", "by-event")
+
+    def task(self, task_id: int | str) -> str:
+        return self("task", task_id)
+
+    def task_claims(self, task_id: int) -> str:
+        return self("task", task_id, "claims")
+
+    def task_done(self, task_id: int) -> str:
+        return self("task", task_id, "done")
+
+    def task_pushed(self, task_id: int) -> str:
+        return self("task", task_id, "pushed")
+
+    def task_history(self, task_id: int | str) -> str:
+        return self("task", task_id, "history")
+
+    def task_ops(self, task_id: int) -> str:
+        return self("task", task_id, "ops")
+
+    def task_offer(self, task_id: int, event_id: str) -> str:
+        """Marks that one event already offered the task (handlers/task_push.py)."""
+        return self("task", task_id, "offer", event_id)
+
+    def tasks(self) -> str:
+        return self("tasks")
+
+    def tasks_of_ticket(self, ticket_id: int | str) -> str:
+        return self("tasks", "of-ticket", ticket_id)
+
+    def tasks_open_of(self, person_id: str) -> str:
+        """A volunteer's open tasks (their load)."""
+        return self("tasks", "open", person_id)
+
+    # polls
+    def poll_seq(self) -> str:
+        return self("poll", "seq")
+
+    def poll_by_event(self) -> str:
+        return self("poll", "by-event")
+
+    def poll(self, poll_id: int | str) -> str:
+        return self("poll", poll_id)
+
+    def poll_voters(self, poll_id: int | str) -> str:
+        """person -> the unit they vote for (themselves or their household), fixed at creation."""
+        return self("poll", poll_id, "voters")
+
+    def poll_ballots(self, poll_id: int) -> str:
+        return self("poll", poll_id, "ballots")
+
+    def poll_box(self, poll_id: int) -> str:
+        """An anonymous poll's choices, unlinked from the voters."""
+        return self("poll", poll_id, "box")
+
+    def polls_open(self) -> str:
+        return self("polls", "open")
+
+    def polls(self) -> str:
+        return self("polls")
+
+    # the ledger (points and time-bank hours)
+    def ledger_entries(self) -> str:
+        return self("ledger", "entries")
+
+    def ledger_keys(self) -> str:
+        """Idempotency key -> the first entry its transaction booked."""
+        return self("ledger", "keys")
+
+    def ledger_balances(self) -> str:
+        return self("ledger", "balances")
+
+    def ledger_head(self) -> str:
+        return self("ledger", "head")
+
+    def ledger_account(self, account: str) -> str:
+        """An account's entries (their seqs)."""
+        return self("ledger", "account", account)
+
+    def ledger_cap(self, day: str, person_id: str) -> str:
+        return self("ledger", "cap", day, person_id)
+
+    def ledger_rank(self, month: str, building: str) -> str:
+        return self("ledger", "rank", month, building)
+
+    def ledger_rank_optout(self) -> str:
+        return self("ledger", "rank", "optout")
+
+    # time-bank exchanges
+    def exchange_seq(self) -> str:
+        return self("timebank", "seq")
+
+    def exchange_by_event(self) -> str:
+        return self("timebank", "by-event")
+
+    def exchange(self, exchange_id: int | str) -> str:
+        return self("timebank", exchange_id)
+
+    def exchanges_of(self, person_id: str) -> str:
+        return self("timebank", "of", person_id)
+
+    # the 爱心超市
+    def reward_item(self, item_id: str) -> str:
+        return self("reward", "item", item_id)
+
+    def reward_items(self) -> str:
+        return self("reward", "items")
+
+    def reward_items_from_file(self) -> str:
+        """The items the community file lists (the others were added by staff)."""
+        return self("reward", "from-file")
+
+    def reward_code(self, code: str) -> str:
+        return self("reward", "code", code)
+
+    def reward_codes(self) -> str:
+        return self("reward", "codes")
+
+    def rewards_of(self, person_id: str) -> str:
+        return self("reward", "of", person_id)
 
     # learning from staff
     def examples(self) -> str:

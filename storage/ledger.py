@@ -16,8 +16,10 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
+from storage.create_once import Created, CreateOnce
+from storage.keys import NEW_ID
 from storage.store import Store
 
 UNITS = ("points", "hours")
@@ -91,6 +93,12 @@ class Posted:
         return self.result == "ok"
 
 
+class Change(NamedTuple):
+    """What ledger_cas.lua answered: ok, conflict (`actual` is the status found) or missing."""
+    result: str
+    actual: str = ""
+
+
 @dataclass
 class Txn:
     """One transaction and the conditions it is booked under (see ledger_append.lua)."""
@@ -143,20 +151,20 @@ class Ledger:
         self.store = store
         self.redis = store.redis
         k = store.keys
-        self.entries_key, self.idem_key = k("ledger", "entries"), k("ledger", "keys")
-        self.balances_key, self.head_key = k("ledger", "balances"), k("ledger", "head")
+        self.entries_key, self.idem_key = k.ledger_entries(), k.ledger_keys()
+        self.balances_key, self.head_key = k.ledger_balances(), k.ledger_head()
 
     def index_key(self, acct: str) -> str:
-        return self.store.keys("ledger", "account", acct)
+        return self.store.keys.ledger_account(acct)
 
     def cap_key(self, person_id: str, day: str) -> str:
-        return self.store.keys("ledger", "cap", day, person_id)
+        return self.store.keys.ledger_cap(day, person_id)
 
     def rank_key(self, month: str, building: str) -> str:
-        return self.store.keys("ledger", "rank", month, building)
+        return self.store.keys.ledger_rank(month, building)
 
     def optout_key(self) -> str:
-        return self.store.keys("ledger", "rank", "optout")
+        return self.store.keys.ledger_rank_optout()
 
     async def post(self, txn: Txn) -> Posted:
         transfers = []
@@ -254,25 +262,22 @@ class Exchanges:
         self.k = store.keys
 
     def key(self, exchange_id: int) -> str:
-        return self.k("timebank", exchange_id)
+        return self.k.exchange(exchange_id)
 
     def of_key(self, person_id: str) -> str:
-        return self.k("timebank", "of", person_id)
+        return self.k.exchanges_of(person_id)
 
     async def open(self, event_id: str, giver: str, receiver: str, hours: int, note: str,
-                   at: float) -> tuple[int, bool]:
+                   at: float) -> Created:
         """Record the exchange of `event_id` (or find the one it already recorded)."""
-        by_event = self.k("timebank", "by-event")
-        existing = await self.store.redis.hget(by_event, event_id)
-        if existing:
-            return int(existing), False
-        new_id = int(await self.store.redis.incr(self.k("timebank", "seq")))
-        fields = {"id": str(new_id), "giver": giver, "receiver": receiver, "hours": str(hours), "note": note,
+        k = self.k
+        fields = {"id": NEW_ID, "giver": giver, "receiver": receiver, "hours": str(hours), "note": note,
                   "status": "pending", "created_at": f"{at:.3f}", "event": event_id}
-        found, created = await self.store.scripts["ledger_exchange_open"](
-            keys=[by_event, self.key(new_id), self.of_key(receiver), self.of_key(giver)],
-            args=[event_id, new_id, json.dumps(fields, ensure_ascii=False), f"{at:.3f}"])
-        return int(found), bool(created)
+        return await (CreateOnce(event_id, k.exchange_by_event(), k.exchange_seq())
+                      .hset(k.exchange(NEW_ID), fields)
+                      .zadd(k.exchanges_of(receiver), f"{at:.3f}", NEW_ID)
+                      .zadd(k.exchanges_of(giver), f"{at:.3f}", NEW_ID)
+                      .run(self.store))
 
     async def get(self, exchange_id: int) -> Exchange | None:
         raw = await self.store.redis.hgetall(self.key(exchange_id))
@@ -287,8 +292,8 @@ class Exchanges:
             raws = await pipe.execute()
         return [Exchange.from_hash(r) for r in raws if r]
 
-    async def change(self, exchange_id: int, expect: str, **values: str) -> tuple[str, str]:
-        """Set fields if the status is still `expect`: ('ok', '') | ('conflict', status) | ('missing', '')."""
+    async def change(self, exchange_id: int, expect: str, **values: str) -> Change:
+        """Set fields if the status is still `expect`: ok | conflict (with the status) | missing."""
         reply = await self.store.scripts["ledger_cas"](
             keys=[self.key(exchange_id)], args=["status", expect, json.dumps(values, ensure_ascii=False)])
-        return reply[0], (reply[1] if len(reply) > 1 else "")
+        return Change(*reply)

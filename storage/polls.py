@@ -1,6 +1,7 @@
 """The poll repository: one hash per poll, its electorate fixed at creation (voters:
 person -> the unit that votes, the person or their household), and its ballots.
 
+A poll is made once per event (storage/create_once.py), with its voters and indexes.
 Casting and closing are Lua scripts: a ballot is checked and written atomically, and a
 poll closes only with a result counted from the ballots as they stand.
 """
@@ -10,8 +11,10 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
+from storage.create_once import Created, CreateOnce
+from storage.keys import NEW_ID
 from storage.store import Store
 
 _JSON = {"options", "electorate", "rule", "chats", "result"}
@@ -98,6 +101,14 @@ class Ballot:
                    proxy=data.get("proxy") or "", reason=data.get("reason") or "")
 
 
+class Cast(NamedTuple):
+    """What poll_cast.lua answered (see it for which results carry what)."""
+    result: str       # ok | changed | same | replay | already | closed | ineligible | bad_option | missing
+    unit: str = ""    # the voter, or the household voted for
+    earlier: str = ""  # changed: the option chosen before; already: who voted for the unit
+    proxy: str = ""   # already: the staff member who entered that ballot ('' if none)
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """The ballots as they stood at one version, read in one transaction."""
@@ -116,41 +127,37 @@ class Polls:
         self.store = store
         self.k = store.keys
 
-    def key(self, poll_id: int, *parts: str) -> str:
-        return self.k("poll", poll_id, *parts)
-
-    async def create(self, event_id: str, poll: Poll, voters: dict[str, str]) -> tuple[int, bool]:
+    async def create(self, event_id: str, poll: Poll, voters: dict[str, str]) -> Created:
         """Store the poll of `event_id` (or find the one it already stored); `poll.id` is
-        assigned here."""
-        by_event = self.k("poll", "by-event")
-        existing = await self.store.redis.hget(by_event, event_id)
-        if existing:
-            return int(existing), False
-        poll.id = int(await self.store.redis.incr(self.k("poll", "seq")))
-        found, created = await self.store.scripts["poll_create"](
-            keys=[by_event, self.key(poll.id), self.key(poll.id, "voters"), self.k("polls", "open"),
-                  self.k("polls")],
-            args=[event_id, poll.id, json.dumps(poll.to_hash(), ensure_ascii=False),
-                  json.dumps(voters, ensure_ascii=False), poll.deadline, poll.created_at])
-        return int(found), bool(created)
+        set to its id."""
+        k = self.k
+        created = await (CreateOnce(event_id, k.poll_by_event(), k.poll_seq())
+                         .hset(k.poll(NEW_ID), {**poll.to_hash(), "id": NEW_ID})
+                         .hset(k.poll_voters(NEW_ID), voters)
+                         .zadd(k.polls_open(), poll.deadline, NEW_ID)
+                         .zadd(k.polls(), poll.created_at, NEW_ID)
+                         .run(self.store))
+        poll.id = created.id
+        return created
 
     async def get(self, poll_id: int) -> Poll | None:
-        raw = await self.store.redis.hgetall(self.key(poll_id))
+        raw = await self.store.redis.hgetall(self.k.poll(poll_id))
         return Poll.from_hash(raw) if raw else None
 
     async def cast(self, poll_id: int, person: str, option: int, at: float, event_id: str,
-                   proxy: str = "", reason: str = "") -> list[str]:
+                   proxy: str = "", reason: str = "") -> Cast:
         """The one way a ballot is written; see storage/lua/poll_cast.lua for the replies."""
-        return await self.store.scripts["poll_cast"](
-            keys=[self.key(poll_id), self.key(poll_id, "voters"), self.key(poll_id, "ballots"),
-                  self.key(poll_id, "box")],
+        k = self.k
+        reply = await self.store.scripts["poll_cast"](
+            keys=[k.poll(poll_id), k.poll_voters(poll_id), k.poll_ballots(poll_id), k.poll_box(poll_id)],
             args=[person, option, f"{at:.3f}", event_id, proxy, reason, secrets.token_hex(8)])
+        return Cast(*reply)
 
     async def snapshot(self, poll_id: int) -> Snapshot | None:
         async with self.store.redis.pipeline(transaction=True) as pipe:
-            pipe.hgetall(self.key(poll_id))
-            pipe.hgetall(self.key(poll_id, "ballots"))
-            pipe.zrange(self.key(poll_id, "box"), 0, -1)
+            pipe.hgetall(self.k.poll(poll_id))
+            pipe.hgetall(self.k.poll_ballots(poll_id))
+            pipe.zrange(self.k.poll_box(poll_id), 0, -1)
             raw, ballots, box = await pipe.execute()
         if not raw:
             return None
@@ -161,19 +168,19 @@ class Polls:
                     event_id: str) -> str:
         """'ok' | 'replay' | 'already' | 'stale' (a ballot came in since `version`) | 'missing'."""
         reply = await self.store.scripts["poll_close"](
-            keys=[self.key(poll_id), self.k("polls", "open")],
+            keys=[self.k.poll(poll_id), self.k.polls_open()],
             args=[version, json.dumps(result, ensure_ascii=False), f"{at:.3f}", reason, event_id, poll_id])
         return reply[0]
 
     async def voters(self, poll_id: int) -> dict[str, str]:
         """person -> the unit they vote for, as fixed at creation."""
-        return await self.store.redis.hgetall(self.key(poll_id, "voters"))
+        return await self.store.redis.hgetall(self.k.poll_voters(poll_id))
 
     async def unit_of(self, poll_id: int, person: str) -> str | None:
-        return await self.store.redis.hget(self.key(poll_id, "voters"), person)
+        return await self.store.redis.hget(self.k.poll_voters(poll_id), person)
 
     async def open_ids(self) -> list[int]:
-        return [int(i) for i in await self.store.redis.zrange(self.k("polls", "open"), 0, -1)]
+        return [int(i) for i in await self.store.redis.zrange(self.k.polls_open(), 0, -1)]
 
     async def ids(self) -> list[int]:
-        return [int(i) for i in await self.store.redis.zrange(self.k("polls"), 0, -1)]
+        return [int(i) for i in await self.store.redis.zrange(self.k.polls(), 0, -1)]

@@ -18,7 +18,7 @@ class RateLimiter:
 
     async def reserve(self, windows: list[Window]) -> float:
         """Take a slot in every window at once, or return the seconds to wait (nothing taken)."""
-        keys = [self.store.keys("rate", name) for name, _, _ in windows]
+        keys = [self.store.keys.rate(name) for name, _, _ in windows]
         args: list = [int(self.clock() * 1000), uuid.uuid4().hex]
         for _, limit, seconds in windows:
             args += [limit, int(seconds * 1000)]

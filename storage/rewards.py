@@ -14,9 +14,9 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
-from storage.ledger import SINK, Ledger, Posted, Transfer, Txn, account
+from storage.ledger import SINK, Change, Ledger, Posted, Transfer, Txn, account
 from storage.store import Store
 
 CODE_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY34679"   # nothing residents could misread (0/O, 1/I, 5/S)
@@ -41,6 +41,13 @@ class Item:
                    stock=int(stock) if stock != "" else None,
                    active=raw.get("active", "1") == "1" and raw.get("in_file") != "0",
                    source=raw.get("source", "admin"), description=raw.get("description", ""))
+
+
+class Stock(NamedTuple):
+    """What reward_stock.lua answered: ok (`stock` the new stock), missing, unlimited, or
+    negative (`stock` what it would have gone below zero from)."""
+    result: str
+    stock: int | None = None
 
 
 @dataclass(frozen=True)
@@ -70,22 +77,22 @@ class Rewards:
         self.k = store.keys
 
     def item_key(self, item_id: str) -> str:
-        return self.k("reward", "item", item_id)
+        return self.k.reward_item(item_id)
 
     def code_key(self, code: str) -> str:
-        return self.k("reward", "code", code)
+        return self.k.reward_code(code)
 
     def of_key(self, person_id: str) -> str:
-        return self.k("reward", "of", person_id)
+        return self.k.rewards_of(person_id)
 
     def codes_key(self) -> str:
-        return self.k("reward", "codes")
+        return self.k.reward_codes()
 
     async def sync(self, items: Iterable) -> None:
         """Copy the community file's items in: definition from the file, stock seeded once;
         an item taken out of the file is no longer on offer (its history stays)."""
         items = list(items)
-        listed = self.k("reward", "from-file")
+        listed = self.k.reward_items_from_file()
         gone = set(await self.redis.smembers(listed)) - {item.id for item in items}
         async with self.redis.pipeline(transaction=False) as pipe:
             for item_id in gone:
@@ -101,11 +108,11 @@ class Rewards:
                     pipe.hdel(key, "stock")
                 else:
                     pipe.hsetnx(key, "stock", item.stock)
-                pipe.sadd(self.k("reward", "items"), item.id)
+                pipe.sadd(self.k.reward_items(), item.id)
             await pipe.execute()
 
     async def items(self, active_only: bool = False) -> list[Item]:
-        ids = sorted(await self.redis.smembers(self.k("reward", "items")))
+        ids = sorted(await self.redis.smembers(self.k.reward_items()))
         async with self.redis.pipeline(transaction=False) as pipe:
             for item_id in ids:
                 pipe.hgetall(self.item_key(item_id))
@@ -132,16 +139,16 @@ class Rewards:
         if item.stock is not None:
             fields["stock"] = item.stock
         await self.redis.hset(key, mapping=fields)
-        await self.redis.sadd(self.k("reward", "items"), item.id)
+        await self.redis.sadd(self.k.reward_items(), item.id)
         return True
 
     async def update(self, item_id: str, **fields: str | int) -> None:
         await self.redis.hset(self.item_key(item_id), mapping=fields)
 
-    async def stock(self, item_id: str, mode: str, number: int) -> tuple[str, int | None]:
-        """mode 'set' or 'add': ('ok', new stock) | ('missing'|'unlimited'|'negative', …)."""
+    async def stock(self, item_id: str, mode: str, number: int) -> Stock:
+        """mode 'set' or 'add' (see Stock for the answers)."""
         reply = await self.store.scripts["reward_stock"](keys=[self.item_key(item_id)], args=[mode, number])
-        return reply[0], (int(reply[1]) if len(reply) > 1 else None)
+        return Stock(reply[0], int(reply[1]) if len(reply) > 1 else None)
 
     # redemptions
     async def redeem(self, ledger: Ledger, person_id: str, item: Item, event_id: str, at: float,
@@ -177,13 +184,13 @@ class Rewards:
         txn.write(key, status="cancelled", cancelled_at=f"{at:.3f}", cancelled_by=by)
         return await ledger.post(txn)
 
-    async def fulfil(self, code: str, event_id: str, at: float, by: str) -> tuple[str, str]:
-        """issued -> fulfilled: ('ok', '') | ('conflict', status) | ('missing', '')."""
+    async def fulfil(self, code: str, event_id: str, at: float, by: str) -> Change:
+        """issued -> fulfilled: ok | conflict (with the status) | missing."""
         reply = await self.store.scripts["ledger_cas"](
             keys=[self.code_key(code)],
             args=["status", "issued", json.dumps({"status": "fulfilled", "fulfilled_at": f"{at:.3f}",
                                                    "fulfilled_by": by, "done_event": event_id})])
-        return reply[0], (reply[1] if len(reply) > 1 else "")
+        return Change(*reply)
 
     async def redemption(self, code: str) -> Redemption | None:
         raw = await self.redis.hgetall(self.code_key(code.upper()))

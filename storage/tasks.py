@@ -1,17 +1,21 @@
 """Volunteer tasks: one hash per task, who claimed and who finished in their own hashes,
 an append-only history, and each volunteer's set of open tasks (their load).
 
-Claiming, giving back and finishing go through Lua scripts, so twenty volunteers pressing
-接单 at once leave exactly as many claimants as there are places. Status changes reuse the
-tickets' guarded transition script (one state check, one history entry, once per key).
+A task is made once per event, with its history and indexes, in one script
+(storage/create_once.py). Claiming, giving back and finishing go through Lua scripts, so
+twenty volunteers pressing 接单 at once leave exactly as many claimants as there are
+places. Status changes reuse the tickets' guarded transition script (one state check, one
+history entry, once per key).
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple
 
+from storage.create_once import Created, CreateOnce
+from storage.keys import NEW_ID
 from storage.store import Store
 from storage.tickets import to_hash
 
@@ -64,6 +68,19 @@ class Task:
         return sorted(self.claims, key=lambda person: self.claims[person])
 
 
+class Claim(NamedTuple):
+    """What task_claim.lua answered, and the places taken and offered after it."""
+    result: str          # ok | replay | already | taken | closed | busy | missing
+    claimed: int
+    places: int
+
+
+class MemberChange(NamedTuple):
+    """What task_release.lua answered for a claimant giving a place back or reporting done."""
+    result: str          # ok | replay | not_claimed | already_done | closed | missing
+    status: str          # the task's status after it
+
+
 def _decode(raw: dict[str, str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name, value in raw.items():
@@ -88,40 +105,37 @@ def _encode(fields: dict[str, Any]) -> dict[str, str]:
 
 class Tasks:
     def __init__(self, store: Store) -> None:
+        self.store = store
         self.redis = store.redis
         self.scripts = store.scripts
         self.k = store.keys
 
     def _keys(self, task_id: int) -> dict[str, str]:
-        return {part: self.k("task", task_id, part) for part in ("claims", "done", "pushed", "history", "ops")}
+        k = self.k
+        return {"claims": k.task_claims(task_id), "done": k.task_done(task_id), "pushed": k.task_pushed(task_id),
+                "history": k.task_history(task_id), "ops": k.task_ops(task_id)}
 
     def load_key(self, person_id: str) -> str:
-        return self.k("tasks", "open", person_id)
+        return self.k.tasks_open_of(person_id)
 
-    async def create(self, event_id: str, fields: dict[str, Any], entry: dict[str, Any]) -> tuple[int, bool]:
-        """The task `event_id` creates, once however often the event is redelivered."""
-        by_event = self.k("task", "by-event")
-        existing = await self.redis.hget(by_event, event_id)
-        if existing:
-            return int(existing), False
-        task_id = int(await self.redis.incr(self.k("task", "seq")))
-        values = {k: v for k, v in _encode({**fields, "id": task_id, "status": "open"}).items() if v != ""}
-        # HSETNX on the event first: of two racing deliveries one creates, the other finds it.
-        if not await self.redis.hsetnx(by_event, event_id, task_id):
-            return int(await self.redis.hget(by_event, event_id)), False
-        async with self.redis.pipeline(transaction=True) as pipe:
-            if fields.get("ticket"):
-                pipe.sadd(self.k("tasks", "of-ticket", fields["ticket"]), task_id)
-            pipe.hset(self.k("task", task_id), mapping=values)
-            pipe.rpush(self._keys(task_id)["history"], json.dumps(entry, ensure_ascii=False))
-            pipe.zadd(self.k("tasks"), {task_id: fields["created_at"]})
-            await pipe.execute()
-        return task_id, True
+    async def create(self, event_id: str, fields: dict[str, Any], entry: dict[str, Any]) -> Created:
+        """The task `event_id` creates, once however often the event is redelivered: the
+        event's mark, the task, its history and its indexes are written in one script, so
+        no crash can leave the event pointing at a task that does not exist."""
+        k = self.k
+        values = {name: value for name, value in _encode({**fields, "status": "open"}).items() if value != ""}
+        once = (CreateOnce(event_id, k.task_by_event(), k.task_seq())
+                .hset(k.task(NEW_ID), {**values, "id": NEW_ID})
+                .rpush(k.task_history(NEW_ID), json.dumps(entry, ensure_ascii=False))
+                .zadd(k.tasks(), fields["created_at"], NEW_ID))
+        if fields.get("ticket"):
+            once.sadd(k.tasks_of_ticket(fields["ticket"]), NEW_ID)
+        return await once.run(self.store)
 
     async def get(self, task_id: int) -> Task | None:
         keys = self._keys(task_id)
         async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.hgetall(self.k("task", task_id))
+            pipe.hgetall(self.k.task(task_id))
             pipe.hgetall(keys["claims"])
             pipe.hgetall(keys["done"])
             pipe.hgetall(keys["pushed"])
@@ -135,10 +149,10 @@ class Tasks:
                     history=[json.loads(h) for h in history])
 
     async def ids(self) -> list[int]:
-        return [int(i) for i in await self.redis.zrange(self.k("tasks"), 0, -1)]
+        return [int(i) for i in await self.redis.zrange(self.k.tasks(), 0, -1)]
 
     async def of_ticket(self, ticket_id: int) -> list[int]:
-        return sorted(int(i) for i in await self.redis.smembers(self.k("tasks", "of-ticket", ticket_id)))
+        return sorted(int(i) for i in await self.redis.smembers(self.k.tasks_of_ticket(ticket_id)))
 
     async def open_of(self, person_id: str) -> list[int]:
         return sorted(int(i) for i in await self.redis.smembers(self.load_key(person_id)))
@@ -152,36 +166,36 @@ class Tasks:
         return dict(zip(people, counts))
 
     async def claim(self, task_id: int, op_key: str, person_id: str, now: float, entry: dict[str, Any],
-                    most_open: int) -> tuple[str, int, int]:
+                    most_open: int) -> Claim:
         keys = self._keys(task_id)
         result, claimed, places = await self.scripts["task_claim"](
-            keys=[self.k("task", task_id), keys["claims"], keys["history"], keys["ops"], self.load_key(person_id)],
+            keys=[self.k.task(task_id), keys["claims"], keys["history"], keys["ops"], self.load_key(person_id)],
             args=[op_key, person_id, now, json.dumps(entry, ensure_ascii=False), most_open])
-        return result, int(claimed), int(places)
+        return Claim(result, int(claimed), int(places))
 
-    async def release(self, task_id: int, op_key: str, person_id: str, entry: dict[str, Any]) -> tuple[str, str]:
+    async def release(self, task_id: int, op_key: str, person_id: str, entry: dict[str, Any]) -> MemberChange:
         return await self._member(task_id, op_key, person_id, "release", entry, {})
 
     async def finish(self, task_id: int, op_key: str, person_id: str, entry: dict[str, Any],
-                     report: dict[str, Any]) -> tuple[str, str]:
+                     report: dict[str, Any]) -> MemberChange:
         return await self._member(task_id, op_key, person_id, "done", entry, report)
 
     async def _member(self, task_id: int, op_key: str, person_id: str, action: str, entry: dict[str, Any],
-                      report: dict[str, Any]) -> tuple[str, str]:
+                      report: dict[str, Any]) -> MemberChange:
         keys = self._keys(task_id)
         result, status = await self.scripts["task_release"](
-            keys=[self.k("task", task_id), keys["claims"], keys["done"], keys["history"], keys["ops"],
+            keys=[self.k.task(task_id), keys["claims"], keys["done"], keys["history"], keys["ops"],
                   self.load_key(person_id)],
             args=[op_key, person_id, action, json.dumps(entry, ensure_ascii=False),
                   json.dumps(report, ensure_ascii=False)])
-        return result, status
+        return MemberChange(result, status)
 
     async def transition(self, task: Task, op_key: str, allowed: Iterable[str], fields: dict[str, Any],
                          entry: dict[str, Any]) -> str:
         """ok | replay | conflict | missing. Leaving the open states frees the claimants' load."""
         keys = self._keys(task.id)
         result, _ = await self.scripts["ticket_transition"](
-            keys=[self.k("task", task.id), keys["history"], keys["ops"]],
+            keys=[self.k.task(task.id), keys["history"], keys["ops"]],
             args=[op_key, ",".join(allowed), json.dumps(_encode(fields), ensure_ascii=False),
                   json.dumps(entry, ensure_ascii=False)])
         if result in ("ok", "replay") and fields.get("status") not in OPEN:
@@ -193,7 +207,7 @@ class Tasks:
 
     async def set_fields(self, task_id: int, fields: dict[str, Any]) -> None:
         """Bookkeeping that needs no state check (the push batch, the exhausted mark)."""
-        await self.redis.hset(self.k("task", task_id), mapping=_encode(fields))
+        await self.redis.hset(self.k.task(task_id), mapping=_encode(fields))
 
     async def mark_pushed(self, task_id: int, people: dict[str, float]) -> None:
         """Who was offered the task and when (by due time, for pushes held over quiet hours)."""
@@ -201,10 +215,10 @@ class Tasks:
             return
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.hset(self._keys(task_id)["pushed"], mapping=people)
-            pipe.hset(self.k("volunteers", "last-push"), mapping=people)
+            pipe.hset(self.k.volunteers_last_push(), mapping=people)
             await pipe.execute()
 
     async def last_pushed(self, people: Iterable[str]) -> dict[str, float]:
         people = list(people)
-        values = await self.redis.hmget(self.k("volunteers", "last-push"), people) if people else []
+        values = await self.redis.hmget(self.k.volunteers_last_push(), people) if people else []
         return {p: float(v) for p, v in zip(people, values) if v}

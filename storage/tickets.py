@@ -1,8 +1,10 @@
 """The ticket repository: one hash per ticket, an append-only history, and indexes.
 
-State changes go through one Lua script that checks the current state and records the
-change atomically, once per operation key, so a redelivered command is harmless. The
-same scripts keep the open-ticket indexes (all open tickets, and by building, category,
+A ticket is opened by create_once.lua (storage/create_once.py), once per event, with its
+history and every index it belongs in. State changes go through one Lua script that
+checks the current state and records the change atomically, once per operation key, so
+a redelivered command is harmless; which states each action applies to is one table,
+TRANSITIONS. The same scripts keep the open-ticket indexes (all open tickets, and by building, category,
 assignee and department, each scored by creation time), so finding a duplicate or
 listing 待办 costs what is open, not what was ever reported. Readers still check each
 ticket they load: an index narrows the search, the ticket's own fields decide. A ticket
@@ -18,10 +20,13 @@ digits in its hash.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from storage.create_once import Created, CreateOnce
+from storage.keys import NEW_ID
 from storage.store import Store
 
 STATUSES = ("open", "assigned", "in_progress", "resolved", "closed", "escalated", "duplicate", "rejected",
@@ -29,6 +34,35 @@ STATUSES = ("open", "assigned", "in_progress", "resolved", "closed", "escalated"
 OPEN_STATES = ("open", "assigned", "in_progress", "escalated")   # someone still has to act: indexed
 QUEUE_STATES = ("unconfirmed",)   # the triage queue (待确认): staff confirm (→ open) or dismiss it
 TRIAGE_STATES = ("unconfirmed", "dismissed", "lapsed")   # never a ticket anyone was told of
+# What each action does to a ticket, by the action its history entry names: the states it
+# applies to (a ticket in any other state is a conflict), None for any state (a note
+# that changes no state: a deadline passed, a neighbour reported the same problem). The
+# one place these are decided; Tickets.transition looks an action up here.
+TRANSITIONS: dict[str, tuple[str, ...] | None] = {
+    # staff
+    "assigned": OPEN_STATES,                               # 派单 (and a volunteer's 接单)
+    "started": ("open", "assigned", "escalated"),          # 处理
+    "resolved": OPEN_STATES,                               # 办结 (and a volunteer's 完成)
+    "rejected": OPEN_STATES,                               # 驳回
+    "escalated": ("open", "assigned", "in_progress"),      # 吹哨
+    "merged": OPEN_STATES,                                 # 合并 (it becomes a duplicate)
+    "volunteer_withdrew": OPEN_STATES,                     # the volunteer assigned gave it back
+    # the reporter
+    "rated": ("resolved",),                                # 评价
+    "reopened": ("resolved", "closed", "rejected"),        # 重开
+    "attached": OPEN_STATES,                               # a photo
+    "located": OPEN_STATES,                                # a place
+    # the triage queue (待确认)
+    "confirmed": QUEUE_STATES,
+    "dismissed": QUEUE_STATES,
+    "lapsed": QUEUE_STATES,
+    # time
+    "autoclosed": ("resolved",),                           # not rated in time
+    "overdue": None,
+    "overdue_secretary": None,
+    # others
+    "co_reported": None,
+}
 INDEXES = {"building": "b", "category": "c", "assignee": "a", "department": "d"}
 NONE = "-"                # the index of "no building" (and of "no category")
 # Done marks last 7 days (storage/outbox.py), platform retries far less: after this no
@@ -198,20 +232,42 @@ class Tickets:
 
     # -- writing --------------------------------------------------------------------
 
-    async def open(self, event_id: str, fields: dict[str, Any], entry: dict[str, Any]) -> tuple[int, bool]:
-        """Create the ticket for `event_id` (or find the one it already created)."""
+    async def open(self, event_id: str, fields: dict[str, Any], entry: dict[str, Any]) -> Created:
+        """Create the ticket for `event_id` (or find the one it already created), in the
+        open-ticket indexes or the triage queue as its state says."""
         fields = _times(fields)
-        values = {name: value for name, value in to_hash(fields).items()
-                  if value != "" and not (name == "urgent" and value == "0")}
-        found, created = await self.store.scripts["ticket_create"](
-            keys=[self.k.ticket_by_event(), self.k.ticket_seq(), self.k.tickets(), self.k.tickets_of(fields["reporter"])],
-            args=[event_id, json.dumps(in_pieces(values), ensure_ascii=False), history_json(entry),
-                  fields["created_at"], self.k("ticket", ""), self.k.tickets_open(), ",".join(OPEN_STATES),
-                  REMEMBER_SECONDS, self.k.tickets_unconfirmed(), ",".join(QUEUE_STATES)])
-        return int(found), bool(created)
+        values = in_pieces({name: value for name, value in to_hash(fields).items()
+                            if value != "" and not (name == "urgent" and value == "0")})
+        k, at, reporter = self.k, fields["created_at"], fields["reporter"]
+        # The ticket keeps its event as 12 hex digits of its SHA-1 (no by-event hash to
+        # grow forever): a redelivery finds it among its reporter's tickets of the days an
+        # event can come again (and a day ahead, for clocks apart).
+        ev = hashlib.sha1(event_id.encode()).hexdigest()[:12]
+        once = (CreateOnce(event_id, k.ticket_by_event(), k.ticket_seq(), remember=False)
+                .find(k.tickets_of(reporter), at - REMEMBER_SECONDS, at + 86400, k.ticket(NEW_ID), "ev", ev)
+                .hset(k.ticket(NEW_ID), {"id": NEW_ID, "ev": ev, **values})
+                .rpush(k.ticket_history(NEW_ID), history_json(entry))
+                .zadd(k.tickets(), at, NEW_ID)
+                .zadd(k.tickets_of(reporter), at, NEW_ID))
+        # (the indexes of the values as stored: a long one's first piece, as the scripts read it)
+        if values.get("status") in OPEN_STATES:
+            indexes = [self.index_key(), self.index_key("building", values.get("building")),
+                       self.index_key("category", values.get("category"))]
+            indexes += [self.index_key(by, values[by]) for by in ("assignee", "department") if values.get(by)]
+            for index in indexes:
+                once.zadd(index, at, NEW_ID)
+            once.sadd(k.tickets_open_buildings(), values.get("building") or NONE)
+        if values.get("status") in QUEUE_STATES:
+            once.zadd(k.tickets_unconfirmed(), at, NEW_ID)
+        return await once.run(self.store)
 
-    async def transition(self, ticket_id: int, op_key: str, allowed: Iterable[str] | None,
-                         fields: dict[str, Any], entry: dict[str, Any]) -> Transition:
+    async def transition(self, ticket_id: int, op_key: str, action: str, fields: dict[str, Any],
+                         entry: dict[str, Any]) -> Transition:
+        """Apply `action` (a key of TRANSITIONS, normally what `entry` says was done) if
+        the ticket is in a state it applies to, once per `op_key`."""
+        if action not in TRANSITIONS:
+            raise ValueError(f"unknown ticket action {action!r} (one of {', '.join(TRANSITIONS)})")
+        allowed = TRANSITIONS[action]
         encoded = to_hash(_times(fields))
         values = in_pieces({name: value for name, value in encoded.items() if value != ""})
         values.update({name: "" for name, value in encoded.items() if value == ""})
@@ -249,7 +305,7 @@ class Tickets:
         return Ticket.from_hash(raw, history, co) if raw else None
 
     def _co(self, ticket_id: int) -> str:
-        return self.k("ticket", ticket_id, "co")
+        return self.k.ticket_co(ticket_id)
 
     async def since(self, at: float) -> list[int]:
         """Tickets opened at or after `at`, oldest first (every ticket: prefer the open indexes)."""
@@ -299,10 +355,9 @@ class Tickets:
 
     def index_key(self, by: str | None = None, value: str | None = None) -> str:
         """All open tickets, or those of one building, category, assignee or department."""
-        prefix = self.k.tickets_open()
         if by is None:
-            return prefix
-        return f"{prefix}:{INDEXES[by]}:{value if value not in (None, '') else NONE}"
+            return self.k.tickets_open()
+        return self.k.tickets_open_by(INDEXES[by], value if value not in (None, "") else NONE)
 
     async def open_ids(self, by: str | None = None, value: str | None = None,
                        since: float | None = None) -> list[int]:
@@ -321,7 +376,7 @@ class Tickets:
     async def open_buildings(self) -> set[str | None]:
         """The buildings with open tickets (None: tickets with no building)."""
         await self.ensure_indexed()
-        names = await self.store.redis.smembers(f"{self.k.tickets_open()}:buildings")
+        names = await self.store.redis.smembers(self.k.tickets_open_buildings())
         return {None if name == NONE else name for name in names}
 
     async def ensure_indexed(self) -> None:

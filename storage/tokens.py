@@ -17,23 +17,23 @@ class Tokens:
         self.keys = store.keys
 
     async def get(self, app: str) -> str | None:
-        return await self.redis.get(self.keys("token", app))
+        return await self.redis.get(self.keys.token(app))
 
     async def put(self, app: str, token: str, expires_in: int) -> None:
-        await self.redis.set(self.keys("token", app), token, ex=max(60, int(expires_in) - MARGIN))
+        await self.redis.set(self.keys.token(app), token, ex=max(60, int(expires_in) - MARGIN))
 
     async def drop(self, app: str, token: str) -> None:
         """Forget `token` (the platform said it expired) unless another worker already replaced it."""
-        key = self.keys("token", app)
+        key = self.keys.token(app)
         if await self.redis.get(key) == token:
             await self.redis.delete(key)
 
     async def lock(self, app: str) -> str | None:
         """The refresh lock's owner id, or None when another process is refreshing."""
         owner = uuid.uuid4().hex
-        return owner if await self.redis.set(self.keys("token", app, "lock"), owner, nx=True, px=LOCK_MS) else None
+        return owner if await self.redis.set(self.keys.token_lock(app), owner, nx=True, px=LOCK_MS) else None
 
     async def unlock(self, app: str, owner: str) -> None:
-        key = self.keys("token", app, "lock")
+        key = self.keys.token_lock(app)
         if await self.redis.get(key) == owner:
             await self.redis.delete(key)

@@ -17,7 +17,7 @@ class Profiles:
         self.k = store.keys
 
     def _key(self, person_id: str) -> str:
-        return self.k("volunteer", person_id)
+        return self.k.volunteer(person_id)
 
     async def changes(self, people: Iterable[str]) -> dict[str, dict[str, Any]]:
         people = list(people)

@@ -1,8 +1,13 @@
 -- Put tickets in the open-ticket indexes they belong in and out of the ones their fields
--- name but their state does not (see ticket_create.lua for the keys). Idempotent: for a
--- database written before the indexes existed, and for checking them.
+-- name but their state does not. Idempotent: for a database written before the indexes
+-- existed, and for checking them.
 -- KEYS[1..] ticket hashes; ARGV[1] index prefix (same hash tag), ARGV[2] open states,
 -- ARGV[3] the triage queue's key and ARGV[4] the states it holds (optional, both)
+-- Index keys (storage/keys.py: tickets_open, tickets_open_by, tickets_open_buildings):
+-- PREFIX (all open), PREFIX:b:BUILDING, PREFIX:c:CATEGORY, PREFIX:a:ASSIGNEE,
+-- PREFIX:d:DEPARTMENT, each scored by created_at ('-' stands for no building or
+-- category); PREFIX:buildings is the set of buildings with an index. They are named here
+-- from the fields read, so they cannot come in KEYS; they share the prefix's hash tag.
 -- Returns how many of them are open.
 local prefix = ARGV[1]
 local OPEN = {}

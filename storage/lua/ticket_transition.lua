@@ -1,10 +1,11 @@
 -- Move a ticket from one of the allowed states, once per operation key, keeping the
 -- open-ticket indexes in step (tasks call it without ARGV[5..] and get no indexes).
 -- KEYS[1] ticket hash, KEYS[2] history list, KEYS[3] applied-operations hash
--- ARGV[1] operation key, ARGV[2] allowed current states ("a,b,c" or "*"),
+-- ARGV[1] operation key, ARGV[2] allowed current states ("a,b,c" or "*"; for a ticket,
+-- its action's entry in storage/tickets.py TRANSITIONS),
 -- ARGV[3] fields json ("" value deletes the field; a long value comes in pieces NAME,
 -- NAME~1, NAME~2…, and writing NAME drops the pieces it had), ARGV[4] history entry json,
--- optional: ARGV[5] index prefix (same hash tag; see ticket_create.lua for the keys),
+-- optional: ARGV[5] index prefix (same hash tag; the index keys below, as keys.py documents),
 -- ARGV[6] open states ("a,b,c"), ARGV[7] seconds the applied operations are remembered
 -- (with ARGV[5] an operation is remembered by 12 hex digits of its key's SHA-1),
 -- ARGV[8] the triage queue's key and ARGV[9] the states it holds (optional, both): a

@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import io
 import json
+import logging
+import os
 import socket
+import sys
+import threading
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -108,6 +113,85 @@ async def console(runtime):
     async with ConsoleSession(runtime, out=transcript.buffer) as session:
         session.transcript = transcript
         yield session
+
+
+@dataclass
+class Ran:
+    """What a `linli` run left, as subprocess.CompletedProcess has it."""
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+# The test's own environment must not point a run at a real Redis, data or community.
+CLI_ENV = ("REDIS_URL", "LINLI_DATA_DIR", "LINLI_COMMUNITY")
+CLI_TIMEOUT = 120.0
+
+
+def _set_env(values: dict[str, str | None]) -> None:
+    for name, value in values.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+def run_linli(*args: str, stdin: str = "", env: dict[str, str | None] | None = None) -> Ran:
+    """`linli ARGS` run in this process (bot.cli.main), as a user runs it: `stdin` is its
+    standard input, and what it wrote on stdout and stderr comes back with its exit code.
+    `env`: environment variables for the run (None unsets one).
+
+    In-process rather than a subprocess: no interpreter start, imports or classifier build
+    per run (runtimes share one classifier per rule file, see above), a second or more
+    each. In a thread of its own: the CLI runs its own event loop (asyncio.run), which an
+    async test's running loop would refuse. tests/test_cli.py keeps one run of the real
+    `linli` script in a subprocess."""
+    from bot import cli, logsafe
+
+    changes = {**dict.fromkeys(CLI_ENV), **(env or {})}
+    saved_env = {name: os.environ.get(name) for name in changes}
+    streams = sys.stdin, sys.stdout, sys.stderr
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    out, err = io.StringIO(), io.StringIO()
+    outcome: dict = {}
+
+    def main() -> None:
+        try:
+            outcome["code"] = cli.main(list(args))
+        except SystemExit as exc:      # argparse: --help, a usage error
+            code = exc.code
+            if isinstance(code, str):  # as the interpreter does with sys.exit("message")
+                err.write(code + "\n")
+                code = 1
+            outcome["code"] = 0 if code is None else code
+        except BaseException as exc:   # raised again in the test, with its traceback
+            outcome["error"] = exc
+
+    _set_env(changes)
+    sys.stdin, sys.stdout, sys.stderr = io.StringIO(stdin), out, err
+    root.handlers.clear()   # so main()'s logging.basicConfig writes this run's log lines to its stderr
+    try:
+        thread = threading.Thread(target=main, name="linli " + " ".join(args[:3]), daemon=True)
+        thread.start()
+        thread.join(CLI_TIMEOUT)
+    finally:
+        sys.stdin, sys.stdout, sys.stderr = streams
+        logsafe.uninstall()    # main() installed the log redaction for its settings
+        root.handlers[:] = handlers
+        root.setLevel(level)
+        _set_env(saved_env)
+    if thread.is_alive():
+        raise AssertionError(f"linli {' '.join(args)} did not finish within {CLI_TIMEOUT:g} s")
+    if "error" in outcome:
+        raise outcome["error"]
+    return Ran(outcome["code"], out.getvalue(), err.getvalue())
+
+
+@pytest.fixture
+def linli():
+    """`linli(*args, stdin="", env=None)`: the command line, in-process (see run_linli)."""
+    return run_linli
 
 
 @pytest.fixture

@@ -1,26 +1,24 @@
-"""The `linli` command as users run it."""
+"""The `linli` command as users run it: in-process through the `linli` fixture
+(tests/conftest.py), and the installed `linli` script once, in a process of its own."""
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from tests.conftest import DEMO, ROOT
+from tests.conftest import CLI_ENV, DEMO, ROOT
 
 
-def linli(*args, stdin="", env=None):
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], input=stdin, capture_output=True,
-                          text=True, cwd=ROOT, timeout=120, env=env)
-
-
-def test_help_lists_every_subcommand():
+def test_help_lists_every_subcommand(linli):
     out = linli("--help").stdout
     for command in ("run", "worker", "console", "classify", "admin"):
         assert command in out
 
 
-def test_classify_writes_one_json_object_per_line():
+def test_classify_writes_one_json_object_per_line(linli):
     result = linli("classify", stdin="3号楼2单元502路灯坏了\n大家早上好\n\n")
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
@@ -32,7 +30,7 @@ def test_classify_writes_one_json_object_per_line():
     assert not rows[1]["actionable"] and rows[1]["category"] is None
 
 
-def test_classify_reads_conversation_turns_and_json_lines():
+def test_classify_reads_conversation_turns_and_json_lines(linli):
     stdin = '早上好\t3号楼路灯坏了\n{"dialog_id": "1", "text": "电梯困人了"}\n'
     result = linli("classify", stdin=stdin)
     rows = [json.loads(line) for line in result.stdout.splitlines()]
@@ -44,7 +42,7 @@ def test_classify_reads_conversation_turns_and_json_lines():
     ('[community]\nid = "x"\nname = "x"\n[sla]\nresolve_hours = "soon"\n', "sla.resolve_hours: must be a positive number"),
     ('[community]\nid = "x"\n', "community.name: is required"),
 ])
-def test_a_broken_community_file_stops_start_up_naming_the_key(tmp_path, content, expected):
+def test_a_broken_community_file_stops_start_up_naming_the_key(linli, tmp_path, content, expected):
     path = tmp_path / "broken.toml"
     path.write_text(content, encoding="utf-8")
     result = linli("admin", "tickets", "list", "--community", str(path), "--data-dir", str(tmp_path))
@@ -52,14 +50,14 @@ def test_a_broken_community_file_stops_start_up_naming_the_key(tmp_path, content
     assert str(path) in result.stderr and expected in result.stderr
 
 
-def test_a_broken_rule_file_stops_start_up(tmp_path):
+def test_a_broken_rule_file_stops_start_up(linli, tmp_path):
     rules = tmp_path / "rules.toml"
     rules.write_text("[categories\n", encoding="utf-8")
     result = linli("classify", "--rules", str(rules), stdin="路灯坏了\n")
     assert result.returncode == 2 and "rules.toml" in result.stderr
 
 
-def test_admin_lists_shows_and_exports(tmp_path):
+def test_admin_lists_shows_and_exports(linli, tmp_path):
     data = ["--community", str(DEMO), "--data-dir", str(tmp_path)]
     script = ('{"from": "zhang", "text": "3号楼路灯坏了"}\n'
               '{"from": "r101", "chat": "b1", "text": "1号楼门口垃圾堆成山了，臭死了，没人清理"}\n')
@@ -88,15 +86,25 @@ def free_port():
         return s.getsockname()[1]
 
 
+def installed_linli() -> list[str]:
+    """The `linli` script pip installed beside this interpreter (`python -m bot.cli` if the
+    package is not installed)."""
+    script = Path(sys.executable).with_name("linli")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli"]
+
+
 def test_run_serves_health_and_stops_cleanly_on_sigterm(tmp_path):
+    """The one run of the real `linli` script, in a process of its own (signals, the
+    embedded server started and shut down by a separate process)."""
     import signal
     import time
     import urllib.request
 
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--community", str(DEMO),
+    env = {name: value for name, value in os.environ.items() if name not in CLI_ENV}
+    proc = subprocess.Popen([*installed_linli(), "run", "--community", str(DEMO),
                              "--data-dir", str(tmp_path), "--port", str(port)],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         body = None
         for _ in range(100):

@@ -2,6 +2,7 @@
 persisting to an append-only file and stopped by the last process to leave."""
 
 import os
+import time
 
 import redis
 
@@ -40,6 +41,17 @@ def test_a_second_process_attaches_and_the_server_outlives_the_first_to_leave(tm
     second.stop()
     assert not second._answers()
 
+
+
+def test_the_last_to_leave_shuts_the_server_down_at_once(tmp_path):
+    """SHUTDOWN "fails" as the server exits: retried with redis-py's default backoff, every
+    short `linli admin` run waited about 4 s more at its end (#15)."""
+    server = EmbeddedServer(tmp_path)
+    server.start()
+    began = time.monotonic()
+    server.stop()
+    assert time.monotonic() - began < 1.0
+    assert not server._answers()
 
 def test_long_data_dirs_use_a_short_socket_path(tmp_path):
     deep = tmp_path / ("x" * 120)

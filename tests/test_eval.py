@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -75,12 +73,7 @@ def test_a_line_of_a_chat_dump_holds_its_messages(line, expected):
     assert messages(line) == expected
 
 
-def linli(*args):
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True,
-                          cwd=ROOT, timeout=120)
-
-
-def test_eval_command_prints_tables_and_json(tmp_path):
+def test_eval_command_prints_tables_and_json(linli, tmp_path):
     labeled = tmp_path / "set.csv"
     labeled.write_text("message,kind\n电梯坏了，麻烦来修一下,设施维修\n楼上半夜装修太吵了,噪音扰民\n"
                        "大家早上好,chitchat\n", encoding="utf-8")
@@ -100,7 +93,7 @@ def test_eval_command_prints_tables_and_json(tmp_path):
     assert missing.returncode == 2 and "no column 'text'" in missing.stderr
 
 
-def test_eval_on_the_dev_set_meets_the_floors():
+def test_eval_on_the_dev_set_meets_the_floors(linli):
     result = linli("eval", "--labeled", str(DATA / "resident_messages.tsv"), "--json")
     data = json.loads(result.stdout)
     assert data["actionable_recall"] >= 0.93 and data["category_accuracy"] >= 0.90

@@ -10,9 +10,6 @@ first."""
 
 import io
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -23,7 +20,6 @@ from handlers import learning
 from storage.examples import Examples
 from tests.conftest import at_local, console_of
 
-ROOT = Path(__file__).resolve().parents[1]
 
 COMMUNITY = '''
 [community]
@@ -302,7 +298,7 @@ async def some_examples(console, quiet):
         "confirmed", "dismissed", "rejected", "reported_after_silence"]
 
 
-async def test_admin_examples_list_count_and_export(console, quiet, tmp_path):
+async def test_admin_examples_list_count_and_export(linli, console, quiet, tmp_path):
     args = build_parser().parse_args(["admin", "examples", "list", "--source", "dismissed", "--limit", "5",
                                       "--community", "c.toml"])
     assert (args.area, args.action, args.source, args.limit) == ("examples", "list", "dismissed", 5)
@@ -331,8 +327,7 @@ async def test_admin_examples_list_count_and_export(console, quiet, tmp_path):
     assert rows[1] == f"{REPORT}\t{await category_of(console, 1)}\tgroup"
     assert [a["action"] for a in await runtime.services.audit.entries()][:2] == ["export", "list"]
 
-    evaluated = subprocess.run([sys.executable, "-m", "bot.cli", "eval", "--labeled", str(path), "--json"],
-                               cwd=ROOT, capture_output=True, text=True, timeout=120)
+    evaluated = linli("eval", "--labeled", str(path), "--json")
     assert evaluated.returncode == 0, evaluated.stderr
     report = json.loads(evaluated.stdout)
     assert sum(report["confusion"][label][p] for label in report["confusion"]
@@ -348,7 +343,7 @@ OTHERS = [
 ]
 
 
-async def test_rules_learn_fits_on_the_export_with_other_examples(console, quiet, tmp_path):
+async def test_rules_learn_fits_on_the_export_with_other_examples(linli, console, quiet, tmp_path):
     pytest.importorskip("sklearn")
     await some_examples(console, quiet)
     exported = tmp_path / "examples.tsv"
@@ -356,12 +351,9 @@ async def test_rules_learn_fits_on_the_export_with_other_examples(console, quiet
     others = tmp_path / "others.tsv"
     others.write_text("text\tlabel\n" + "".join(f"{t}\t{label}\n" for t, label in OTHERS), encoding="utf-8")
     rules = tmp_path / "rules.toml"
-    learned = subprocess.run([sys.executable, "-m", "bot.cli", "rules", "learn", "--labeled", str(exported),
-                              "--labeled", str(others), "--out", str(rules)],
-                             cwd=ROOT, capture_output=True, text=True, timeout=300)
+    learned = linli("rules", "learn", "--labeled", str(exported), "--labeled", str(others), "--out", str(rules))
     assert learned.returncode == 0, learned.stderr
     assert f"learned from {len(OTHERS) + 4} messages" in learned.stdout
-    measured = subprocess.run([sys.executable, "-m", "bot.cli", "eval", "--labeled", str(exported),
-                               "--rules", str(rules)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    measured = linli("eval", "--labeled", str(exported), "--rules", str(rules))
     assert measured.returncode == 0, measured.stderr
     assert "chitchat" in measured.stdout

@@ -2,14 +2,12 @@
 households counting as verified, and the roster import."""
 
 import json
-import os
 
 import pytest
 
 from handlers.households import memberships, parse_household, verified_households
 from storage.households import Households
 from tests.conftest import DEMO
-from tests.test_cli import linli
 
 
 @pytest.mark.parametrize("text, household", [
@@ -81,10 +79,10 @@ async def test_verifying_someone_not_registered(console):
 def shared_server(redis_server):
     """The test server, so each command skips starting its own (the embedded path is
     covered by tests/test_polls_cli.py)."""
-    return {**os.environ, "REDIS_URL": redis_server}
+    return {"REDIS_URL": redis_server}
 
 
-async def test_roster_import_and_unverified_listing(tmp_path, redis, redis_server):
+async def test_roster_import_and_unverified_listing(linli, tmp_path, redis, redis_server):
     data = ["--community", str(DEMO), "--data-dir", str(tmp_path)]
     env = shared_server(redis_server)
     roster = tmp_path / "roster.csv"
@@ -103,7 +101,7 @@ async def test_roster_import_and_unverified_listing(tmp_path, redis, redis_serve
     assert {"person": "secretary", "household": "5-2-808", "verified": True, "source": "import"} in listed
 
 
-async def test_a_bad_roster_imports_nothing(tmp_path, redis, redis_server):
+async def test_a_bad_roster_imports_nothing(linli, tmp_path, redis, redis_server):
     data = ["--community", str(DEMO), "--data-dir", str(tmp_path)]
     env = shared_server(redis_server)
     roster = tmp_path / "roster.csv"

@@ -1,8 +1,6 @@
 """Rules as a linear model: a rule file's learned `[model]`, how it scores, and
 `linli rules learn`, which fits it."""
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -10,7 +8,6 @@ import pytest
 from nlp import Classifier
 from nlp.rules import DEFAULT_RULES, RuleError, Rules
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def without_model() -> str:
@@ -88,12 +85,11 @@ def write_tsv(path: Path, rows) -> Path:
     return path
 
 
-def test_rules_learn_writes_a_rule_file_that_loads_and_separates_its_examples(tmp_path):
+def test_rules_learn_writes_a_rule_file_that_loads_and_separates_its_examples(linli, tmp_path):
     pytest.importorskip("sklearn")
     labeled = write_tsv(tmp_path / "train.tsv", TRAINING)
     out = tmp_path / "learned.toml"
-    run = subprocess.run([sys.executable, "-m", "bot.cli", "rules", "learn", "--labeled", str(labeled),
-                          "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    run = linli("rules", "learn", "--labeled", str(labeled), "--out", str(out))
     assert run.returncode == 0, run.stderr
     assert "learned from" in run.stdout and "kept" in run.stdout
     rules = Rules.load(out)
@@ -104,17 +100,14 @@ def test_rules_learn_writes_a_rule_file_that_loads_and_separates_its_examples(tm
     right = sum(classifier.classify(t).actionable == (label != "chitchat") for t, label in TRAINING)
     assert right / len(TRAINING) >= 0.95
     # Learning again from the learned file replaces its model rather than adding a second.
-    again = subprocess.run([sys.executable, "-m", "bot.cli", "rules", "learn", "--labeled", str(labeled),
-                            "--rules", str(out), "--out", str(out)], cwd=ROOT, capture_output=True, text=True,
-                           timeout=300)
+    again = linli("rules", "learn", "--labeled", str(labeled), "--rules", str(out), "--out", str(out))
     assert again.returncode == 0, again.stderr
     assert out.read_text(encoding="utf-8").count("[model]") == 1
 
 
-def test_held_out_sets_are_never_fitted(tmp_path):
+def test_held_out_sets_are_never_fitted(linli, tmp_path):
     held = tmp_path / "heldout"
     held.mkdir()
     labeled = write_tsv(held / "set.tsv", TRAINING)
-    run = subprocess.run([sys.executable, "-m", "bot.cli", "rules", "learn", "--labeled", str(labeled),
-                          "--out", str(tmp_path / "x.toml")], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    run = linli("rules", "learn", "--labeled", str(labeled), "--out", str(tmp_path / "x.toml"))
     assert run.returncode == 2 and "held-out sets are for measuring only" in run.stderr

@@ -1,16 +1,14 @@
 """How it will be checked: a scripted console session of earning, exchanging and redeeming,
 then `linli admin ledger verify` — and an entry changed behind its back, which verify must
-catch, naming it. Both run as users run them, in subprocesses, on the test's Valkey (so the
-test can reach in and tamper)."""
+catch, naming it. Both run as users run them (the command line, in-process), on the test's
+Valkey (so the test can reach in and tamper)."""
 
 import json
-import os
 import re
 
 import pytest
 
 from tests.conftest import DEMO
-from tests.test_cli import linli
 
 SESSION = [
     {"from": "zhang", "text": "3号楼2单元楼道灯坏了，晚上看不见"},
@@ -34,11 +32,10 @@ SESSION = [
 
 
 @pytest.fixture
-def cli(redis_server, redis, tmp_path):
-    env = {**os.environ, "REDIS_URL": redis_server}
-
+def cli(linli, redis_server, redis, tmp_path):
     def run(*args, stdin=""):
-        return linli(*args, "--community", str(DEMO), "--data-dir", str(tmp_path), stdin=stdin, env=env)
+        return linli(*args, "--community", str(DEMO), "--data-dir", str(tmp_path), stdin=stdin,
+                     env={"REDIS_URL": redis_server})
     return run
 
 

@@ -102,9 +102,8 @@ async def test_unlinking_forgets_the_account(runtime):
     assert "绑定码" in (await run(runtime, tg(2, "tg:555", "查询")))[0]
 
 
-def test_staff_get_a_code_from_the_command_line(tmp_path):
+def test_staff_get_a_code_from_the_command_line(linli, tmp_path):
     from tests.conftest import DEMO
-    from tests.test_cli import linli
     data = ["--community", str(DEMO), "--data-dir", str(tmp_path)]
     out = linli("admin", "people", "link-code", "zhang", *data)
     assert out.returncode == 0 and re.match(r"\d{6} ", out.stdout)

@@ -4,19 +4,17 @@ back with `linli admin polls show --json` and `audit`; and an audit that catches
 ballot changed behind the bot's back."""
 
 import json
-import os
 
 from handlers.polls_audit import audit
 from storage.polls import Polls
 from tests.conftest import DEMO
-from tests.test_cli import linli
 
 
 def script(*items):
     return "".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items)
 
 
-def test_council_and_household_votes_read_back_with_show_and_audit(tmp_path):
+def test_council_and_household_votes_read_back_with_show_and_audit(linli, tmp_path):
     data = ["--community", str(DEMO), "--data-dir", str(tmp_path)]
     created = linli("admin", "polls", "create", *data, "--question", "3号楼加装电梯", "--option", "同意",
                     "--option", "不同意", "--electorate", "households:3", "--rule", "3/4", "--quorum", "2/3",
@@ -73,7 +71,7 @@ def test_council_and_household_votes_read_back_with_show_and_audit(tmp_path):
     assert missing.returncode == 1 and "没有找到投票 #9" in missing.stderr
 
 
-async def test_audit_catches_a_ballot_changed_behind_the_bots_back(console, redis, redis_server, tmp_path):
+async def test_audit_catches_a_ballot_changed_behind_the_bots_back(linli, console, redis, redis_server, tmp_path):
     await console.say("r101", "council", "发起投票 是否同意调整物业费 规则=三分之二 范围=议事会 截止=3天")
     for person in ("r101", "r104", "r201", "r204", "r301", "r304"):
         await console.say(person, None, "投票 1 1")
@@ -89,12 +87,12 @@ async def test_audit_catches_a_ballot_changed_behind_the_bots_back(console, redi
     assert "ballot of zhang: not in the electorate" in report.problems
 
     result = linli("admin", "polls", "audit", "1", "--community", str(DEMO), "--data-dir", str(tmp_path),
-                   env={**os.environ, "REDIS_URL": redis_server})
+                   env={"REDIS_URL": redis_server})
     assert result.returncode == 1 and "MISMATCH counts" in result.stdout
 
 
-async def test_admin_create_refuses_bad_settings(tmp_path, redis, redis_server):
-    env = {**os.environ, "REDIS_URL": redis_server}
+async def test_admin_create_refuses_bad_settings(linli, tmp_path, redis, redis_server):
+    env = {"REDIS_URL": redis_server}
     data = ["--community", str(DEMO), "--data-dir", str(tmp_path)]
     result = linli("admin", "polls", "create", *data, "--question", "问题", "--electorate", "火星",
                    "--deadline", "3d", env=env)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -80,12 +78,7 @@ def test_log_odds_ranks_the_discriminative_word_first():
     assert [c.word for c in mined["维修"]][:1] == ["坏"]
 
 
-def linli(*args):
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True,
-                          cwd=ROOT, timeout=120)
-
-
-def test_check_and_suggest_commands(tmp_path):
+def test_check_and_suggest_commands(linli, tmp_path):
     bad = _write(tmp_path, GOOD.replace("strong", "strnog"))
     result = linli("rules", "check", str(bad))
     assert result.returncode == 1

@@ -3,12 +3,9 @@ deadlines and escalation, and a restart in the middle that forgets nothing."""
 
 import io
 import json
-import os
-import subprocess
-import sys
 
 from bot.console import run_script
-from tests.conftest import DEMO, ROOT
+from tests.conftest import DEMO
 
 
 def lines(*items):
@@ -80,27 +77,24 @@ async def test_a_message_id_seen_twice_is_handled_once(console):
     assert await console.runtime.services.tickets.ids() == [1]
 
 
-def linli(args, stdin, data_dir):
-    env = {**os.environ, "LINLI_DATA_DIR": str(data_dir)}
-    env.pop("REDIS_URL", None)
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], input=stdin, capture_output=True,
-                          text=True, cwd=ROOT, env=env, timeout=120)
+def test_restart_in_the_middle_keeps_tickets_jobs_and_the_clock(linli, tmp_path):
+    """Two separate runs on the embedded server of LINLI_DATA_DIR, each starting it and
+    shutting it down: everything survives the restart."""
+    def run(args, stdin):
+        return linli(*args, stdin=stdin, env={"LINLI_DATA_DIR": str(tmp_path)})
 
-
-def test_restart_in_the_middle_keeps_tickets_jobs_and_the_clock(tmp_path):
-    """Two separate processes on the embedded server: everything survives the restart."""
     console = ["console", "--community", str(DEMO), "--fake-clock"]
-    first = linli(console, '{"from": "zhang", "text": "3号楼电梯坏了，老人下不了楼"}\n'
-                           '{"from": "grid", "text": "派单 #1 @vol_wang"}\n', tmp_path)
+    first = run(console, '{"from": "zhang", "text": "3号楼电梯坏了，老人下不了楼"}\n'
+                         '{"from": "grid", "text": "派单 #1 @vol_wang"}\n')
     assert first.returncode == 0, first.stderr
     assert "工单 #1" in first.stdout
-    second = linli(console, '{"advance": "73h"}\n'
-                            '{"from": "vol_wang", "text": "办结 #1 已联系电梯公司修复"}\n'
-                            '{"from": "zhang", "text": "评价 #1 5"}\n', tmp_path)
+    second = run(console, '{"advance": "73h"}\n'
+                          '{"from": "vol_wang", "text": "办结 #1 已联系电梯公司修复"}\n'
+                          '{"from": "zhang", "text": "评价 #1 5"}\n')
     assert second.returncode == 0, second.stderr
     out = [json.loads(line) for line in second.stdout.splitlines()]
     assert any(o["to"] == "@grid" and "超过办结时限" in o["text"] for o in out), out
-    shown = linli(["admin", "tickets", "show", "1", "--json", "--community", str(DEMO)], "", tmp_path)
+    shown = run(["admin", "tickets", "show", "1", "--json", "--community", str(DEMO)], "")
     ticket = json.loads(shown.stdout)
     assert ticket["status"] == "closed" and ticket["rating"] == 5
     assert [h["action"] for h in ticket["history"]] == ["opened", "assigned", "overdue", "resolved", "rated"]

@@ -310,11 +310,10 @@ async def test_closing_the_ticket_withdraws_its_open_task(console, command):
     assert not [m for m in console.transcript.new() if "志愿任务" in m["text"]]
 
 
-def test_a_scripted_console_session_read_back_with_the_admin_cli(tmp_path):
+def test_a_scripted_console_session_read_back_with_the_admin_cli(linli, tmp_path):
     """As the issue checks it: `linli console` with a script, then `linli admin tasks show`.
     Quiet hours are switched off ("00:00-00:00") so the wall clock cannot hold the pushes."""
     from tests.conftest import DEMO, ROOT
-    from tests.test_cli import linli
     community = tmp_path / "c.toml"
     community.write_text(DEMO.read_text(encoding="utf-8").replace('quiet_hours = "22:00-07:00"',
                                                                   'quiet_hours = "00:00-00:00"'), encoding="utf-8")

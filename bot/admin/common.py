@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import sys
 import uuid
 from datetime import datetime
 from typing import Any, TextIO
@@ -12,6 +13,18 @@ from bot.app import Runtime
 from handlers.clock import FakeClock
 from handlers.context import Context
 from handlers.events import Event
+
+
+class _Stdout:
+    """sys.stdout as it is when written to. A default argument `out=sys.stdout` would keep
+    the stream of the moment the module was imported, and miss a later redirection
+    (contextlib.redirect_stdout; the tests run the CLI in-process)."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(sys.stdout, name)
+
+
+STDOUT = _Stdout()   # the admin commands' default `out`
 
 
 def actor() -> str:

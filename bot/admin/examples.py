@@ -12,7 +12,7 @@ from collections import Counter
 from pathlib import Path
 from typing import TextIO
 
-from bot.admin.common import audit, iso
+from bot.admin.common import audit, iso, STDOUT
 from bot.app import Runtime
 from storage.examples import SOURCES, Example
 
@@ -25,7 +25,7 @@ def _cell(text: str) -> str:
 
 
 async def list_examples(runtime: Runtime, source: str | None, limit: int, as_json: bool,
-                        out: TextIO = sys.stdout) -> int:
+                        out: TextIO = STDOUT) -> int:
     """The newest `limit` examples (of one source), newest first."""
     repo = runtime.services.examples
     found = list(reversed(await repo.all())) if source else await repo.latest(limit)
@@ -42,7 +42,7 @@ async def list_examples(runtime: Runtime, source: str | None, limit: int, as_jso
     return 0
 
 
-async def count_examples(runtime: Runtime, out: TextIO = sys.stdout) -> int:
+async def count_examples(runtime: Runtime, out: TextIO = STDOUT) -> int:
     counts: Counter[str] = await runtime.services.examples.count()
     for source in SOURCES:
         out.write(f"{source:<22} {counts.get(source, 0)}\n")
@@ -55,7 +55,7 @@ def write_tsv(examples: list[Example], path: Path) -> None:
     path.write_text(HEADER + rows, encoding="utf-8")
 
 
-async def export_examples(runtime: Runtime, path: str, out: TextIO = sys.stdout) -> int:
+async def export_examples(runtime: Runtime, path: str, out: TextIO = STDOUT) -> int:
     """Every example kept, oldest first: `text<TAB>label<TAB>chat` with a header."""
     examples = await runtime.services.examples.all()
     try:

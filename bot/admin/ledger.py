@@ -16,7 +16,7 @@ import uuid
 from dataclasses import asdict
 from typing import TextIO
 
-from bot.admin.common import actor, audit as _audit, iso as _iso
+from bot.admin.common import actor, audit as _audit, iso as _iso, STDOUT
 from bot.app import Runtime
 from handlers.ledger_verify import verify
 from handlers.points import hours_text, parse_hours
@@ -27,7 +27,7 @@ def _amount(unit: str, amount: int) -> str:
     return hours_text(amount) if unit == "hours" else str(amount)
 
 
-async def verify_ledger(runtime: Runtime, as_json: bool, out: TextIO = sys.stdout) -> int:
+async def verify_ledger(runtime: Runtime, as_json: bool, out: TextIO = STDOUT) -> int:
     report = await verify(Ledger(runtime.store))
     if as_json:
         json.dump({"ok": report.ok, **asdict(report)}, out, ensure_ascii=False, indent=2)
@@ -47,7 +47,7 @@ def entry_json(entry: Entry, runtime: Runtime) -> dict:
             "kind": entry.kind, "note": entry.note, "by": entry.by, "ref": entry.ref, "hash": entry.hash}
 
 
-async def show(runtime: Runtime, acct: str | None, last: int, as_json: bool, out: TextIO = sys.stdout) -> int:
+async def show(runtime: Runtime, acct: str | None, last: int, as_json: bool, out: TextIO = STDOUT) -> int:
     books = Ledger(runtime.store)
     if acct:
         entries = list(reversed(await books.entries_of(acct, last)))
@@ -66,7 +66,7 @@ async def show(runtime: Runtime, acct: str | None, last: int, as_json: bool, out
     return 0
 
 
-async def balances(runtime: Runtime, unit: str | None, as_json: bool, out: TextIO = sys.stdout) -> int:
+async def balances(runtime: Runtime, unit: str | None, as_json: bool, out: TextIO = STDOUT) -> int:
     cached = await Ledger(runtime.store).all_balances()
     rows = []
     for name, value in sorted(cached.items()):

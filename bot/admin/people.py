@@ -18,7 +18,7 @@ import json
 import sys
 from typing import TextIO
 
-from bot.admin.common import actor as _actor, audit as _audit, iso as _iso
+from bot.admin.common import actor as _actor, audit as _audit, iso as _iso, STDOUT
 from bot.app import Runtime
 from handlers.households import describe, memberships, parse_household
 from handlers.linking import CODE_TTL
@@ -66,7 +66,7 @@ def read_roster(path: str, runtime: Runtime) -> tuple[list[tuple[str, str, bool]
     return rows, problems
 
 
-async def import_roster(args: argparse.Namespace, runtime: Runtime, out: TextIO = sys.stdout) -> int:
+async def import_roster(args: argparse.Namespace, runtime: Runtime, out: TextIO = STDOUT) -> int:
     try:
         rows, problems = read_roster(args.file, runtime)
     except OSError as exc:
@@ -89,7 +89,7 @@ async def import_roster(args: argparse.Namespace, runtime: Runtime, out: TextIO 
     return 0
 
 
-async def unverified(args: argparse.Namespace, runtime: Runtime, out: TextIO = sys.stdout) -> int:
+async def unverified(args: argparse.Namespace, runtime: Runtime, out: TextIO = STDOUT) -> int:
     community = runtime.settings.community
     pending = sorted((r for r in (await Households(runtime.store).all()).values() if not r.verified),
                      key=lambda r: r.at)
@@ -107,7 +107,7 @@ async def unverified(args: argparse.Namespace, runtime: Runtime, out: TextIO = s
     return 0
 
 
-async def verify(args: argparse.Namespace, runtime: Runtime, out: TextIO = sys.stdout) -> int:
+async def verify(args: argparse.Namespace, runtime: Runtime, out: TextIO = STDOUT) -> int:
     result, household = await Households(runtime.store).verify(args.person, _actor(), runtime.clock.now())
     if result == "unregistered":
         print(f"linli: {args.person} has no registration to verify", file=sys.stderr)
@@ -117,7 +117,7 @@ async def verify(args: argparse.Namespace, runtime: Runtime, out: TextIO = sys.s
     return 0
 
 
-async def households(args: argparse.Namespace, runtime: Runtime, out: TextIO = sys.stdout) -> int:
+async def households(args: argparse.Namespace, runtime: Runtime, out: TextIO = STDOUT) -> int:
     found = await memberships(runtime.settings.community, Households(runtime.store))
     rows = sorted(({"person": m.person, "household": m.household, "verified": m.verified, "source": m.source}
                    for m in found.values() if args.building is None or m.building == args.building),

@@ -18,7 +18,7 @@ import sys
 from datetime import datetime
 from typing import Any, TextIO
 
-from bot.admin.common import actor, audit as _audit, context as _context, iso as _iso
+from bot.admin.common import actor, audit as _audit, context as _context, iso as _iso, STDOUT
 from bot.app import Runtime
 from handlers import timers
 from handlers.context import Context
@@ -62,7 +62,7 @@ def _deadline(value: str, now: float, runtime: Runtime) -> float:
     return parse_deadline(f"{int(when.timestamp() - now)}s", now, runtime.settings.community.tz)
 
 
-async def create(args: argparse.Namespace, runtime: Runtime, out: TextIO = sys.stdout) -> int:
+async def create(args: argparse.Namespace, runtime: Runtime, out: TextIO = STDOUT) -> int:
     ctx = await _context(runtime)
     options = [o.strip() for o in args.option or []] or list(MOTION)
     rule = args.rule or ("多数" if args.option else "过半")
@@ -128,7 +128,7 @@ async def poll_json(runtime: Runtime, ctx: Context, poll_id: int) -> dict[str, A
     }
 
 
-async def show(args: argparse.Namespace, runtime: Runtime, out: TextIO = sys.stdout) -> int:
+async def show(args: argparse.Namespace, runtime: Runtime, out: TextIO = STDOUT) -> int:
     ctx = await _context(runtime)
     data = await poll_json(runtime, ctx, args.poll)
     if data is None:
@@ -152,7 +152,7 @@ async def show(args: argparse.Namespace, runtime: Runtime, out: TextIO = sys.std
     return 0
 
 
-async def list_polls(args: argparse.Namespace, runtime: Runtime, out: TextIO = sys.stdout) -> int:
+async def list_polls(args: argparse.Namespace, runtime: Runtime, out: TextIO = STDOUT) -> int:
     ctx = await _context(runtime)
     rows = [await poll_json(runtime, ctx, poll_id) for poll_id in await Polls(runtime.store).ids()]
     await _audit(runtime, "list", "polls")
@@ -168,7 +168,7 @@ async def list_polls(args: argparse.Namespace, runtime: Runtime, out: TextIO = s
     return 0
 
 
-async def audit(args: argparse.Namespace, runtime: Runtime, out: TextIO = sys.stdout) -> int:
+async def audit(args: argparse.Namespace, runtime: Runtime, out: TextIO = STDOUT) -> int:
     report = await audit_poll(Polls(runtime.store), args.poll)
     if report is None:
         print(f"linli: no poll #{args.poll} (没有找到投票 #{args.poll})", file=sys.stderr)

@@ -20,7 +20,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import TextIO
 
-from bot.admin.common import audit as _audit
+from bot.admin.common import audit as _audit, STDOUT
 from bot.app import Runtime
 from handlers.points import hours_text, parse_hours
 from storage.rewards import Item, Rewards
@@ -72,7 +72,7 @@ async def redemptions(runtime: Runtime, rewards: Rewards, status: str | None, pe
     return 0
 
 
-async def run(args: argparse.Namespace, runtime: Runtime, out: TextIO = sys.stdout) -> int:
+async def run(args: argparse.Namespace, runtime: Runtime, out: TextIO = STDOUT) -> int:
     rewards = Rewards(runtime.store)
     await rewards.sync(runtime.settings.community.ledger.rewards.values())
     if args.action == "list":

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any, TextIO
 
-from bot.admin.common import audit, iso, print_record
+from bot.admin.common import audit, iso, print_record, STDOUT
 from bot.app import Runtime
 from storage.tasks import STATUSES, Task, Tasks
 
@@ -30,7 +30,7 @@ def task_json(task: Task, runtime: Runtime) -> dict[str, Any]:
     }
 
 
-async def list_tasks(runtime: Runtime, status: str | None, as_json: bool, out: TextIO = sys.stdout) -> int:
+async def list_tasks(runtime: Runtime, status: str | None, as_json: bool, out: TextIO = STDOUT) -> int:
     repo = Tasks(runtime.store)
     tasks = [t for t in [await repo.get(i) for i in await repo.ids()] if t and (status is None or t.status == status)]
     await audit(runtime, "list", f"tasks status={status or '*'}")
@@ -47,7 +47,7 @@ async def list_tasks(runtime: Runtime, status: str | None, as_json: bool, out: T
     return 0
 
 
-async def show_task(runtime: Runtime, ref: str, as_json: bool, out: TextIO = sys.stdout) -> int:
+async def show_task(runtime: Runtime, ref: str, as_json: bool, out: TextIO = STDOUT) -> int:
     number = ref.upper().lstrip("T#")
     task = await Tasks(runtime.store).get(int(number)) if number.isdigit() else None
     if task is None:

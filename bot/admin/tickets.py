@@ -10,7 +10,7 @@ import json
 import sys
 from typing import Any, TextIO
 
-from bot.admin.common import actor, audit as _audit, context, iso, print_record
+from bot.admin.common import actor, audit as _audit, context, iso, print_record, STDOUT
 from bot.app import Runtime
 from handlers import learning, triage
 from storage.tickets import QUEUE_STATES, STATUSES, Ticket
@@ -46,7 +46,7 @@ def status_code(value: str, runtime: Runtime) -> str:
 
 
 async def list_tickets(runtime: Runtime, status: str | None, category: str | None, as_json: bool,
-                       out: TextIO = sys.stdout) -> int:
+                       out: TextIO = STDOUT) -> int:
     repo = runtime.services.tickets
     wanted = status_code(status, runtime) if status else None
     tickets = [t for t in await repo.many(await repo.ids())
@@ -64,7 +64,7 @@ async def list_tickets(runtime: Runtime, status: str | None, category: str | Non
     return 0
 
 
-async def show_ticket(runtime: Runtime, ticket_id: int, as_json: bool, out: TextIO = sys.stdout) -> int:
+async def show_ticket(runtime: Runtime, ticket_id: int, as_json: bool, out: TextIO = STDOUT) -> int:
     ticket = await runtime.services.tickets.get(ticket_id)
     if ticket is None:
         print(f"linli: no ticket #{ticket_id} (没有找到工单 #{ticket_id})", file=sys.stderr)
@@ -79,7 +79,7 @@ EXPORT_FIELDS = ["id", "status", "status_label", "category", "urgent", "reporter
                  "closed_at", "text"]
 
 
-async def export_tickets(runtime: Runtime, out: TextIO = sys.stdout) -> int:
+async def export_tickets(runtime: Runtime, out: TextIO = STDOUT) -> int:
     repo = runtime.services.tickets
     tickets = await repo.many(await repo.ids())
     await _audit(runtime, "export", "tickets")
@@ -90,7 +90,7 @@ async def export_tickets(runtime: Runtime, out: TextIO = sys.stdout) -> int:
     return 0
 
 
-async def triage_list(runtime: Runtime, as_json: bool, out: TextIO = sys.stdout) -> int:
+async def triage_list(runtime: Runtime, as_json: bool, out: TextIO = STDOUT) -> int:
     """The triage queue, newest first."""
     repo = runtime.services.tickets
     waiting = [t for t in await repo.many(await repo.queue_ids()) if t.status in QUEUE_STATES]
@@ -107,7 +107,7 @@ async def triage_list(runtime: Runtime, as_json: bool, out: TextIO = sys.stdout)
     return 0
 
 
-async def triage_change(runtime: Runtime, op: str, ticket_id: int, reason: str = "", out: TextIO = sys.stdout) -> int:
+async def triage_change(runtime: Runtime, op: str, ticket_id: int, reason: str = "", out: TextIO = STDOUT) -> int:
     """Confirm or dismiss a waiting message, as staff do in chat (确认 #N / 忽略 #N). A
     confirmation is stored now and told by the bot — the group, the reporter and the
     handlers — as soon as it runs (a job due now); a dismissal tells nobody."""

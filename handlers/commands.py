@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Awaitable, Callable
 
 from handlers.context import Context
+from handlers.permissions import RESIDENT, Permission
 
 Handler = Callable[[Context, str], Awaitable[None]]
 _TASK_START = re.compile(r"[TtＴｔ]\d")   # "接单T3" as well as "接单 T3"
@@ -21,10 +22,13 @@ class Command:
     slash: str
     handler: Handler
     usage: str                  # the texts key of its one-line usage
-    staff: bool = False         # only staff, grid workers and the secretary
+    # Who may use it (handlers/permissions.py): the router refuses anyone else, 帮助 lists it
+    # only to them, the workbench will offer it only to them.
+    allowed: Permission = RESIDENT
+    # What anyone else is told, wherever they typed it. None: "only staff may", and only to
+    # someone who addressed the bot (in a group "待确认" may be neighbours talking).
+    refusal: str | None = None
     glued: bool = False         # the Chinese word may run straight into its text ("报修3号楼…")
-    anyone: bool = False        # may be used before the sender is known (绑定 a new account)
-    role: str | None = None     # listed in 帮助 only for people with this role (and staff)
     menu: str | None = None     # its line in the platforms' command menus (Telegram's /), in table order
 
 

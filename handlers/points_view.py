@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from handlers.context import Context
+from handlers.permissions import STAFF
 from handlers.points import amount_text, find_person, kind_label, ledger, month
 from storage.ledger import Entry, Exchanges, account
 from storage.rewards import Rewards
@@ -34,9 +35,8 @@ async def balance(ctx: Context, args: str) -> None:
     person = ctx.person
     if args.strip():
         person = find_person(ctx, args.split()[0])
-        if not ctx.person.handles_tickets and (person is None or person.id != ctx.person.id):
-            ctx.reply(ctx.t("points.only_yours"))
-            return
+        if person is None or person.id != ctx.person.id:
+            STAFF.require(ctx, person, "points.only_yours")
         if person is None:
             ctx.reply(ctx.t("points.unknown_people", who=args.split()[0]))
             return

@@ -12,16 +12,12 @@ from handlers.polls_view import announcement
 from storage.households import Households
 from storage.polls import Poll, Polls
 
-CREATORS = ("council_chair", "secretary", "staff")
 HOUR = 3600.0
 # Who "the members" of a chat are, for chats that are not a building's (see README).
 CHAT_ROLES = {"council": ("council",), "volunteers": ("volunteer",), "staff": ("staff", "grid_worker", "secretary")}
 
 
 async def create_command(ctx: Context, args: str) -> None:
-    if not ctx.person.has(*CREATORS):
-        ctx.reply(ctx.t("polls.create.not_allowed"))
-        return
     if not args.strip():
         ctx.reply(ctx.t("polls.create.help"))
         return

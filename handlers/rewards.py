@@ -5,6 +5,7 @@ then) refunds it and puts it back in stock."""
 from __future__ import annotations
 
 from handlers.context import Context
+from handlers.permissions import OWNER, STAFF, Refusal
 from handlers.points import amount_text, booked_now, by, ledger
 from storage.ledger import account
 from storage.rewards import Item, Redemption, Rewards
@@ -67,23 +68,22 @@ async def redeem(ctx: Context, args: str) -> None:
         ctx.reply(ctx.t("points.rewards.changed", name=item.name))
 
 
-async def _redemption(ctx: Context, args: str, usage: str) -> Redemption | None:
+async def _redemption(ctx: Context, args: str, usage: str) -> Redemption:
+    """The redemption a code names, for its owner or staff; anyone else is told there is
+    no such code, as for one that does not exist."""
     code = args.strip().split(" ")[0].upper()
     if not code:
-        ctx.reply(ctx.t(usage))
-        return None
+        raise Refusal(usage)
     redemption = await Rewards(ctx.services.store).redemption(code)
-    if redemption is None or (redemption.person != ctx.person.id and not ctx.person.handles_tickets):
-        ctx.reply(ctx.t("points.rewards.no_code", code=code))
-        return None
+    if redemption is None:
+        raise Refusal("points.rewards.no_code", code=code)
+    (OWNER | STAFF).require(ctx, redemption, "points.rewards.no_code", code=code)
     return redemption
 
 
 async def fulfil(ctx: Context, args: str) -> None:
     """`核销 CODE` (staff): the item was handed over."""
     redemption = await _redemption(ctx, args, "points.usage.fulfil")
-    if redemption is None:
-        return
     result, status = await Rewards(ctx.services.store).fulfil(redemption.code, ctx.event.id, ctx.now, by(ctx))
     if result != "ok" and redemption.done_event != ctx.event.id:
         ctx.reply(ctx.t("points.rewards.wrong_state", code=redemption.code, status=_STATUS.get(status, status)))
@@ -96,8 +96,6 @@ async def fulfil(ctx: Context, args: str) -> None:
 async def cancel(ctx: Context, args: str) -> None:
     """`取消兑换 CODE` (its owner, or staff), before it is fulfilled: a full refund."""
     redemption = await _redemption(ctx, args, "points.usage.cancel")
-    if redemption is None:
-        return
     books = ledger(ctx)
     posted = await Rewards(ctx.services.store).cancel(books, redemption, ctx.event.id, ctx.now, by(ctx))
     if not (posted.ok or await booked_now(ctx, posted)):

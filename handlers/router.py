@@ -11,8 +11,10 @@ from handlers import linking, media, task_claim, task_create, task_push, volunte
 from handlers.commands import Command, is_slash, parse, ticket_ref
 from handlers.community import Chat, Person
 from handlers.context import Context
-from storage.identities import Identities
 from handlers.help import help_text
+from handlers.permissions import (ANYONE, COUNCIL_CHAIR, STAFF, STAFF_ONLY, TICKET_HANDLER, VOLUNTEER, Refusal,
+                                  role)
+from storage.identities import Identities
 
 
 async def _help(ctx: Context, args: str) -> None:
@@ -31,7 +33,7 @@ async def _confirm(ctx: Context, args: str) -> None:
     确认 12, when #12 is waiting); anything else (确认 E3) a time-bank exchange."""
     if task_claim.is_task_ref(args):
         await task_claim.confirm(ctx, args)
-    elif ctx.person.handles_tickets and (ref := ticket_ref(args)) and (
+    elif STAFF.allows(ctx) and (ref := ticket_ref(args)) and (
             args.lstrip()[:1] in ("#", "＃") or await triage.is_waiting(ctx, ref[0])):
         await triage.confirm(ctx, args)
     else:
@@ -44,21 +46,22 @@ COMMANDS: list[Command] = [
     Command("rate", ("评价",), "rate", _tasks_first(task_claim.rate, ticket_actions.rate), "usage.rate", menu="评价工单 1-5 分"),
     Command("reopen", ("重开",), "reopen", ticket_actions.reopen, "usage.reopen"),
     Command("help", ("帮助", "菜单"), "help", _help, "usage.help", menu="帮助"),
-    Command("todo", ("待办",), "todo", ticket_views.todo, "usage.todo", staff=True),
-    Command("assign", ("派单",), "assign", ticket_actions.assign, "usage.assign", staff=True),
-    Command("start", ("处理", "受理"), "start", ticket_actions.start, "usage.start", staff=True),
-    Command("resolve", ("办结",), "resolve", ticket_actions.resolve, "usage.resolve", staff=True),
-    Command("reject", ("驳回",), "reject", ticket_actions.reject, "usage.reject", staff=True),
-    Command("escalate", ("吹哨", "转派"), "escalate", ticket_actions.escalate, "usage.escalate", staff=True),
-    Command("merge", ("合并",), "merge", ticket_actions.merge, "usage.merge", staff=True),
-    Command("split", ("拆分",), "split", ticket_actions.split, "usage.split", staff=True),
-    Command("triage", ("待确认",), "triage", triage.queue, "usage.triage", staff=True),
-    Command("dismiss", ("忽略",), "dismiss", triage.dismiss, "usage.dismiss", staff=True),
-    Command("newpoll", ("发起投票",), "newpoll", polls_create.create_command, "polls.usage.create"),
+    Command("todo", ("待办",), "todo", ticket_views.todo, "usage.todo", allowed=STAFF),
+    Command("assign", ("派单",), "assign", ticket_actions.assign, "usage.assign", allowed=TICKET_HANDLER),
+    Command("start", ("处理", "受理"), "start", ticket_actions.start, "usage.start", allowed=TICKET_HANDLER),
+    Command("resolve", ("办结",), "resolve", ticket_actions.resolve, "usage.resolve", allowed=TICKET_HANDLER),
+    Command("reject", ("驳回",), "reject", ticket_actions.reject, "usage.reject", allowed=TICKET_HANDLER),
+    Command("escalate", ("吹哨", "转派"), "escalate", ticket_actions.escalate, "usage.escalate", allowed=TICKET_HANDLER),
+    Command("merge", ("合并",), "merge", ticket_actions.merge, "usage.merge", allowed=TICKET_HANDLER),
+    Command("split", ("拆分",), "split", ticket_actions.split, "usage.split", allowed=TICKET_HANDLER),
+    Command("triage", ("待确认",), "triage", triage.queue, "usage.triage", allowed=STAFF),
+    Command("dismiss", ("忽略",), "dismiss", triage.dismiss, "usage.dismiss", allowed=STAFF),
+    Command("newpoll", ("发起投票",), "newpoll", polls_create.create_command, "polls.usage.create",
+            allowed=COUNCIL_CHAIR | role("secretary", "staff"), refusal="polls.create.not_allowed"),
     Command("vote", ("投票",), "vote", polls_vote.vote, "polls.usage.vote", menu="投票"),
-    Command("proxyvote", ("代投",), "proxyvote", polls_vote.proxy_vote, "polls.usage.proxy", staff=True),
+    Command("proxyvote", ("代投",), "proxyvote", polls_vote.proxy_vote, "polls.usage.proxy", allowed=STAFF),
     Command("register", ("登记",), "register", households.register, "households.usage.register"),
-    Command("verify", ("核实",), "verify", households.verify, "households.usage.verify", staff=True),
+    Command("verify", ("核实",), "verify", households.verify, "households.usage.verify", allowed=STAFF),
     Command("points", ("积分", "我的积分"), "points", points_view.balance, "points.usage.balance", menu="我的积分和时间银行"),
     Command("rank", ("排行", "积分排行"), "rank", points_view.rank, "points.usage.rank"),
     Command("timebank", ("时间银行",), "timebank", timebank.give, "points.usage.give"),
@@ -68,20 +71,25 @@ COMMANDS: list[Command] = [
     Command("rewards", ("爱心超市", "兑换列表"), "rewards", rewards.catalogue, "points.usage.catalogue"),
     Command("redeem", ("兑换",), "redeem", rewards.redeem, "points.usage.redeem"),
     Command("unredeem", ("取消兑换",), "unredeem", rewards.cancel, "points.usage.cancel"),
-    Command("checkin", ("签到",), "checkin", points.attend, "points.usage.attend", staff=True),
-    Command("fulfil", ("核销",), "fulfil", rewards.fulfil, "points.usage.fulfil", staff=True),
-    Command("volunteer", ("志愿者",), "volunteer", volunteers.command, "tasks.usage.volunteer", role="volunteer"),
-    Command("claim", ("接单",), "claim", task_claim.claim, "tasks.usage.claim", role="volunteer", menu="接单：认领志愿任务"),
-    Command("withdraw", ("退单",), "withdraw", task_claim.withdraw, "tasks.usage.withdraw", role="volunteer"),
-    Command("done", ("完成",), "done", task_claim.complete, "tasks.usage.complete", role="volunteer"),
-    Command("mytasks", ("我的任务",), "mytasks", task_claim.mine, "tasks.usage.mine", role="volunteer", menu="我的志愿任务"),
-    Command("newtask", ("发布任务",), "newtask", task_create.create_command, "tasks.usage.create", staff=True),
-    Command("canceltask", ("取消任务",), "canceltask", task_claim.cancel, "tasks.usage.cancel", staff=True),
-    Command("link", ("绑定",), "link", linking.link, "linking.usage.link", anyone=True, menu="绑定账号：/link 绑定码"),
+    Command("checkin", ("签到",), "checkin", points.attend, "points.usage.attend", allowed=STAFF),
+    Command("fulfil", ("核销",), "fulfil", rewards.fulfil, "points.usage.fulfil", allowed=STAFF),
+    Command("volunteer", ("志愿者",), "volunteer", volunteers.command, "tasks.usage.volunteer", allowed=VOLUNTEER,
+            refusal="volunteers.not_volunteer"),
+    Command("claim", ("接单",), "claim", task_claim.claim, "tasks.usage.claim", allowed=VOLUNTEER | STAFF,
+            refusal="tasks.not_volunteer", menu="接单：认领志愿任务"),
+    Command("withdraw", ("退单",), "withdraw", task_claim.withdraw, "tasks.usage.withdraw", allowed=VOLUNTEER | STAFF,
+            refusal="tasks.not_volunteer"),
+    Command("done", ("完成",), "done", task_claim.complete, "tasks.usage.complete", allowed=VOLUNTEER | STAFF,
+            refusal="tasks.not_volunteer"),
+    Command("mytasks", ("我的任务",), "mytasks", task_claim.mine, "tasks.usage.mine", allowed=VOLUNTEER | STAFF,
+            refusal="tasks.not_volunteer", menu="我的志愿任务"),
+    Command("newtask", ("发布任务",), "newtask", task_create.create_command, "tasks.usage.create", allowed=STAFF),
+    Command("canceltask", ("取消任务",), "canceltask", task_claim.cancel, "tasks.usage.cancel", allowed=STAFF),
+    Command("link", ("绑定",), "link", linking.link, "linking.usage.link", allowed=ANYONE, menu="绑定账号：/link 绑定码"),
     Command("unlink", ("解绑",), "unlink", linking.unlink, "linking.usage.unlink"),
-    Command("linkcode", ("绑定码",), "linkcode", linking.issue_code, "linking.usage.code", staff=True),
-    Command("bind", ("绑定群",), "bind", linking.bind_chat, "linking.usage.bind", staff=True),
-    Command("unbind", ("解绑群",), "unbind", linking.unbind_chat, "linking.usage.unbind", staff=True),
+    Command("linkcode", ("绑定码",), "linkcode", linking.issue_code, "linking.usage.code", allowed=STAFF),
+    Command("bind", ("绑定群",), "bind", linking.bind_chat, "linking.usage.bind", allowed=STAFF),
+    Command("unbind", ("解绑群",), "unbind", linking.unbind_chat, "linking.usage.unbind", allowed=STAFF),
 ]
 
 # What a scheduled job of each kind runs when it falls due (see handlers/timers.py).
@@ -92,10 +100,6 @@ TIMERS = {
     "exchange": timebank.on_timer,
     "triage": triage.on_timer,
 }
-
-# Per-ticket commands check the ticket (a department contact or an assignee may act on
-# their own ticket); the rest of the staff commands need a staff role up front.
-_CHECKED_PER_TICKET = {"assign", "start", "resolve", "reject", "escalate", "merge", "split"}
 
 
 async def route(ctx: Context) -> None:
@@ -115,11 +119,10 @@ async def route(ctx: Context) -> None:
             ctx.reply(help_text(ctx, COMMANDS))
         return
     parsed = parse(text, COMMANDS)
-    if ctx.person is None and parsed and parsed[0].anyone:
-        await parsed[0].handler(ctx, parsed[1])
-        return
     if ctx.person is None:
-        if addressed or parsed:
+        if parsed and parsed[0].allowed.admits(ctx):    # 绑定: how a new account becomes someone
+            await _run(ctx, *parsed, addressed)
+        elif addressed or parsed:
             ctx.reply(ctx.t("person.unknown", bot=community.bot_name))
         return
     if parsed is None:
@@ -128,12 +131,19 @@ async def route(ctx: Context) -> None:
         else:
             await reports.on_text(ctx, text, addressed)
         return
-    command, args = parsed
-    if command.staff and command.name not in _CHECKED_PER_TICKET and not ctx.person.handles_tickets:
-        if addressed:   # in a group "待确认" or "忽略 上面那条" is ordinary talk, not meant for us
-            ctx.reply(ctx.t("permission.staff_only"))
-        return
-    await command.handler(ctx, args)
+    await _run(ctx, *parsed, addressed)
+
+
+async def _run(ctx: Context, command: Command, args: str, addressed: bool) -> None:
+    """The command, if its permission lets the sender in; a refusal from the door or from
+    the handler is answered here, once."""
+    try:
+        if not command.allowed.admits(ctx):
+            raise Refusal(command.refusal) if command.refusal else Refusal(STAFF_ONLY, quiet=True)
+        await command.handler(ctx, args)
+    except Refusal as refusal:
+        if addressed or not refusal.quiet:
+            ctx.reply(ctx.t(refusal.key, **refusal.values))
 
 
 async def _who_and_where(ctx: Context) -> tuple[Person | None, Chat | None]:

@@ -11,6 +11,7 @@ import re
 
 from handlers import points, ticket_actions, timers
 from handlers.context import Context
+from handlers.permissions import BENEFICIARY, PUBLISHER, STAFF, Refusal
 from handlers.task_push import TIMER, details, offer
 from handlers.tickets_common import OPEN_STATES, entry
 from handlers.volunteers import most_open, profiles_of
@@ -25,15 +26,15 @@ def is_task_ref(args: str) -> bool:
     return bool(_TASK_REF.match(args))
 
 
-async def _load(ctx: Context, args: str, usage: str) -> tuple[Task, str] | None:
+async def _load(ctx: Context, args: str, usage: str) -> tuple[Task, str]:
+    """The task a command names ("T3 …") and the rest of its arguments; refused with
+    `usage` when there is no number, or "no such task"."""
     match = _REF.match(args.strip())
     if not match:
-        ctx.reply(ctx.t(usage))
-        return None
+        raise Refusal(usage)
     task = await Tasks(ctx.services.store).get(int(match.group(1)))
     if task is None:
-        ctx.reply(ctx.t("tasks.not_found", ref=f"T{match.group(1)}"))
-        return None
+        raise Refusal("tasks.not_found", ref=f"T{match.group(1)}")
     return task, match.group(2).strip()
 
 
@@ -42,14 +43,8 @@ def _status(ctx: Context, task: Task) -> str:
 
 
 async def claim(ctx: Context, args: str) -> None:
-    loaded = await _load(ctx, args, "tasks.usage.claim")
-    if not loaded:
-        return
-    task, _ = loaded
+    task, _ = await _load(ctx, args, "tasks.usage.claim")
     person = ctx.person
-    if not person.has("volunteer") and not person.handles_tickets:
-        ctx.reply(ctx.t("tasks.not_volunteer"))
-        return
     profile = (await profiles_of(ctx, [person]))[person.id]
     if profile.paused_until and profile.paused_until > ctx.now:
         ctx.reply(ctx.t("tasks.paused", until=ctx.when(profile.paused_until)))
@@ -77,10 +72,7 @@ async def claim(ctx: Context, args: str) -> None:
 
 
 async def withdraw(ctx: Context, args: str) -> None:
-    loaded = await _load(ctx, args, "tasks.usage.withdraw")
-    if not loaded:
-        return
-    task, reason = loaded
+    task, reason = await _load(ctx, args, "tasks.usage.withdraw")
     repo = Tasks(ctx.services.store)
     result, _ = await repo.release(task.id, ctx.event.id, ctx.person.id,
                                    entry(ctx, "task_withdrawn", "open", reason))
@@ -100,10 +92,7 @@ async def withdraw(ctx: Context, args: str) -> None:
 
 
 async def complete(ctx: Context, args: str) -> None:
-    loaded = await _load(ctx, args, "tasks.usage.complete")
-    if not loaded:
-        return
-    task, rest = loaded
+    task, rest = await _load(ctx, args, "tasks.usage.complete")
     amount, _, note = rest.partition(" ")
     hours = points.parse_hours(amount)
     if not hours:
@@ -146,14 +135,9 @@ async def _member_result(ctx: Context, task: Task, result: str) -> bool:
 
 
 async def confirm(ctx: Context, args: str) -> None:
-    loaded = await _load(ctx, args, "tasks.usage.complete")
-    if not loaded:
-        return
-    task, _ = loaded
+    task, _ = await _load(ctx, args, "tasks.usage.complete")
     person = ctx.person
-    if person.id not in (task.beneficiary, task.created_by) and not person.handles_tickets:
-        ctx.reply(ctx.t("tasks.not_confirmer", ref=task.ref))
-        return
+    (BENEFICIARY | PUBLISHER | STAFF).require(ctx, task, "tasks.not_confirmer", ref=task.ref)
     result = await Tasks(ctx.services.store).transition(
         task, ctx.event.id, ("completed",), {"status": "confirmed", "confirmed_at": ctx.now, "confirmed_by": person.id},
         entry(ctx, "task_confirmed", "confirmed"))
@@ -173,14 +157,9 @@ async def confirm(ctx: Context, args: str) -> None:
 
 
 async def rate(ctx: Context, args: str) -> None:
-    loaded = await _load(ctx, args, "tasks.usage.complete")
-    if not loaded:
-        return
-    task, rest = loaded
+    task, rest = await _load(ctx, args, "tasks.usage.complete")
     score, _, comment = rest.partition(" ")
-    if ctx.person.id != task.beneficiary:
-        ctx.reply(ctx.t("tasks.not_beneficiary", ref=task.ref))
-        return
+    BENEFICIARY.require(ctx, task, "tasks.not_beneficiary", ref=task.ref)
     if task.status != "confirmed":
         ctx.reply(ctx.t("tasks.not_rateable", ref=task.ref))
         return
@@ -201,10 +180,7 @@ async def rate(ctx: Context, args: str) -> None:
 
 
 async def cancel(ctx: Context, args: str) -> None:
-    loaded = await _load(ctx, args, "tasks.usage.cancel")
-    if not loaded:
-        return
-    task, reason = loaded
+    task, reason = await _load(ctx, args, "tasks.usage.cancel")
     result = await Tasks(ctx.services.store).transition(task, ctx.event.id, OPEN, {"status": "cancelled"},
                                                         entry(ctx, "task_cancelled", "cancelled", reason))
     if result not in ("ok", "replay"):

@@ -9,7 +9,8 @@ from handlers import deadlines, learning, points, reports, task_create, task_pus
 from handlers.commands import ticket_ref
 from handlers.community import Person
 from handlers.context import Context
-from handlers.tickets_common import entry, load_ticket, may_handle, notify_handlers, status_label
+from handlers.permissions import REPORTER, Refusal
+from handlers.tickets_common import entry, handled_ticket, load_ticket, notify_handlers, status_label
 from storage.tickets import Ticket, Transition
 
 DAY = 86400.0
@@ -42,19 +43,8 @@ def _tell_reporter(ctx: Context, ticket: Ticket, status: str, note: str) -> None
         ctx.tell(person, text)
 
 
-async def _staff_ticket(ctx: Context, args: str, usage: str) -> tuple[Ticket, str] | None:
-    loaded = await load_ticket(ctx, args, usage)
-    if loaded and not may_handle(ctx.person, ctx, loaded[0]):
-        ctx.reply(ctx.t("permission.staff_only"))
-        return None
-    return loaded
-
-
 async def assign(ctx: Context, args: str) -> None:
-    loaded = await _staff_ticket(ctx, args, "usage.assign")
-    if not loaded:
-        return
-    ticket, rest = loaded
+    ticket, rest = await handled_ticket(ctx, args, "usage.assign")
     target, _, options = rest.partition(" ")
     if target == "志愿者":
         await task_create.from_ticket(ctx, ticket, options)
@@ -81,10 +71,7 @@ async def assign_to(ctx: Context, ticket: Ticket, who: Person) -> bool:
 
 
 async def start(ctx: Context, args: str) -> None:
-    loaded = await _staff_ticket(ctx, args, "usage.start")
-    if not loaded:
-        return
-    ticket, note = loaded
+    ticket, note = await handled_ticket(ctx, args, "usage.start")
     fields = {"assignee": ticket.assignee or ctx.person.id, "responded_at": ticket.responded_at or ctx.now}
     if await _change(ctx, ticket, "in_progress", "started", note, fields):
         await deadlines.cancel_sla(ctx, ticket.id, ("respond_remind", "respond_overdue", "respond_secretary"))
@@ -94,13 +81,9 @@ async def start(ctx: Context, args: str) -> None:
 
 
 async def resolve(ctx: Context, args: str) -> None:
-    loaded = await _staff_ticket(ctx, args, "usage.resolve")
-    if not loaded:
-        return
-    ticket, note = loaded
+    ticket, note = await handled_ticket(ctx, args, "usage.resolve")
     if not note:
-        ctx.reply(ctx.t("usage.resolve"))
-        return
+        raise Refusal("usage.resolve")
     if await finish(ctx, ticket, note):
         ctx.reply(ctx.t("ticket.resolved_ok", id=ticket.id))
         await task_push.cancel_for_ticket(ctx, ticket.id, ctx.t("tasks.ticket_closed", id=ticket.id))
@@ -122,13 +105,9 @@ async def finish(ctx: Context, ticket: Ticket, note: str) -> bool:
 
 
 async def reject(ctx: Context, args: str) -> None:
-    loaded = await _staff_ticket(ctx, args, "usage.reject")
-    if not loaded:
-        return
-    ticket, reason = loaded
+    ticket, reason = await handled_ticket(ctx, args, "usage.reject")
     if not reason:
-        ctx.reply(ctx.t("usage.reject"))
-        return
+        raise Refusal("usage.reject")
     fields = {"reason": reason, "closed_at": ctx.now, "responded_at": ticket.responded_at or ctx.now}
     done = await _change(ctx, ticket, "rejected", "rejected", reason, fields)
     if done:
@@ -141,10 +120,7 @@ async def reject(ctx: Context, args: str) -> None:
 
 
 async def escalate(ctx: Context, args: str) -> None:
-    loaded = await _staff_ticket(ctx, args, "usage.escalate")
-    if not loaded:
-        return
-    ticket, rest = loaded
+    ticket, rest = await handled_ticket(ctx, args, "usage.escalate")
     dept_key, _, note = rest.partition(" ")
     dept = ctx.community.department(dept_key)
     if dept is None:
@@ -163,10 +139,7 @@ async def escalate(ctx: Context, args: str) -> None:
 
 
 async def merge(ctx: Context, args: str) -> None:
-    loaded = await _staff_ticket(ctx, args, "usage.merge")
-    if not loaded:
-        return
-    ticket, rest = loaded
+    ticket, rest = await handled_ticket(ctx, args, "usage.merge")
     other_ref = ticket_ref(rest)
     other = await ctx.services.tickets.get(other_ref[0]) if other_ref else None
     if other is None or other.id == ticket.id:
@@ -183,10 +156,7 @@ async def merge(ctx: Context, args: str) -> None:
 async def split(ctx: Context, args: str) -> None:
     """`拆分 #N [人]` (staff): a co-reporter's report was not the same problem after all; it
     becomes a ticket of its own (the most recent co-reporter unless one is named)."""
-    loaded = await _staff_ticket(ctx, args, "usage.split")
-    if not loaded:
-        return
-    ticket, who = loaded
+    ticket, who = await handled_ticket(ctx, args, "usage.split")
     if not ticket.co_reporters:
         ctx.reply(ctx.t("ticket.no_co_reporters", id=ticket.id))
         return
@@ -208,13 +178,8 @@ async def split(ctx: Context, args: str) -> None:
 
 
 async def rate(ctx: Context, args: str) -> None:
-    loaded = await load_ticket(ctx, args, "usage.rate")
-    if not loaded:
-        return
-    ticket, rest = loaded
-    if ticket.reporter != ctx.person.id:
-        ctx.reply(ctx.t("ticket.not_yours", id=ticket.id))
-        return
+    ticket, rest = await load_ticket(ctx, args, "usage.rate")
+    REPORTER.require(ctx, ticket, "ticket.not_yours", id=ticket.id)
     score, _, comment = rest.partition(" ")
     if not score.isdigit() or not 1 <= int(score) <= 5:
         ctx.reply(ctx.t("usage.rate"))
@@ -227,13 +192,8 @@ async def rate(ctx: Context, args: str) -> None:
 
 
 async def reopen(ctx: Context, args: str) -> None:
-    loaded = await load_ticket(ctx, args, "usage.reopen")
-    if not loaded:
-        return
-    ticket, reason = loaded
-    if ticket.reporter != ctx.person.id:
-        ctx.reply(ctx.t("ticket.not_yours", id=ticket.id))
-        return
+    ticket, reason = await load_ticket(ctx, args, "usage.reopen")
+    REPORTER.require(ctx, ticket, "ticket.not_yours", id=ticket.id)
     days = ctx.community.sla.reopen_days
     finished = ticket.resolved_at if ticket.status in ("resolved", "closed") else ticket.closed_at
     if ticket.status in ("resolved", "closed", "rejected") and finished and ctx.now - finished > days * DAY:

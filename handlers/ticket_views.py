@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from handlers.commands import ticket_ref
 from handlers.community import Person
 from handlers.context import Context
-from handlers.tickets_common import OPEN_STATES, answers_for, details, may_handle, summary
+from handlers.permissions import REPORTER, TICKET_HANDLER
+from handlers.tickets_common import OPEN_STATES, answers_for, details, load_ticket, summary
 from storage.tickets import TRIAGE_STATES
 
 LIST_LIMIT = 10
@@ -16,22 +16,12 @@ async def status(ctx: Context, args: str) -> None:
     if not args:
         await _mine(ctx)
         return
-    ref = ticket_ref(args)
-    if ref is None:
-        ctx.reply(ctx.t("usage.status"))
-        return
-    ticket = await ctx.services.tickets.get(ref[0])
-    if ticket is None:
-        ctx.reply(ctx.t("ticket.not_found", id=ref[0]))
-        return
-    mine = ticket.reporter == ctx.person.id
-    if ctx.person.id in ticket.co_reporters and not may_handle(ctx.person, ctx, ticket):
+    ticket, _ = await load_ticket(ctx, args, "usage.status")
+    if ctx.person.id in ticket.co_reporters and not TICKET_HANDLER.allows(ctx, ticket):
         ctx.reply(summary(ctx, ticket))   # where it stands; the first reporter's words stay theirs
         return
-    if not mine and not may_handle(ctx.person, ctx, ticket):
-        ctx.reply(ctx.t("ticket.not_yours", id=ticket.id))
-        return
-    if not mine:
+    (REPORTER | TICKET_HANDLER).require(ctx, ticket, "ticket.not_yours", id=ticket.id)
+    if not REPORTER.allows(ctx, ticket):
         await ctx.services.audit.record(ctx.now, ctx.person.id, "view", f"ticket:{ticket.id}",
                                         f"chat:{ctx.event.channel}")
     ctx.reply_privately(details(ctx, ticket), summary(ctx, ticket) + "\n" + ctx.t("ticket.details_private"))

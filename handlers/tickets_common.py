@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from handlers.commands import ticket_ref
 from handlers.community import Person
 from handlers.context import Context
+from handlers.permissions import TICKET_HANDLER, Refusal
 from storage.tickets import OPEN_STATES, Ticket   # OPEN_STATES: the states the ticket indexes hold
 
 
@@ -105,25 +107,26 @@ def answers_for(person: Person, ctx: Context, ticket: Ticket) -> bool:
 
 
 def may_handle(person: Person | None, ctx: Context, ticket: Ticket) -> bool:
-    """Staff, grid workers and the secretary; a department's contact for its tickets;
-    the assignee for the ticket they were given."""
-    if person is None:
-        return False
-    if person.handles_tickets or ticket.assignee == person.id:
-        return True
-    dept = ctx.community.departments.get(ticket.department or "")
-    return bool(dept and dept.contact == person.id)
+    """Whether `person` (not necessarily the sender) may change and read `ticket`:
+    TICKET_HANDLER, i.e. staff, grid workers and the secretary; a department's contact for
+    its tickets; the assignee for the ticket they were given."""
+    return TICKET_HANDLER.allows(ctx if person is ctx.person else replace(ctx, person=person), ticket)
 
 
-async def load_ticket(ctx: Context, args: str, usage: str) -> tuple[Ticket, str] | None:
-    """The ticket a command names ("#12 …") and the rest of its arguments; None when there
-    is no such ticket or no number (the person is told which)."""
+async def load_ticket(ctx: Context, args: str, usage: str) -> tuple[Ticket, str]:
+    """The ticket a command names ("#12 …") and the rest of its arguments; refused with
+    `usage` when there is no number, or "no such ticket"."""
     ref = ticket_ref(args)
     if ref is None:
-        ctx.reply(ctx.t(usage))
-        return None
+        raise Refusal(usage)
     ticket = await ctx.services.tickets.get(ref[0])
     if ticket is None:
-        ctx.reply(ctx.t("ticket.not_found", id=ref[0]))
-        return None
+        raise Refusal("ticket.not_found", id=ref[0])
     return ticket, ref[1]
+
+
+async def handled_ticket(ctx: Context, args: str, usage: str) -> tuple[Ticket, str]:
+    """`load_ticket`, for a command only the ticket's handlers may use (TICKET_HANDLER)."""
+    ticket, rest = await load_ticket(ctx, args, usage)
+    TICKET_HANDLER.require(ctx, ticket)
+    return ticket, rest

@@ -14,6 +14,7 @@ import re
 
 from handlers import timers
 from handlers.context import Context
+from handlers.permissions import RECEIVER, STAFF, Refusal
 from handlers.points import amount_text, booked_now, by, find_person, hours_text, ledger, parse_hours
 from handlers.points_view import balance
 from storage.ledger import POOL, Exchange, Exchanges, Transfer, Txn, account
@@ -66,11 +67,8 @@ async def _exchange(ctx: Context, args: str, usage: str) -> tuple[Exchange, str]
         return None
     exchange = await Exchanges(ctx.services.store).get(int(match.group(1)))
     if exchange is None:
-        ctx.reply(ctx.t("points.timebank.not_found", id=match.group(1)))
-        return None
-    if ctx.person.id != exchange.receiver and not ctx.person.handles_tickets:
-        ctx.reply(ctx.t("points.timebank.not_yours", id=exchange.id))
-        return None
+        raise Refusal("points.timebank.not_found", id=match.group(1))
+    (RECEIVER | STAFF).require(ctx, exchange, "points.timebank.not_yours", id=exchange.id)
     return exchange, match.group(2).strip()
 
 

@@ -21,7 +21,6 @@ from collections import Counter
 from datetime import datetime, time, timedelta
 
 from handlers import deadlines, learning, timers
-from handlers.commands import ticket_ref
 from handlers.context import Context
 from handlers.duplicates import WINDOW_DAYS, same_problem
 from handlers.tickets_common import OPEN_STATES, load_ticket, notify_handlers, place, status_label
@@ -151,9 +150,7 @@ async def queue(ctx: Context, args: str) -> None:
 
 async def confirm(ctx: Context, args: str) -> None:
     """`确认 #N` (staff): the item becomes an ordinary ticket, told as a new one is."""
-    ticket = await _load(ctx, args, "usage.triage")
-    if ticket is None:
-        return
+    ticket, _ = await load_ticket(ctx, args, "usage.triage")     # staff only: STAFF at the router
     done, ticket = await confirm_ticket(ctx, ticket, ctx.person.id)
     if not _said_why_not(ctx, ticket, done, "confirmed"):
         ctx.reply(ctx.t("triage.confirmed_ok", id=ticket.id))
@@ -164,10 +161,8 @@ async def confirm(ctx: Context, args: str) -> None:
 
 async def dismiss(ctx: Context, args: str) -> None:
     """`忽略 #N [原因]` (staff): not a ticket after all; nobody is told."""
-    ticket = await _load(ctx, args, "usage.dismiss")
-    if ticket is None:
-        return
-    done = await dismiss_ticket(ctx, ticket, ctx.person.id, ticket_ref(args)[1])
+    ticket, reason = await load_ticket(ctx, args, "usage.dismiss")
+    done = await dismiss_ticket(ctx, ticket, ctx.person.id, reason)
     if not _said_why_not(ctx, ticket, done, "dismissed"):
         ctx.reply(ctx.t("triage.dismissed_ok", id=ticket.id))
         if done.result == "ok":
@@ -298,12 +293,6 @@ def _visible(ctx: Context, person, ticket: Ticket) -> bool:
     return ticket.building in person.buildings or person.id in reminded(ctx, ticket.building)
 
 
-async def _load(ctx: Context, args: str, usage: str) -> Ticket | None:
-    if not ctx.person.handles_tickets:
-        ctx.reply(ctx.t("permission.staff_only"))
-        return None
-    loaded = await load_ticket(ctx, args, usage)
-    return loaded[0] if loaded else None
 
 
 def _said_why_not(ctx: Context, ticket: Ticket, done: Transition, action: str) -> bool:

@@ -92,10 +92,7 @@ async def candidates(ctx: Context, task: Task) -> list[Person]:
 # ---- `志愿者 …`: a volunteer's own profile -------------------------------------------------
 
 async def command(ctx: Context, args: str) -> None:
-    person = ctx.person
-    if not person.has("volunteer"):
-        ctx.reply(ctx.t("volunteers.not_volunteer"))
-        return
+    person = ctx.person     # a volunteer: VOLUNTEER at the router
     word, _, rest = args.strip().partition(" ")
     rest = rest.strip()
     change = _change(ctx, word, rest)

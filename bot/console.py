@@ -1,14 +1,25 @@
 """`linli console`: talk to the bot as any person in any chat, through the same stream,
 worker and outbox as a platform. JSON lines when piped (for scripts and tests), a small
-interactive shell on a terminal."""
+interactive shell on a terminal.
+
+Several consoles may share a data directory (or a Redis): each session has names of its
+own (pid and a random part), so they are separate workers, and each prints what its own
+lines caused (bot/addressing.py: a session's queue). A console waiting for its next line
+lets go of its shards of the inbound stream (`idle`), so that it keeps no other console
+waiting for its leases to run out.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import os
 import sys
 import time
+import uuid
 from typing import TextIO
 
+from bot.addressing import CONSOLE_SESSION, console_queue
 from bot.app import Runtime
 from bot.channels.console import ConsoleChannel, ConsoleInputError, message_event, parse_line
 from bot.delivery import Delivery
@@ -16,28 +27,51 @@ from bot.worker import Worker
 from handlers.clock import FakeClock, parse_duration
 
 DRAIN_TIMEOUT = 60.0
+IDLE_AFTER = 0.1   # seconds without a next line (a person typing, not a piped script): idle()
 
 
 class ConsoleSession:
     def __init__(self, runtime: Runtime, out: TextIO | None = None, pretty: bool = False) -> None:
         self.runtime = runtime
-        self.worker = Worker(runtime, name="console-worker")
-        self.delivery = Delivery(runtime, ConsoleChannel(out, pretty), name="console-delivery")
+        self.id = f"{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        self.worker = Worker(runtime, name=f"console-worker-{self.id}")
+        channel = ConsoleChannel(out, pretty)
+        # Our own queue, and the shared one: console messages no console's line caused (a
+        # job falling due, an admin action's notice), printed by the console holding it.
+        self.delivery = Delivery(runtime, channel, name=f"console-delivery-{self.id}", queue=console_queue(self.id))
+        self.shared = Delivery(runtime, channel, name=f"console-delivery-{self.id}")
         self.queue = self.delivery.queue
 
     async def __aenter__(self) -> "ConsoleSession":
         await self.delivery.start()
+        await self.shared.start()
         await self.drain()  # whatever an earlier run left behind
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await self.worker.leave()
-        await self.delivery.leases.release(self.delivery.lease, self.delivery.name)
+        for delivery in (self.delivery, self.shared):
+            await delivery.leases.release(delivery.lease, delivery.name)
+        await self._close_queue()
+
+    async def _close_queue(self) -> None:
+        """Our queue goes with us. What is still in it (a drain that gave up, Ctrl-C) moves
+        to the shared queue, for the next console to print. (A reply written between the
+        read and the move, by another console handling a line of ours, would be lost with
+        the queue: only after a drain that gave up.)"""
+        redis, own = self.runtime.redis, self.queue.stream
+        left = await redis.xrange(own)
+        async with redis.pipeline(transaction=True) as pipe:
+            for _, fields in left:
+                pipe.xadd(self.shared.queue.stream, fields)
+            pipe.delete(own)
+            await pipe.execute()
 
     async def say(self, sender: str, chat: str | None, text: str, message_id: str | None = None) -> bool:
         """Send a message as `sender`; False when the same message id was seen before."""
         event = message_event(self.runtime.settings.community, sender, chat, text,
                               self.runtime.clock.now(), message_id)
+        event = dataclasses.replace(event, data={**event.data, CONSOLE_SESSION: self.id})   # its replies come to us
         fresh = await self.runtime.accept(event)
         await self.drain()
         return fresh
@@ -57,14 +91,20 @@ class ConsoleSession:
         await self.runtime.save_fake_clock()
         await self.drain()
 
+    async def idle(self) -> None:
+        """We wait for our user: let another console take our shards meanwhile (and not
+        count us as a live worker). The next line takes them again."""
+        await self.worker.leave()
+
     async def drain(self) -> None:
-        """Run until every event is handled and every message delivered."""
+        """Run until every event is handled and every message of ours delivered."""
         runtime = self.runtime
         deadline = time.monotonic() + DRAIN_TIMEOUT
         while True:
             moved = await runtime.services.jobs.fire_due(runtime.clock.now())
             moved += await self.worker.step(block_ms=None)
             moved += await self.delivery.step(block_ms=None)
+            moved += await self.shared.step(block_ms=None)
             if moved:
                 continue
             if not await runtime.inbound.backlog() and not await self.queue.backlog():
@@ -82,7 +122,11 @@ async def run_script(session: ConsoleSession, lines: TextIO, errors: TextIO) -> 
     bad = 0
     number = 0
     while True:
-        line = await asyncio.to_thread(lines.readline)
+        reading = asyncio.ensure_future(asyncio.to_thread(lines.readline))
+        done, _ = await asyncio.wait({reading}, timeout=IDLE_AFTER)
+        if not done:
+            await session.idle()
+        line = await reading
         if not line:
             return bad
         number += 1
@@ -118,6 +162,7 @@ async def run_interactive(session: ConsoleSession) -> None:
     while True:
         where = chat or "1:1"
         try:
+            await session.idle()
             line = await asyncio.to_thread(input, f"[{me} @ {where}] ")
         except EOFError:
             return

@@ -46,13 +46,16 @@ READ_COUNT = 200
 
 
 class Delivery:
-    def __init__(self, runtime: Runtime, channel: Channel, name: str | None = None) -> None:
+    def __init__(self, runtime: Runtime, channel: Channel, name: str | None = None, queue: str | None = None) -> None:
+        """`queue`: the outbox queue served, when not the channel's own (a console
+        session's, bot/addressing.py)."""
         self.runtime = runtime
         self.channel = channel
-        self.queue = runtime.outbox.queue(channel.name)
-        self.name = name or f"delivery-{channel.name}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        queue = queue or channel.name
+        self.queue = runtime.outbox.queue(queue)
+        self.name = name or f"delivery-{queue}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self.leases = Leases(runtime.store)
-        self.lease = f"out:{channel.name}"
+        self.lease = f"out:{queue}"
         self.concurrency = max(1, int(getattr(channel, "concurrency", 1)))
         self.waiting: OrderedDict[str, deque[Parcel]] = OrderedDict()   # per recipient, in order
         self.not_before: dict[str, float] = {}                           # recipient -> monotonic time

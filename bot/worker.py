@@ -25,7 +25,7 @@ import uuid
 from redis.exceptions import ResponseError
 
 from bot import metrics
-from bot.addressing import channel_of, encode, resolve
+from bot.addressing import channel_of, encode, queue_of, resolve
 from bot.app import Runtime
 from bot.supervisor import UNAVAILABLE, Health, sleep_unless
 from handlers.context import Context
@@ -213,7 +213,7 @@ class Worker:
                 continue
             if reply is None and message.in_reply_to == event.id and identity == event.sender:
                 reply = len(items)   # a callback still waiting may answer with this one (WeChat)
-            items.append((channel, payload))
+            items.append((queue_of(identity, event), payload))   # a console line's: its session's queue
         await self.runtime.outbox.commit(event.id, items, unreachable, reply)
         for channel, payload in unreachable:
             metrics.delivered(channel, "undeliverable")

@@ -1,11 +1,12 @@
 """Whole conversations through the console with the fake clock: a ticket's life with
 deadlines and escalation, and a restart in the middle that forgets nothing."""
 
+import asyncio
 import io
 import json
 
 from bot.console import run_script
-from tests.conftest import DEMO
+from tests.conftest import DEMO, console_of
 
 
 def lines(*items):
@@ -76,6 +77,28 @@ async def test_a_message_id_seen_twice_is_handled_once(console):
     assert (first, again) == (True, False)
     assert await console.runtime.services.tickets.ids() == [1]
 
+
+
+async def test_two_consoles_on_one_redis_are_two_workers_each_printing_its_own(console, redis_server, tmp_path):
+    """As two `linli console` on one data directory: names of their own, so two workers,
+    and each prints what its own lines caused, never the other's."""
+    async with console_of(DEMO.read_text(encoding="utf-8"), tmp_path, redis_server) as other:
+        assert console.worker.name != other.worker.name and console.delivery.name != other.delivery.name
+        await console.say("zhang", "b3", "3号楼2单元的路灯坏了好几天了，晚上黑漆漆的")
+        assert console.worker.held                 # it took the shards to handle its line...
+        await console.idle()                       # ...and lets go of them while it waits
+        assert not console.worker.held
+        await other.say("r101", None, "积分")      # so the other one is not kept waiting
+        assert other.worker.held
+        mine, theirs = console.transcript.new(), other.transcript.new()
+        assert mine[0]["to"] == "b3" and "工单 #1" in mine[0]["text"]
+        assert [m["to"] for m in theirs] == ["@r101"]
+        # Both at once, whichever handles which line: each prints only its own.
+        await asyncio.gather(console.say("zhang", None, "积分"), other.say("grid", None, "派单 #1 @vol_wang"))
+        mine, theirs = console.transcript.new(), other.transcript.new()
+        assert [m["to"] for m in mine] == ["@zhang"] and mine[0]["text"].startswith("张阿姨：积分")
+        assert any(m["to"] == "@vol_wang" and "派给您工单 #1" in m["text"] for m in theirs)
+        assert not any(m["text"].startswith("张阿姨：积分") for m in theirs)
 
 def test_restart_in_the_middle_keeps_tickets_jobs_and_the_clock(linli, tmp_path):
     """Two separate runs on the embedded server of LINLI_DATA_DIR, each starting it and

@@ -1,5 +1,5 @@
 """Duplicate reports: precision and recall of the merge decision on labelled pairs, at
-several similarity thresholds (handlers/duplicates.py uses the one chosen here).
+several similarity thresholds (handlers/tickets/duplicates.py uses the one chosen here).
 
     .venv/bin/python bench/duplicates.py
 
@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from handlers.duplicates import THRESHOLD, same_problem  # noqa: E402
+from handlers.tickets.duplicates import THRESHOLD, same_problem  # noqa: E402
 from nlp import Classifier  # noqa: E402
 from storage.tickets import Ticket  # noqa: E402
 

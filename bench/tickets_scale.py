@@ -44,13 +44,13 @@ sys.path.insert(0, str(ROOT))
 from bot.app import open_runtime  # noqa: E402
 from bot.channels.console import message_event  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from handlers import reports, ticket_views  # noqa: E402
+from handlers.tickets import reports, views as ticket_views  # noqa: E402
 from handlers.clock import FakeClock  # noqa: E402
 from handlers.context import Context  # noqa: E402
-from handlers.duplicates import THRESHOLD, WINDOW_DAYS, same_problem, similarity  # noqa: E402
+from handlers.tickets.duplicates import THRESHOLD, WINDOW_DAYS, same_problem, similarity  # noqa: E402
 from handlers.events import Event  # noqa: E402
 from handlers.router import route  # noqa: E402
-from handlers.tickets_common import OPEN_STATES, entry, may_handle, status_label, summary  # noqa: E402
+from handlers.tickets.common import OPEN_STATES, entry, may_handle, status_label, summary  # noqa: E402
 
 DEMO = ROOT / "examples" / "demo.toml"
 PAIRS = ROOT / "tests" / "data" / "duplicate_pairs.tsv"

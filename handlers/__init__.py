@@ -1,2 +1,7 @@
-"""The use cases of linli, channel-agnostic: tickets, and later polls, points and tasks.
-Handlers see an `Event` and a `Context`; they never import a channel (see tests/test_layering.py)."""
+"""The use cases of linli, channel-agnostic: handlers see an `Event` and a `Context` and
+never import a channel (tests/test_layering.py).
+
+The shared core is this folder's modules (events, context, router, commands, permissions,
+help, texts, clock, timers, community); each domain is a package beside it — tickets/,
+polls/, tasks/ (volunteers), points/ (ledger, time bank, rewards), people/ (households,
+linking) — declaring its commands and timers in its commands.py. See ARCHITECTURE.md."""

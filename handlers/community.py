@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from handlers.points_rules import LedgerRules, parse_rules
-from handlers.volunteer_rules import Profile, Volunteering, parse_profile, parse_volunteering
+from handlers import points, tasks   # the file's [points]… and [volunteers] sections are theirs
 
 ROLES = ("resident", "volunteer", "party_member", "grid_worker", "staff", "secretary",
          "council", "department", "council_chair")
@@ -35,7 +34,7 @@ class Person:
     household: str | None = None
     identities: tuple[str, ...] = ()
     buildings: tuple[str, ...] = ()
-    volunteer: Profile | None = None    # the file's profile; chat edits live in Redis
+    volunteer: tasks.Profile | None = None    # the file's profile; chat edits live in Redis
 
     def has(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
@@ -102,8 +101,8 @@ class Community:
     chats: dict[str, Chat]
     departments: dict[str, Department]
     routing: dict[str, str] = field(default_factory=dict)
-    ledger: LedgerRules = field(default_factory=LedgerRules)  # [points], [timebank], [[rewards]]
-    volunteering: Volunteering = field(default_factory=Volunteering)  # [volunteers]
+    ledger: points.LedgerRules = field(default_factory=points.LedgerRules)  # [points], [timebank], [[rewards]]
+    volunteering: tasks.Volunteering = field(default_factory=tasks.Volunteering)  # [volunteers]
     dictionary: tuple[str, ...] = ()   # [dictionary]: place names jieba keeps whole
     bot_name: str = "小邻"
     source: str = ""
@@ -137,6 +136,16 @@ class Community:
         workers = self.with_role("grid_worker")
         mine = [p for p in workers if building and building in p.buildings]
         return mine or [p for p in workers if not p.buildings] or workers
+
+    def find_person(self, ref: str) -> Person | None:
+        """A person as staff and residents name them after @: '@zhang', 'zhang', '@张阿姨'
+        or '张阿姨' — by id, else by full name when exactly one person has it (two 张阿姨
+        are told apart by id)."""
+        key = ref.strip().lstrip("@＠")
+        if key in self.people:
+            return self.people[key]
+        named = [p for p in self.people.values() if p.name == key]
+        return named[0] if len(named) == 1 else None
 
     def department(self, key: str) -> Department | None:
         """By id or by (part of) its Chinese name, as staff type it in chat."""
@@ -243,8 +252,8 @@ class _Parser:
         return Community(id=cid, name=self.text(head, "community", "name"), timezone=timezone, sla=sla,
                          people=people, chats=chats, departments=departments, routing=dict(routing),
                          bot_name=self.text(head, "community", "bot_name", "小邻"), source=self.source,
-                         ledger=parse_rules(raw, self.fail),
-                         volunteering=parse_volunteering(raw.get("volunteers"), self.fail),
+                         ledger=points.parse_rules(raw, self.fail),
+                         volunteering=tasks.parse_volunteering(raw.get("volunteers"), self.fail),
                          dictionary=self.dictionary(raw.get("dictionary", {})),
                          triage=self.triage(raw.get("triage", {})),
                          office_phone=self.text(head, "community", "office_phone"))
@@ -313,7 +322,7 @@ class _Parser:
         return Person(id=self.text(raw, key, "id"), name=self.text(raw, key, "name"), roles=frozenset(roles),
                       household=household, identities=self.identities(raw, key),
                       buildings=self.texts(raw, key, "buildings"),
-                      volunteer=parse_profile(raw.get("volunteer"), f"{key}.volunteer", self.fail))
+                      volunteer=tasks.parse_profile(raw.get("volunteer"), f"{key}.volunteer", self.fail))
 
     def chat(self, raw: Any, key: str) -> Chat:
         raw = self.table(raw, key, {"id", "name", "kind", "building", "mode", "identities", "auto_threshold",

@@ -36,13 +36,18 @@ class Texts:
     @classmethod
     def load(cls, override: str | Path | None = None) -> "Texts":
         templates: dict[str, str] = {}
-        # One file per feature (tickets.toml, polls.toml, …), so features never edit each other's.
-        for entry in sorted(resources.files("handlers").joinpath("texts_data").iterdir(), key=lambda e: e.name):
-            if not entry.name.endswith(".toml"):
-                continue
+        # The router's texts (handlers/texts.toml), then each package's beside its code
+        # (handlers/tickets/texts.toml, …), so a feature's texts travel with the feature.
+        root = resources.files("handlers")
+        files = [("texts.toml", root.joinpath("texts.toml"))]
+        for package in sorted((p for p in root.iterdir() if p.is_dir() and p.joinpath("__init__.py").is_file()),
+                              key=lambda p: p.name):
+            files += [(f"{package.name}/{e.name}", e) for e in sorted(package.iterdir(), key=lambda e: e.name)
+                      if e.name.endswith(".toml")]
+        for name, entry in files:
             for key, value in _flatten(tomllib.loads(entry.read_text(encoding="utf-8"))).items():
                 if key in templates:
-                    raise TextsError(f"handlers/texts_data/{entry.name}: {key}: already defined in another file")
+                    raise TextsError(f"handlers/{name}: {key}: already defined in another file")
                 templates[key] = value
         if override is None:
             return cls(templates)
@@ -53,7 +58,8 @@ class Texts:
             raise TextsError(f"{path}: {exc}") from None
         for key, value in custom.items():
             if key not in templates:
-                raise TextsError(f"{path}: {key}: unknown text (see handlers/texts_data/*.toml for the keys)")
+                raise TextsError(f"{path}: {key}: unknown text "
+                                 "(see handlers/texts.toml and handlers/*/texts.toml for the keys)")
             if not isinstance(value, str):
                 raise TextsError(f"{path}: {key}: must be a string")
             extra = _fields(value) - _fields(templates[key])

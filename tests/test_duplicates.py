@@ -10,7 +10,7 @@ from tests.conftest import ROOT
 sys.path.insert(0, str(ROOT / "bench"))
 from duplicates import load_pairs, scores  # noqa: E402
 
-from handlers.duplicates import THRESHOLD  # noqa: E402
+from handlers.tickets.duplicates import THRESHOLD  # noqa: E402
 
 DAY = 86400
 

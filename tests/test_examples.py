@@ -16,7 +16,7 @@ import pytest
 from bot.admin.examples import count_examples, export_examples, list_examples
 from bot.admin.tickets import triage_change
 from bot.cli import build_parser
-from handlers import learning
+from handlers.tickets import learning
 from storage.examples import Examples
 from tests.conftest import at_local, console_of
 

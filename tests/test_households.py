@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from handlers.households import memberships, parse_household, verified_households
+from handlers.people.households import memberships, parse_household, verified_households
 from storage.households import Households
 from tests.conftest import DEMO
 

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from handlers.ledger_verify import verify
+from handlers.points.verify import verify
 from storage.ledger import GENESIS, POOL, SINK, Ledger, Transfer, Txn, entry_hash
 from storage.store import Store
 

@@ -6,7 +6,7 @@ import pytest
 from bot.channels.console import message_event
 from handlers.community import CommunityError, load_community
 from handlers.context import Context
-from handlers.points import credit_hours, earn, hours_text, parse_hours
+from handlers.points.earning import credit_hours, earn, hours_text, parse_hours
 from handlers.router import route
 from storage.ledger import Ledger
 from tests.conftest import DEMO

@@ -236,8 +236,8 @@ async def test_a_redelivered_ballot_is_counted_once(console):
 async def test_a_redelivered_create_makes_one_poll(console):
     from handlers.context import Context
     from handlers.events import Event
-    from handlers.polls_create import create_poll
-    from handlers.polls_syntax import parse_spec
+    from handlers.polls.create import create_poll
+    from handlers.polls.syntax import parse_spec
 
     runtime = console.runtime
     ctx = Context(runtime.services, Event(id="msg-1", channel="console"))

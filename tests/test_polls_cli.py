@@ -5,7 +5,7 @@ ballot changed behind the bot's back."""
 
 import json
 
-from handlers.polls_audit import audit
+from handlers.polls.audit import audit
 from storage.polls import Polls
 from tests.conftest import DEMO
 

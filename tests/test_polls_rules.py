@@ -4,8 +4,8 @@ from fractions import Fraction
 
 import pytest
 
-from handlers.polls_rules import Rule, Tally, cn_fraction, decide, parse_fraction, settled, votes_needed
-from handlers.polls_syntax import SpecError, parse_rule
+from handlers.polls.rules import Rule, Tally, cn_fraction, decide, parse_fraction, settled, votes_needed
+from handlers.polls.syntax import SpecError, parse_rule
 
 PLURALITY = Rule("plurality")
 MAJORITY = Rule("majority")

@@ -10,7 +10,7 @@ import pytest
 
 from bot.admin import AREAS
 from bot.cli import build_parser
-from handlers.ledger_verify import verify
+from handlers.points.verify import verify
 from storage.ledger import POOL, Ledger, Transfer, Txn
 from storage.rewards import Item, Rewards
 from tests.test_points import handle, said

@@ -3,7 +3,7 @@ gets a useful answer; in a group they say nothing unless the bot is addressed.""
 
 import pytest
 
-from handlers.short_messages import CONTACT, GREETING, HOW_TO, PROGRESS, kind_of
+from handlers.tickets.short_messages import CONTACT, GREETING, HOW_TO, PROGRESS, kind_of
 from tests.test_triage import triage_console  # noqa: F401  (a community with an office number)
 
 GREETING_1TO1 = "您好，我是小邻，社区的小助手。"

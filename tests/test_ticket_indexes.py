@@ -11,10 +11,10 @@ from collections import defaultdict
 import pytest
 
 from bot.app import open_runtime
-from handlers import ticket_views
+from handlers.tickets import views as ticket_views
 from handlers.context import Context
 from handlers.events import Event
-from handlers.tickets_common import OPEN_STATES, may_handle, summary
+from handlers.tickets.common import OPEN_STATES, may_handle, summary
 from storage.tickets import PIECE_BYTES, Ticket, in_pieces, joined
 from tests.conftest import console_of
 

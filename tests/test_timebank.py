@@ -5,7 +5,7 @@ import asyncio
 
 import pytest
 
-from handlers.ledger_verify import verify
+from handlers.points.verify import verify
 from storage.ledger import Exchanges, Ledger
 from tests.test_points import handle, said
 

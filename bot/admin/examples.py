@@ -1,5 +1,5 @@
 """`linli admin examples …`: the labelled examples kept from staff judgements
-(handlers/learning.py): list them, count them by source, and export them as a TSV file that
+(handlers/tickets/learning.py): list them, count them by source, and export them as a TSV file that
 `linli rules learn --labeled` fits on and `linli eval --labeled` measures with. The texts
 are masked; reading them is audited all the same."""
 

@@ -18,8 +18,8 @@ from typing import TextIO
 
 from bot.admin.common import actor, audit as _audit, iso as _iso, STDOUT
 from bot.app import Runtime
-from handlers.ledger_verify import verify
-from handlers.points import hours_text, parse_hours
+from handlers.points.verify import verify
+from handlers.points.earning import hours_text, parse_hours
 from storage.ledger import POOL, UNITS, Entry, Ledger, Transfer, Txn, account
 
 

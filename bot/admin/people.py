@@ -20,8 +20,8 @@ from typing import TextIO
 
 from bot.admin.common import actor as _actor, audit as _audit, iso as _iso, STDOUT
 from bot.app import Runtime
-from handlers.households import describe, memberships, parse_household
-from handlers.linking import CODE_TTL
+from handlers.people.households import describe, memberships, parse_household
+from handlers.people.linking import CODE_TTL
 from storage.households import Households
 from storage.identities import LinkCodes
 

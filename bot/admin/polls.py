@@ -22,12 +22,12 @@ from bot.admin.common import actor, audit as _audit, context as _context, iso as
 from bot.app import Runtime
 from handlers import timers
 from handlers.context import Context
-from handlers.polls_audit import audit as audit_poll
-from handlers.polls_create import create_poll
-from handlers.polls_rules import decide
-from handlers.polls_syntax import (MAX_DAYS, MOTION, PollSpec, SpecError, check, check_options, parse_deadline,
+from handlers.polls.audit import audit as audit_poll
+from handlers.polls.create import create_poll
+from handlers.polls.rules import decide
+from handlers.polls.syntax import (MAX_DAYS, MOTION, PollSpec, SpecError, check, check_options, parse_deadline,
                                    parse_electorate, parse_quorum, parse_rule)
-from handlers.polls_view import electorate_text, quorum_of, rule_of, rule_text, tally_of
+from handlers.polls.view import electorate_text, quorum_of, rule_of, rule_text, tally_of
 from storage.polls import Polls
 
 ELECTORATE_HELP = ("council | households | households:BUILDING | chat:CHAT | people:ID,ID,… "

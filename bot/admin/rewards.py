@@ -22,7 +22,7 @@ from typing import TextIO
 
 from bot.admin.common import audit as _audit, STDOUT
 from bot.app import Runtime
-from handlers.points import hours_text, parse_hours
+from handlers.points.earning import hours_text, parse_hours
 from storage.rewards import Item, Rewards
 
 

@@ -12,7 +12,7 @@ from typing import Any, TextIO
 
 from bot.admin.common import actor, audit as _audit, context, iso, print_record, STDOUT
 from bot.app import Runtime
-from handlers import learning, triage
+from handlers.tickets import learning, triage
 from storage.tickets import QUEUE_STATES, STATUSES, Ticket
 
 

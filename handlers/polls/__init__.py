@@ -1,0 +1,14 @@
+"""Polls: 发起投票, 投票, 代投, and counting them.
+
+- syntax.py: how a poll is written (in chat and by `linli admin polls create`);
+  rules.py: the decision rules, one class per kind (plurality, majority, threshold), and
+  the arithmetic, with no texts and no Redis.
+- create.py: the electorate fixed on the day, the announcement; vote.py: ballots, in chat
+  or by proxy; close.py: the deadline, the reminder, closing early once decided;
+  view.py: how a poll and its result read; audit.py: recounting from the stored ballots.
+- commands.py: the package's commands and timers; texts.toml: its texts.
+"""
+
+from handlers.exports import exports
+
+__getattr__, __all__ = exports(__name__, commands=("COMMANDS", "TIMERS"))

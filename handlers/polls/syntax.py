@@ -1,0 +1,222 @@
+"""How a poll is written in chat:
+
+    发起投票 问题 | 选项1 | 选项2 … 规则=三分之二 范围=议事会 截止=3天 法定=1/2 匿名 可改票 公开计票
+
+Settings are whitespace-separated `key=value` words and flags anywhere in the message;
+the rest is the question and the options, separated by `|`. With no options the poll is
+a motion: 赞成 | 反对. The same parsing serves `linli admin polls create`, so the two
+can never disagree about what a rule or an electorate means.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from fractions import Fraction
+from zoneinfo import ZoneInfo
+
+from handlers.clock import parse_duration
+from handlers.community import Chat, Community
+from handlers.polls.rules import Rule, parse_fraction
+from nlp.normalize import cn_to_int
+
+MAX_OPTIONS = 10
+MAX_DAYS = 90
+DEFAULT_DEADLINE = "3d"
+MOTION = ("赞成", "反对")
+ABSTAIN_WORDS = ("弃权", "0")
+
+_KEYS = {"规则": "rule", "范围": "electorate", "截止": "deadline", "期限": "deadline", "法定": "quorum",
+         "法定人数": "quorum"}
+_FLAGS = {"匿名": ("anonymous", True), "记名": ("anonymous", False), "可改票": ("changeable", True),
+          "不可改票": ("changeable", False), "公开计票": ("show_counts", True), "隐藏计票": ("show_counts", False)}
+_SETTING = re.compile(r"^(规则|范围|截止|期限|法定人数|法定)\s*[=＝:：]\s*(.*)$")
+_BUILDING = re.compile(r"^([0-9]+|[一二三四五六七八九十]+)\s*(?:号楼|号栋|栋|幢|号)(?:住户|业主|各户|全体住户)?$")
+_ALL_HOUSEHOLDS = ("全体住户", "全社区住户", "全社区", "全体业主", "所有住户", "全部住户")
+_COUNCIL = ("议事会", "议事会成员", "议事会全体", "议事会委员", "委员", "全体委员")
+_DATE = re.compile(r"^(?:(\d{4})[-/年])?(\d{1,2})[-/月](\d{1,2})日?(?:\s*(\d{1,2})[:：点时](\d{1,2})?分?)?$")
+_CN_UNITS = (("小时", "h"), ("分钟", "m"), ("天", "d"), ("日", "d"), ("时", "h"), ("分", "m"), ("秒", "s"))
+
+
+class SpecError(ValueError):
+    """A mistake in a poll's settings: a texts key and its values, for a Chinese reply."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
+
+
+@dataclass
+class PollSpec:
+    question: str
+    options: list[str]
+    electorate: dict
+    rule: Rule
+    deadline: float
+    quorum: Fraction | None = None
+    anonymous: bool = False
+    changeable: bool = False
+    show_counts: bool = False
+    settings: dict = field(default_factory=dict)
+
+
+def split_settings(text: str) -> tuple[str, dict[str, str], dict[str, bool]]:
+    """The body (question | options) and the settings written among it."""
+    values: dict[str, str] = {}
+    flags: dict[str, bool] = {}
+    body: list[str] = []
+    people_list = False
+    for word in text.split():
+        setting = _SETTING.match(word)
+        if setting:
+            key = _KEYS[setting.group(1)]
+            values[key] = setting.group(2).strip()
+            people_list = key == "electorate" and values[key].startswith(("@", "＠"))
+        elif word in _FLAGS:
+            name, value = _FLAGS[word]
+            flags[name] = value
+            people_list = False
+        elif people_list and word.startswith(("@", "＠")):
+            values["electorate"] += "," + word       # 范围=@a @b @c
+        else:
+            body.append(word)
+            people_list = False
+    return " ".join(body), values, flags
+
+
+def parse_spec(text: str, community: Community, chat: Chat | None, now: float) -> PollSpec:
+    body, values, flags = split_settings(text)
+    parts = [p.strip() for p in re.split(r"[|｜]", body)]
+    question, options = parts[0], [p for p in parts[1:] if p]
+    if not question:
+        raise SpecError("polls.error.no_question")
+    options = options or list(MOTION)
+    check_options(options)
+    rule = parse_rule(values.get("rule"), explicit_options=len(parts) > 1)
+    spec = PollSpec(question=question, options=options, rule=rule,
+                    electorate=parse_electorate(values.get("electorate"), community, chat),
+                    deadline=parse_deadline(values.get("deadline", DEFAULT_DEADLINE), now, community.tz),
+                    quorum=parse_quorum(values.get("quorum")), settings=values, **flags)
+    check(spec)
+    return spec
+
+
+def check_options(options: list[str]) -> None:
+    if len(options) < 2 or len(options) > MAX_OPTIONS:
+        raise SpecError("polls.error.option_count", count=len(options), most=MAX_OPTIONS)
+    if len(set(options)) != len(options):
+        raise SpecError("polls.error.option_twice")
+    for option in options:
+        if option in ABSTAIN_WORDS or option.isdigit():
+            raise SpecError("polls.error.option_reserved", option=option)
+
+
+def check(spec: PollSpec) -> None:
+    if spec.anonymous and spec.changeable:
+        # Changing a ballot means finding it again, and nothing links an anonymous one to its voter.
+        raise SpecError("polls.error.anonymous_changeable")
+
+
+def parse_rule(text: str | None, explicit_options: bool = True) -> Rule:
+    """多数 | 过半 | a share (三分之二, 2/3, 75%) of everyone eligible, or of the ballots
+    cast when followed by 投票: 60%投票."""
+    if not text:
+        return Rule("plurality") if explicit_options else Rule("majority")
+    if text in ("多数", "相对多数", "得票最多", "最多"):
+        return Rule("plurality")
+    if text in ("过半", "过半数", "半数以上", "简单多数"):
+        return Rule("majority")
+    base = "eligible"
+    for suffix, name in (("投票", "cast"), ("参与", "cast"), ("全体", "eligible"), ("应投", "eligible")):
+        if text.endswith(suffix):
+            text, base = text[: -len(suffix)], name
+            break
+        if text.startswith(suffix):
+            text, base = text[len(suffix):], name
+            break
+    share = parse_fraction(text.strip("的 "))
+    if share is None:
+        raise SpecError("polls.error.rule", rule=text)
+    return Rule("threshold", share, base)
+
+
+def parse_quorum(text: str | None) -> Fraction | None:
+    if not text or text in ("无", "不设"):
+        return None
+    share = parse_fraction(text)
+    if share is None:
+        raise SpecError("polls.error.quorum", quorum=text)
+    return share
+
+
+def parse_electorate(text: str | None, community: Community, chat: Chat | None) -> dict:
+    if not text or text == "本群":
+        if chat is None:
+            raise SpecError("polls.error.electorate_needed")
+        return {"kind": "council"} if chat.kind == "council" else {"kind": "chat", "chat": chat.id}
+    if text in _COUNCIL:
+        return {"kind": "council"}
+    if text in _ALL_HOUSEHOLDS:
+        return {"kind": "households", "building": None}
+    building = _BUILDING.match(text)
+    if building:
+        return {"kind": "households", "building": str(cn_to_int(building.group(1)))}
+    if text.startswith(("@", "＠")):
+        people = []
+        for who in re.split(r"[,，、\s]+", text):
+            who = who.lstrip("@＠").strip()
+            if not who:
+                continue
+            person = community.find_person(who)
+            if person is None:
+                raise SpecError("polls.error.unknown_person", who=who)
+            if person.id not in people:
+                people.append(person.id)
+        return {"kind": "people", "people": people}
+    found = community.chats.get(text) or next((c for c in community.chats.values() if c.name == text), None)
+    if found is None:
+        named = [c for c in community.chats.values() if text in c.name]
+        found = named[0] if len(named) == 1 else None
+    if found is None:
+        raise SpecError("polls.error.electorate", electorate=text)
+    return {"kind": "council"} if found.kind == "council" else {"kind": "chat", "chat": found.id}
+
+
+def parse_deadline(text: str, now: float, tz: ZoneInfo) -> float:
+    """3天, 12小时, 1天12小时, 90分钟, 3d, 36h; or a date: 1月20日18:00, 2025-01-20 (end of day)."""
+    date = _DATE.match(text)
+    if date:
+        local_now = datetime.fromtimestamp(now, tz)
+        year = int(date.group(1) or local_now.year)
+        hour, minute = int(date.group(4) or 23), int(date.group(5) or (0 if date.group(4) else 59))
+        try:
+            when = datetime(year, int(date.group(2)), int(date.group(3)), hour, minute, tzinfo=tz)
+        except ValueError:
+            raise SpecError("polls.error.deadline", deadline=text) from None
+        if when.timestamp() <= now and not date.group(1):
+            when = when.replace(year=year + 1)           # "1月5日" written in December
+        due = when.timestamp()
+    else:
+        spelled = text
+        for word, unit in _CN_UNITS:
+            spelled = spelled.replace(word, unit)
+        try:
+            due = now + parse_duration(spelled)
+        except ValueError:
+            raise SpecError("polls.error.deadline", deadline=text) from None
+    if due <= now or due - now > timedelta(days=MAX_DAYS).total_seconds():
+        raise SpecError("polls.error.deadline_range", deadline=text, days=MAX_DAYS)
+    return due
+
+
+def parse_option(text: str, options: list[str]) -> int | None:
+    """'2' -> 2, '弃权' -> 0, an option's own words -> its number; None if no such option."""
+    text = text.strip().lstrip("第").rstrip("项").strip()
+    if text in ABSTAIN_WORDS:
+        return 0
+    if text.isdigit():
+        number = int(text)
+        return number if 1 <= number <= len(options) else None
+    return options.index(text) + 1 if text in options else None

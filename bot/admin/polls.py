@@ -24,7 +24,7 @@ from handlers import timers
 from handlers.context import Context
 from handlers.polls.audit import audit as audit_poll
 from handlers.polls.create import create_poll
-from handlers.polls.rules import decide
+from handlers.polls.rules import KINDS, decide
 from handlers.polls.syntax import (MAX_DAYS, MOTION, PollSpec, SpecError, check, check_options, parse_deadline,
                                    parse_electorate, parse_quorum, parse_rule)
 from handlers.polls.view import electorate_text, quorum_of, rule_of, rule_text, tally_of
@@ -65,13 +65,15 @@ def _deadline(value: str, now: float, runtime: Runtime) -> float:
 async def create(args: argparse.Namespace, runtime: Runtime, out: TextIO = STDOUT) -> int:
     ctx = await _context(runtime)
     options = [o.strip() for o in args.option or []] or list(MOTION)
-    rule = args.rule or ("多数" if args.option else "过半")
-    rule = {"plurality": "多数", "majority": "过半"}.get(rule, rule)
-    if args.base == "cast" and rule not in ("多数", "过半"):
-        rule += "投票"
+    # --rule plurality / majority: a kind's name, written as chat writes it (handlers/polls/rules.py)
+    kind = KINDS.get(args.rule or "")
+    written = kind.words[0] if kind and kind.words else args.rule
     try:
         check_options(options)
-        spec = PollSpec(question=args.question.strip(), options=options, rule=parse_rule(rule),
+        rule = parse_rule(written, explicit_options=bool(args.option))
+        if args.base == "cast":
+            rule = rule.of.on_ballots_cast(rule)
+        spec = PollSpec(question=args.question.strip(), options=options, rule=rule,
                         electorate=_electorate(args.electorate, runtime),
                         deadline=_deadline(args.deadline, ctx.now, runtime), quorum=parse_quorum(args.quorum),
                         anonymous=args.anonymous, changeable=args.changeable, show_counts=args.show_counts)

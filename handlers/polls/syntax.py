@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.clock import parse_duration
 from handlers.community import Chat, Community
-from handlers.polls.rules import Rule, parse_fraction
+from handlers.polls.rules import KINDS, Rule, parse_fraction
 from nlp.normalize import cn_to_int
 
 MAX_OPTIONS = 10
@@ -121,25 +121,18 @@ def check(spec: PollSpec) -> None:
 
 def parse_rule(text: str | None, explicit_options: bool = True) -> Rule:
     """多数 | 过半 | a share (三分之二, 2/3, 75%) of everyone eligible, or of the ballots
-    cast when followed by 投票: 60%投票."""
+    cast when followed by 投票: 60%投票 — whichever kind of rule (handlers/polls/rules.py
+    KINDS) reads it. Unwritten: the most votes among options, more than half for a motion."""
     if not text:
         return Rule("plurality") if explicit_options else Rule("majority")
-    if text in ("多数", "相对多数", "得票最多", "最多"):
-        return Rule("plurality")
-    if text in ("过半", "过半数", "半数以上", "简单多数"):
-        return Rule("majority")
-    base = "eligible"
-    for suffix, name in (("投票", "cast"), ("参与", "cast"), ("全体", "eligible"), ("应投", "eligible")):
-        if text.endswith(suffix):
-            text, base = text[: -len(suffix)], name
-            break
-        if text.startswith(suffix):
-            text, base = text[len(suffix):], name
-            break
-    share = parse_fraction(text.strip("的 "))
-    if share is None:
-        raise SpecError("polls.error.rule", rule=text)
-    return Rule("threshold", share, base)
+    for kind in KINDS.values():
+        try:
+            rule = kind.parse(text)
+        except ValueError as unreadable:
+            raise SpecError("polls.error.rule", rule=str(unreadable)) from None
+        if rule is not None:
+            return rule
+    raise SpecError("polls.error.rule", rule=text)
 
 
 def parse_quorum(text: str | None) -> Fraction | None:

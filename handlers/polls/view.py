@@ -29,7 +29,7 @@ def unit_word(ctx: Context, poll: Poll) -> str:
 
 def base_word(ctx: Context, poll: Poll, rule: Rule) -> str:
     """Whom a share is of: 全体委员 / 全体住户 / … or 投票人数 / 投票户数."""
-    if rule.kind == "majority" or rule.base == "cast":
+    if rule.of.base(rule) == "cast":
         return ctx.t(f"polls.base.cast_{poll.unit}")
     return ctx.t(f"polls.base.{poll.electorate['kind']}")
 
@@ -50,12 +50,15 @@ def electorate_text(ctx: Context, poll: Poll) -> str:
 
 def rule_text(ctx: Context, poll: Poll) -> str:
     rule = rule_of(poll)
-    if rule.kind == "plurality":
-        return ctx.t("polls.rule.plurality")
-    values: dict[str, Any] = {"option": poll.options[0], "base": base_word(ctx, poll, rule)}
-    if rule.kind == "threshold":
-        values["share"] = cn_fraction(rule.fraction)
-    return ctx.t(f"polls.rule.{rule.kind}", **values)
+    return ctx.t(f"polls.rule.{rule.kind}", **_rule_values(ctx, poll, rule))
+
+
+def _rule_values(ctx: Context, poll: Poll, rule: Rule) -> dict[str, Any]:
+    """What a rule's texts may say: option 1, whom a share is of, the kind's own values."""
+    values: dict[str, Any] = {"option": poll.options[0], **rule.of.values(rule)}
+    if rule.of.base(rule):
+        values["base"] = base_word(ctx, poll, rule)
+    return values
 
 
 def choice_text(ctx: Context, poll: Poll, option: int) -> str:
@@ -116,20 +119,8 @@ def result_text(ctx: Context, poll: Poll, tally: Tally, decision: Decision, reas
 
 
 def decision_text(ctx: Context, poll: Poll, tally: Tally, decision: Decision) -> str:
-    t, rule = ctx.t, rule_of(poll)
-    if decision.reason == "no_quorum":
-        return t("polls.result.no_quorum")
-    if decision.reason == "no_votes":
-        return t("polls.result.no_votes")
-    if rule.kind == "plurality":
-        if decision.reason == "tie":
-            names = "、".join(f"“{poll.options[i - 1]}”" for i in decision.tied)
-            return t("polls.result.tie", options=names, votes=tally.counts[decision.tied[0] - 1])
-        return t("polls.result.plurality", option=poll.options[decision.outcome - 1],
-                 votes=tally.counts[decision.outcome - 1])
-    values: dict[str, Any] = {"option": poll.options[0], "votes": tally.counts[0], "needed": decision.needed,
-                              "base": base_word(ctx, poll, rule)}
-    kind = "threshold" if rule.kind == "threshold" else "majority"
-    if kind == "threshold":
-        values["share"] = cn_fraction(rule.fraction)
-    return t(f"polls.result.{'passed' if decision.passed else 'below'}_{kind}", **values)
+    if decision.reason in ("no_quorum", "no_votes"):
+        return ctx.t(f"polls.result.{decision.reason}")
+    rule = rule_of(poll)
+    key, values = rule.of.verdict(rule, tally, decision, poll.options)
+    return ctx.t(f"polls.result.{key}", **{**_rule_values(ctx, poll, rule), **values})

@@ -141,3 +141,17 @@ def test_every_command_has_its_usage_text():
     texts = Texts.load()
     assert [c.usage for c in COMMANDS if c.usage not in texts.templates] == []
     assert [c.refusal for c in COMMANDS if c.refusal and c.refusal not in texts.templates] == []
+
+
+def test_architecture_md_names_only_files_that_exist():
+    """ARCHITECTURE.md stays true about where things are."""
+    import re
+
+    text = (ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`((?:bot|handlers|nlp|storage|tests)/[\w/.<>-]*\.(?:py|toml))`", text))
+    assert named, "ARCHITECTURE.md names no file"
+    concrete = {n for n in named if "<" not in n}
+    assert sorted(n for n in concrete if not (ROOT / n).exists()) == []
+    for package in PACKAGES:   # every package is described, with the files it must have
+        assert f"`{package}/`" in text
+        assert all((ROOT / "handlers" / package / f).is_file() for f in ("__init__.py", "commands.py", "texts.toml"))

@@ -55,11 +55,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--file", help="one message a line (default: tests/data)")
+    parser.add_argument("--rules", help="a rule file (default: the bundled one)")
     args = parser.parse_args()
     texts = messages(args.file)
 
     started = time.perf_counter()
-    classifier = Classifier.from_file()
+    classifier = Classifier.from_file(args.rules)
     classifier.warm_up()
     load = time.perf_counter() - started
     jieba.setLogLevel(30)

@@ -115,6 +115,14 @@ def _lines_for_fitting(path: str, leave_out_every: int) -> list[str]:
     return [text for line in kept for text in messages(line)]
 
 
+def _column(path: str, name: str, count: int, default: str | None) -> list[str | None]:
+    """A labelled file's optional column (`chat`, `urgent`), or `default` for every row."""
+    try:
+        return [value for _, value in read_labeled(path, "text", name)]
+    except DataError:
+        return [default] * count
+
+
 def run_learn(args: argparse.Namespace) -> int:
     from nlp.evaluate import read_lines
     from nlp.learn import Example, LearnError, guard, learn, write
@@ -127,13 +135,13 @@ def run_learn(args: argparse.Namespace) -> int:
         for path in args.labeled:
             guard(path)
             rows = read_labeled(path)
-            try:
-                chats = [chat for _, chat in read_labeled(path, "text", "chat")]
-            except DataError:
-                chats = ["group"] * len(rows)
-            for (text, label), chat in zip(rows, chats):
+            chats = _column(path, "chat", len(rows), "group")
+            urgency = _column(path, "urgent", len(rows), None)
+            for (text, label), chat, urgent in zip(rows, chats, urgency):
                 private = chat == "private"
-                examples.append(Example(text, label != args.quiet_label, addressed=private, group=not private))
+                report = label != args.quiet_label
+                examples.append(Example(text, report, addressed=private, group=not private,
+                                        urgent=None if urgent is None and report else urgent == "1"))
         for path in args.reports:
             guard(path)
             texts = [text for text, _ in read_labeled(path, args.reports_column, args.reports_column)]
@@ -143,7 +151,7 @@ def run_learn(args: argparse.Namespace) -> int:
             guard(path)
             lines = _lines_for_fitting(path, args.leave_out_every)
             step = max(1, len(lines) // args.sample)
-            examples += [Example(text, False) for text in lines[::step][:args.sample]]
+            examples += [Example(text, False, urgent=False) for text in lines[::step][:args.sample]]
         learned = learn(args.rules, examples)
         write(args.rules, learned, args.out)
     except (DataError, LearnError) as exc:
@@ -152,5 +160,7 @@ def run_learn(args: argparse.Namespace) -> int:
     print(f"{args.out}: learned from {learned.examples} messages ({learned.reports} reports); "
           f"{learned.words_tried} words tried, {len(learned.model.words)} kept; "
           f"strength C={learned.strength:g} (cross-validated log-loss {learned.cv_log_loss:.3f}); "
-          f"auto_threshold {learned.auto_threshold}, triage_threshold {learned.triage_threshold}")
+          f"auto_threshold {learned.auto_threshold}, triage_threshold {learned.triage_threshold}"
+          + (f"; urgency: {len(learned.model.urgent.words)} words, threshold {learned.model.urgent.threshold}"
+             if learned.model.urgent else ""))
     return 0

@@ -160,9 +160,16 @@ class Classifier:
             life = bool(ev.life) and not (ev.features.get("notice") or ev.features.get("resolved"))
         else:   # the learned model weighs the danger; news from elsewhere, a forwarded
             # warning or "it's over" raises no alarm, however dramatic its words
-            life = bool(ev.life) and probability >= LIFE_FLOOR and not any(
-                ev.hits.get(name) for name in ("elsewhere", "forward", "resolved", "notice"))
-        if life:   # sure enough to act on anywhere: it opens a ticket in any group
+            life = bool(ev.life) and probability >= LIFE_FLOOR and not _not_here(ev)
+        model, learned_urgent = self._rules.model, False
+        if model is not None and model.urgent is not None and not ev.urgent \
+                and probability >= LIFE_FLOOR and not _not_here(ev):
+            # Danger in words no list has ("暖气管爆了，滚烫的水喷了一地", "电梯里是个小孩
+            # 一直在哭"): the learned urgency score, sure enough to raise the alarm.
+            learned_urgent = self._scorer.urgency_score(ev) >= model.urgent.threshold
+        urgent = bool(ev.urgent) or learned_urgent
+        if life or (learned_urgent and not actionable):
+            # sure enough to act on anywhere: it opens a ticket in any group
             actionable = True
             confidence = max(confidence, self._rules.auto_threshold)
         # Ties go to the category listed first in the rule file.
@@ -171,9 +178,15 @@ class Classifier:
             text=text,
             actionable=actionable,
             category=self.categories[index] if actionable else None,
-            urgent=actionable and bool(ev.urgent),
+            urgent=actionable and urgent,
             life_risk=actionable and life,
             confidence=max(0.0, min(1.0, confidence)),
             location=location,
             explain=(ev, self._scorer.weights, index),
         )
+
+
+def _not_here(ev: Evidence) -> bool:
+    """News from elsewhere, a forwarded warning, a notice or "it's over": however dramatic
+    its words, nothing to raise an alarm for here and now."""
+    return any(ev.hits.get(name) for name in ("elsewhere", "forward", "resolved", "notice"))

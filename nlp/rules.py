@@ -25,7 +25,8 @@ URGENCY_KEYS = ("keywords", "combos", "life", "life_combos")
 SIGNAL_KEYS = ("problem", "intensity", "request", "complaint", "chitchat", "notice", "resolved",
                "neutral", "neighbours", "elsewhere", "planned", "lost_found", "forward", "sale", "thanks")
 CHAR_KEY = "problem_chars"
-MODEL_KEYS = ("bias", "features", "words")
+MODEL_KEYS = ("bias", "features", "words", "urgent")
+URGENT_MODEL_KEYS = ("bias", "threshold", "features", "words")
 # The evidence a message's score is made of (nlp/scoring.py computes them): the learned
 # weights of `[model.features]` are keyed by these names.
 FEATURES = ("topic", "firm", "soft", "topic_and_firm", "topic_and_soft", "topic_and_negation",
@@ -76,6 +77,11 @@ class Model:
     bias: float
     features: dict[str, float]
     words: dict[str, float]
+    # `[model.urgent]`: the same kind of score for "urgent" (someone or something is in
+    # danger now), learned from the examples' urgent column; a report is urgent from
+    # `threshold` on, or by an `[urgency]` word.
+    urgent: "Model | None" = None
+    threshold: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -201,25 +207,29 @@ class _Checker:
             self.fail(key, f"must be a number, got {value!r}")
         return float(value)
 
-    def model(self, table: dict[str, Any]) -> Model:
-        self.keys(table, "model", MODEL_KEYS)
+    def model(self, table: dict[str, Any], where: str = "model") -> Model:
+        self.keys(table, where, MODEL_KEYS if where == "model" else URGENT_MODEL_KEYS)
         if "bias" not in table:
-            self.fail("model.bias", "missing; the model needs its bias")
+            self.fail(f"{where}.bias", "missing; the model needs its bias")
         features = table.get("features", {})
         words = table.get("words", {})
-        for key, value in (("model.features", features), ("model.words", words)):
+        for key, value in ((f"{where}.features", features), (f"{where}.words", words)):
             if not isinstance(value, dict):
                 self.fail(key, "must be a table of name = weight")
-        self.keys(features, "model.features", FEATURES)
+        self.keys(features, f"{where}.features", FEATURES)
         learned: dict[str, float] = {}
         for raw, weight in words.items():
             word = normalize(raw)
             if len(word) < 2:
-                self.fail(f"model.words.{raw}", "model words have two or more characters")
-            learned[word] = learned.get(word, 0.0) + self.number(weight, f"model.words.{raw}")
-        return Model(bias=self.number(table["bias"], "model.bias"),
-                     features={k: self.number(v, f"model.features.{k}") for k, v in features.items()},
-                     words=learned)
+                self.fail(f"{where}.words.{raw}", "model words have two or more characters")
+            learned[word] = learned.get(word, 0.0) + self.number(weight, f"{where}.words.{raw}")
+        urgent = None
+        if where == "model" and "urgent" in table:
+            urgent = self.model(self.table(table, "urgent", required=True), "model.urgent")
+        return Model(bias=self.number(table["bias"], f"{where}.bias"),
+                     features={k: self.number(v, f"{where}.features.{k}") for k, v in features.items()},
+                     words=learned, urgent=urgent,
+                     threshold=self.fraction(table, f"{where}.threshold", 1.0))
 
     def fraction(self, table: dict[str, Any], key: str, default: float) -> float:
         name = key.rsplit(".", 1)[-1]

@@ -125,7 +125,10 @@ class Scorer:
         """`vocabulary`: further words whose presence is reported in `Evidence.learned`
         (`linli rules learn` tries them); the rule file's model words always are."""
         self.model = rules.model
-        self.vocabulary = frozenset(vocabulary) | frozenset(rules.model.words if rules.model else ())
+        model_words = set(rules.model.words) if rules.model else set()
+        if rules.model and rules.model.urgent:
+            model_words |= set(rules.model.urgent.words)
+        self.vocabulary = frozenset(vocabulary) | frozenset(model_words)
         self.categories = tuple(c.name for c in rules.categories)
         # word -> {category index: points}; a word in several lists of one category
         # takes the strongest.
@@ -319,8 +322,19 @@ class Scorer:
         else:
             z = model.bias + sum([w * features[k] for k, w in model.features.items()])
             z += sum([model.words.get(w, 0.0) for w in evidence.learned])
-        evidence.probability = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        evidence.probability = _logistic(z)
         return evidence
+
+    def urgency_score(self, evidence: Evidence) -> float:
+        """The learned urgency score of a message (0 without `[model.urgent]`): asked only of
+        messages that may be reports, so most small talk never pays for it."""
+        urgent = self.model.urgent if self.model else None
+        if urgent is None:
+            return 0.0
+        features = evidence.features
+        z = urgent.bias + sum([w * features[k] for k, w in urgent.features.items()])
+        z += sum([urgent.words.get(w, 0.0) for w in evidence.learned])
+        return _logistic(z)
 
     def _features(self, norm: str, at: dict[str, list[int]], ev: Evidence, topic: float,
                   plain: list[float], neutral: list[tuple[int, int]]) -> dict[str, float]:
@@ -368,3 +382,7 @@ class Scorer:
             # message is about a problem, the more "not here, not now" has to take back.
             "topic_not_here": min(topic, TOPIC_CAP) if any(hits[n] for n in NOT_HERE) else 0.0,
         }
+
+
+def _logistic(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))

@@ -28,6 +28,9 @@ def with_model(tmp_path, model: str) -> Path:
     ("[model]\nbias = -3\nfeatures = { topics = 1.0 }\n", "model.features.topics: unknown key (did you mean 'topic'?)"),
     ("[model]\nbias = -3\n[model.words]\n\"猫\" = -1.0\n", "two or more characters"),
     ("[model]\nbias = \"low\"\n", "model.bias: must be a number"),
+    ("[model]\nbias = -3\n[model.urgent]\nthreshold = 0.5\n", "model.urgent.bias: missing"),
+    ("[model]\nbias = -3\n[model.urgent]\nbias = -3\nthreshold = 2\n", "model.urgent.threshold: must be between 0 and 1, got 2"),
+    ("[model]\nbias = -3\n[model.urgent]\nbias = -3\nfloor = 0.2\n", "model.urgent.floor: unknown key"),
 ])
 def test_a_broken_model_table_is_refused_with_its_key(tmp_path, model, problem):
     with pytest.raises(RuleError) as err:
@@ -61,6 +64,23 @@ def test_danger_to_life_needs_the_model_to_agree(tmp_path):
     assert not video.urgent and not video.life_risk
 
 
+def test_a_learned_urgency_flags_danger_no_list_names(tmp_path):
+    """`[model.urgent]`: danger in words no `[urgency]` list has is urgent (and a report
+    anywhere); the same words from somewhere else, or below the report floor, are not."""
+    features = "topic = 2.3, firm = 2.0, topic_and_firm = 2.1, elsewhere = -12.0"
+    urgent = ('[model.urgent]\nbias = -4.0\nthreshold = 0.5\n[model.urgent.words]\n'
+              '"滚烫" = 5.0\n')
+    classifier = Classifier.from_file(with_model(tmp_path, f"[model]\nbias = -4.0\nfeatures = {{ {features} }}\n"
+                                                           + urgent))
+    burst = classifier.classify("3单元暖气管坏了，滚烫的水喷了一地")
+    assert burst.actionable and burst.urgent and not burst.life_risk   # no emergency numbers for a pipe
+    calm = classifier.classify("3单元暖气管坏了，麻烦来修一下")
+    assert calm.actionable and not calm.urgent
+    news = classifier.classify("朋友圈看到别的小区暖气管坏了，滚烫的水喷了一地")
+    assert not news.urgent
+    assert not classifier.classify("今天的汤滚烫").urgent   # not a report at all: never asked
+
+
 @pytest.mark.parametrize("text", ["有人吗", "在吗", "你好", "催一下", "您好小邻", "人工客服", "🙏🙏🙏"])
 def test_short_messages_said_to_the_bot_open_nothing(text):
     result = Classifier.from_file().classify(text, addressed=True)
@@ -80,8 +100,13 @@ TRAINING = [
 ]
 
 
-def write_tsv(path: Path, rows) -> Path:
-    path.write_text("text\tlabel\n" + "".join(f"{t}\t{label}\n" for t, label in rows), encoding="utf-8")
+def write_tsv(path: Path, rows, urgent=None) -> Path:
+    """`urgent`: the texts to mark urgent, in an `urgent` column (none: no column)."""
+    if urgent is None:
+        path.write_text("text\tlabel\n" + "".join(f"{t}\t{label}\n" for t, label in rows), encoding="utf-8")
+    else:
+        path.write_text("text\tlabel\turgent\n" + "".join(f"{t}\t{label}\t{int(t in urgent)}\n" for t, label in rows),
+                        encoding="utf-8")
     return path
 
 
@@ -103,6 +128,29 @@ def test_rules_learn_writes_a_rule_file_that_loads_and_separates_its_examples(li
     again = linli("rules", "learn", "--labeled", str(labeled), "--rules", str(out), "--out", str(out))
     assert again.returncode == 0, again.stderr
     assert out.read_text(encoding="utf-8").count("[model]") == 1
+
+
+URGENT = [(f"{b}号楼{where}{thing}，快来人", "设施维修") for b in range(1, 9)
+          for where, thing in (("地下室", "水往里灌"), ("楼道", "管子喷水"), ("电梯", "里有人出不来"))]
+
+
+def test_rules_learn_fits_urgency_from_the_urgent_column(linli, tmp_path):
+    pytest.importorskip("sklearn")
+    labeled = write_tsv(tmp_path / "train.tsv", TRAINING + URGENT, urgent={t for t, _ in URGENT})
+    out = tmp_path / "learned.toml"
+    run = linli("rules", "learn", "--labeled", str(labeled), "--out", str(out))
+    assert run.returncode == 0, run.stderr
+    assert "urgency:" in run.stdout
+    rules = Rules.load(out)
+    assert rules.model.urgent is not None and rules.model.urgent.words
+    assert 0 < rules.model.urgent.threshold < 1
+    classifier = Classifier(rules)
+    flagged = sum(classifier.classify(t).urgent for t, _ in URGENT)
+    calm = sum(classifier.classify(t).urgent for t, label in TRAINING if label != "chitchat")
+    assert flagged >= 0.9 * len(URGENT) and calm <= 2
+    # Without an urgent column no urgency model is written.
+    plain = linli("rules", "learn", "--labeled", str(write_tsv(tmp_path / "p.tsv", TRAINING)), "--out", str(out))
+    assert plain.returncode == 0 and Rules.load(out).model.urgent is None
 
 
 def test_held_out_sets_are_never_fitted(linli, tmp_path):

@@ -20,7 +20,7 @@ from handlers.events import Event
 from handlers.texts import Texts
 import nlp
 from nlp import Classifier
-from nlp.rules import DEFAULT_RULES
+from nlp.rules import DEFAULT_RULES, Rules
 from storage.audit import Audit
 from storage.connection import connect
 from storage.embedded import EmbeddedServer
@@ -104,10 +104,16 @@ async def open_runtime(settings: Settings, fake_clock: bool = False,
                        redis_deadline: float | None = None) -> AsyncIterator[Runtime]:
     """`redis_deadline`: seconds to wait for a Redis that does not answer at start (None:
     as long as it takes, as a service should)."""
-    # Load the rule and text files before starting anything, so a bad file stops us early.
-    classifier = Classifier.from_file(settings.rules_file)
-    classifier.add_words(settings.community.dictionary)
+    # Check the rule and text files before starting anything, so a bad file stops us early;
+    # the classifier itself is built from them on first use.
+    Rules.load(settings.rules_file)
     texts = Texts.load(settings.texts_file)
+
+    def load_classifier() -> Classifier:
+        classifier = Classifier.from_file(settings.rules_file)
+        classifier.add_words(settings.community.dictionary)
+        return classifier
+
     async with connect(settings.redis_url, settings.data_dir, max_connections=settings.redis_max_connections,
                        pool_timeout=settings.redis_pool_timeout,
                        deadline=redis_deadline) as redis:
@@ -118,7 +124,7 @@ async def open_runtime(settings: Settings, fake_clock: bool = False,
         if fake_clock:
             saved = await redis.get(store.keys.fake_clock())
             clock = FakeClock(float(saved) if saved else SystemClock().now())
-        services = Services(store=store, community=settings.community, clock=clock, classifier=classifier, texts=texts,
+        services = Services(store=store, community=settings.community, clock=clock, load_classifier=load_classifier, texts=texts,
                             tickets=Tickets(store), jobs=Jobs(store, inbound),
                             audit=Audit(store, keep_days=settings.audit_days), examples=Examples(store))
         runtime = Runtime(settings, redis, store, inbound, Outbox(store, settings.dead_letters_max), services,

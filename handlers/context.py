@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 from handlers.clock import Clock
 from handlers.community import Chat, Community, Person
@@ -28,12 +28,25 @@ class Services:
     store: Store
     community: Community
     clock: Clock
-    classifier: Classifier
     texts: Texts
     tickets: Tickets
     jobs: Jobs
     audit: Audit
     examples: Examples
+    # The classifier is built on first use (about a second: pinyin and jieba's tables), so
+    # an admin command that classifies nothing does not pay for it.
+    load_classifier: Callable[[], Classifier] = field(repr=False, default=Classifier.from_file)
+    _classifier: Classifier | None = field(default=None, repr=False)
+
+    @property
+    def classifier(self) -> Classifier:
+        if self._classifier is None:
+            self._classifier = self.load_classifier()
+        return self._classifier
+
+    @classifier.setter
+    def classifier(self, value: Classifier) -> None:
+        self._classifier = value
 
 
 @dataclass

@@ -37,10 +37,16 @@ class Classification:
     category: str | None
     urgent: bool
     confidence: float
-    location: Location | None
+    # Where the address is read from (the message, or its pinyin/English reading): read on
+    # request, as most small talk never needs it.
+    address_text: str = field(default="", repr=False, compare=False)
     life_risk: bool = False   # urgent and someone may be hurt: the emergency numbers apply
     # What `keywords` is worked out from, on request: routing a message never needs it.
     explain: tuple[Evidence, dict, int] | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def location(self) -> Location | None:
+        return extract_location(self.address_text, is_standard=True) if self.address_text else None
 
     @cached_property
     def keywords(self) -> tuple[str, ...]:
@@ -108,6 +114,10 @@ class Classifier:
         """The community's user dictionary (place names) for jieba."""
         self._scorer.segmenter.add_words(words)
 
+    def forget_cuts(self) -> None:
+        """Drop the remembered jieba cuts (benchmarks start each round cold)."""
+        self._scorer.segmenter.forget_cuts()
+
     def warm_up(self) -> None:
         """Load the jieba dictionary now (about a second) instead of on the first message."""
         self._scorer.segmenter.warm_up()
@@ -133,9 +143,9 @@ class Classifier:
         # ("10 dong" → 10栋, "block 3" → 3栋). `text` stays the message as it was typed.
         read = self._pinyin.read(norm)
         norm = read or norm
-        location = extract_location(norm if read or plain.isascii() else plain, is_standard=True)
+        address = norm if read or plain.isascii() else plain
         if not norm:
-            return Classification(text, False, None, False, 0.0, location)
+            return Classification(text, False, None, False, 0.0, address)
         ev = self._scorer.evidence(norm, typos=addressed)
         probability = ev.probability
         scores = ev.scores
@@ -166,7 +176,7 @@ class Classifier:
                 and probability >= LIFE_FLOOR and not _not_here(ev):
             # Danger in words no list has ("暖气管爆了，滚烫的水喷了一地", "电梯里是个小孩
             # 一直在哭"): the learned urgency score, sure enough to raise the alarm.
-            learned_urgent = self._scorer.urgency_score(ev) >= model.urgent.threshold
+            learned_urgent = self._scorer.learned_urgent(ev)
         urgent = bool(ev.urgent) or learned_urgent
         if life or (learned_urgent and not actionable):
             # sure enough to act on anywhere: it opens a ticket in any group
@@ -181,7 +191,7 @@ class Classifier:
             urgent=actionable and urgent,
             life_risk=actionable and life,
             confidence=max(0.0, min(1.0, confidence)),
-            location=location,
+            address_text=address,
             explain=(ev, self._scorer.weights, index),
         )
 
@@ -189,4 +199,5 @@ class Classifier:
 def _not_here(ev: Evidence) -> bool:
     """News from elsewhere, a forwarded warning, a notice or "it's over": however dramatic
     its words, nothing to raise an alarm for here and now."""
-    return any(ev.hits.get(name) for name in ("elsewhere", "forward", "resolved", "notice"))
+    hits = ev.hits
+    return bool(hits["elsewhere"] or hits["forward"] or hits["resolved"] or hits["notice"])

@@ -11,6 +11,8 @@ rule file, not these numbers.
 from __future__ import annotations
 
 import math
+from itertools import repeat
+from operator import mul
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -129,6 +131,14 @@ class Scorer:
         if rules.model and rules.model.urgent:
             model_words |= set(rules.model.urgent.words)
         self.vocabulary = frozenset(vocabulary) | frozenset(model_words)
+        # A model's feature names and weights side by side, for a dot product in C (map).
+        self.report_dot = _dot_of(rules.model) if rules.model else None
+        urgent = rules.model.urgent if rules.model else None
+        self.urgent_dot = _dot_of(urgent) if urgent else None
+        self.urgent_positive = frozenset(w for w, weight in urgent.words.items() if weight > 0) if urgent else frozenset()
+        # the score's threshold as a logit: no exp() to compare with it
+        self.urgent_logit = math.log(urgent.threshold / (1 - urgent.threshold)) if urgent and 0 < urgent.threshold < 1 \
+            else (math.inf if urgent is None or urgent.threshold >= 1 else -math.inf)
         self.categories = tuple(c.name for c in rules.categories)
         # word -> {category index: points}; a word in several lists of one category
         # takes the strongest.
@@ -320,21 +330,25 @@ class Scorer:
             minus = sum([w * features[k] for k, w in _NEGATIVE])
             z = min(plus, POSITIVE_CAP) + minus
         else:
-            z = model.bias + sum([w * features[k] for k, w in model.features.items()])
-            z += sum([model.words.get(w, 0.0) for w in evidence.learned])
+            names, weights = self.report_dot
+            z = model.bias + sum(map(mul, weights, map(features.__getitem__, names)))
+            z += sum(map(model.words.get, evidence.learned, repeat(0.0)))
         evidence.probability = _logistic(z)
         return evidence
 
-    def urgency_score(self, evidence: Evidence) -> float:
-        """The learned urgency score of a message (0 without `[model.urgent]`): asked only of
-        messages that may be reports, so most small talk never pays for it."""
+    def learned_urgent(self, evidence: Evidence) -> bool:
+        """Whether `[model.urgent]` finds the message urgent (False without one). Asked only of
+        messages that may be reports; most have none of its positive words, and then the
+        evidence alone decides, with no pass over the words (they could only lower the score)."""
         urgent = self.model.urgent if self.model else None
         if urgent is None:
-            return 0.0
-        features = evidence.features
-        z = urgent.bias + sum([w * features[k] for k, w in urgent.features.items()])
-        z += sum([urgent.words.get(w, 0.0) for w in evidence.learned])
-        return _logistic(z)
+            return False
+        names, weights = self.urgent_dot
+        z = urgent.bias + sum(map(mul, weights, map(evidence.features.__getitem__, names)))
+        if z < self.urgent_logit and self.urgent_positive.isdisjoint(evidence.learned):
+            return False
+        z += sum(map(urgent.words.get, evidence.learned, repeat(0.0)))
+        return z >= self.urgent_logit
 
     def _features(self, norm: str, at: dict[str, list[int]], ev: Evidence, topic: float,
                   plain: list[float], neutral: list[tuple[int, int]]) -> dict[str, float]:
@@ -376,12 +390,17 @@ class Scorer:
             "chitchat": framing("chitchat", SHORT_CHITCHAT) if hits["chitchat"] else 0,
             "notice": framing("notice", SHORT_NOTICE) if hits["notice"] else 0,
             "resolved": min(len(ev.resolved), SUPPRESSOR_CAP),
-            **{name: min(len(hits[name]), DISCOURSE_CAP) for name in DISCOURSE},
+            **{name: min(len(found), DISCOURSE_CAP) if (found := hits[name]) else 0 for name in DISCOURSE},
             "life": 1.0 if ev.life else 0.0,
             # A topic said of somewhere else, of a plan, a lost cat or a forward: the more the
             # message is about a problem, the more "not here, not now" has to take back.
-            "topic_not_here": min(topic, TOPIC_CAP) if any(hits[n] for n in NOT_HERE) else 0.0,
+            "topic_not_here": min(topic, TOPIC_CAP) if any(map(hits.__getitem__, NOT_HERE)) else 0.0,
         }
+
+
+def _dot_of(model) -> tuple[tuple[str, ...], tuple[float, ...]]:
+    pairs = [(name, weight) for name, weight in model.features.items() if weight]
+    return tuple(n for n, _ in pairs), tuple(w for _, w in pairs)
 
 
 def _logistic(z: float) -> float:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import ahocorasick
 import jieba
@@ -32,6 +32,7 @@ TYPO_THRESHOLD = 80.0   # rapidfuzz partial_ratio; chosen with bench/typos.py
 # weight of an ordinary everyday word lets them come out whole; two keywords competing
 # for a character are then decided by the rest of the dictionary, as before.
 KEYWORD_FREQ_FLOOR = 1000
+CUTS_KEPT = 20_000   # remembered jieba cuts of short stretches (a few MB at most)
 # Residents type with pinyin input and pick the wrong homophone ("下水到", "躁音",
 # "垃圾筒", "电悌"). A keyword also matches with one character swapped for one of
 # these common slips; arbitrary one-character differences would match far too much
@@ -109,7 +110,7 @@ class _Joins:
 _JOINS = _Joins()
 
 
-def _cut_windows(tokenizer: jieba.Tokenizer, text: str,
+def _cut_windows(cut: Callable[[str], tuple[str, ...]], text: str,
                  windows: list[tuple[int, int]]) -> tuple[list[int], list[str]]:
     """jieba's tokens of the stretches of `text` between seams, with where each starts;
     overlapping stretches are cut once (both their edges are seams)."""
@@ -121,7 +122,7 @@ def _cut_windows(tokenizer: jieba.Tokenizer, text: str,
         if left >= right:
             continue
         pos = left
-        for token in tokenizer.cut(text[left:right], HMM=False):
+        for token in cut(text[left:right]):
             starts.append(pos)
             tokens.append(token)
             pos += len(token)
@@ -165,6 +166,7 @@ class Segmenter:
         if len(self._automaton):
             self._automaton.make_automaton()
         self._tokenizer: jieba.Tokenizer | None = None
+        self._cuts: dict[str, tuple[str, ...]] = {}   # see _cut
         self._alone: frozenset[str] = frozenset()   # short keywords jieba keeps whole on their own
         self._lock = threading.Lock()
         self._user_words: set[str] = set()
@@ -195,12 +197,28 @@ class Segmenter:
                 self._tokenizer = tokenizer
             return self._tokenizer
 
+    def _cut(self, stretch: str) -> tuple[str, ...]:
+        """jieba's cut of a stretch between seams, remembered: the same few stretches
+        ("电梯坏了", "楼道灯") come back in message after message, and jieba's cut of one
+        depends only on it and the dictionary."""
+        tokens = self._cuts.get(stretch)
+        if tokens is None:
+            if len(self._cuts) >= CUTS_KEPT:
+                self._cuts.clear()
+            tokens = self._cuts[stretch] = tuple((self._tokenizer or self._load()).cut(stretch, HMM=False))
+        return tokens
+
+    def forget_cuts(self) -> None:
+        self._cuts = {}
+
     def add_words(self, words: Iterable[str]) -> None:
         """A community's own words (estate, street and place names) kept whole, so
         "阳光花园" is not read as "阳光" + "花园"."""
         with self._lock:
             fresh = {w for w in words if w and w not in self._user_words}
             self._user_words |= fresh
+            if fresh:
+                self.forget_cuts()   # cuts made with the old dictionary
             if self._tokenizer is not None:
                 for word in fresh:
                     self._tokenizer.add_word(word, max(self._tokenizer.suggest_freq(word, False), KEYWORD_FREQ_FLOOR))
@@ -311,7 +329,7 @@ class Segmenter:
                 windows.append((start, end))
         if not unsettled:
             return
-        starts, tokens = _cut_windows(tokenizer, text, windows)
+        starts, tokens = _cut_windows(self._cut, text, windows)
         for word, candidates in unsettled.items():
             size = len(word)
             for start in candidates:

@@ -7,7 +7,7 @@ import pytest
 from nlp import Classifier
 from nlp.evaluate import read_labeled, read_lines
 from nlp.normalize import normalize
-from nlp.segment import SUBSTRING_MIN_LEN, _is_han, _whole_word
+from nlp.segment import SUBSTRING_MIN_LEN, Segmenter, _is_han, _whole_word
 from tests.test_nlp_classifier import DATA
 
 
@@ -73,3 +73,14 @@ def test_short_keywords_match_what_cutting_the_whole_message_gives(segmenter):
 def test_a_keyword_inside_another_word_is_not_found(segmenter, text, present, absent):
     found = segmenter.find(normalize(text))
     assert present <= set(found) and not absent & set(found)
+
+
+def test_remembered_cuts_are_forgotten_when_the_dictionary_grows():
+    """jieba's cut of a stretch is remembered (it recurs message after message); a word
+    the community adds changes cuts, so what was remembered goes."""
+    segmenter = Segmenter(set())
+    stretch = "住在翠微花苑小区"
+    before = segmenter._cut(stretch)
+    assert "翠微花苑" not in before and segmenter._cut(stretch) is before   # remembered
+    segmenter.add_words(["翠微花苑"])
+    assert "翠微花苑" in segmenter._cut(stretch)

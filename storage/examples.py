@@ -2,7 +2,7 @@
 about a resident's message (confirmed, dismissed, rejected as no request at all) and each
 message a resident reported again after the bot stayed quiet on it. Kept in a stream
 (`linli:{community}:examples`), the newest `keep` (about: MAXLEN ~); the text arrives
-masked (handlers/learning.py) and no one's id is stored with it.
+masked (handlers/tickets/learning.py) and no one's id is stored with it.
 
 The last message the bot stayed quiet on, per person and chat, is kept beside it for a
 while (`remember_quiet` / `take_quiet`), so a report that follows can name it without

@@ -1,6 +1,6 @@
 """Household registrations made in chat (`登记`) or by a roster import, and staff
 verifications (`核实`). The community file's households are not stored here: the
-handlers merge them in (see handlers/households.py)."""
+handlers merge them in (see handlers/people/households.py)."""
 
 from __future__ import annotations
 

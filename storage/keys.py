@@ -211,7 +211,7 @@ class Keys:
         return self("task", task_id, "ops")
 
     def task_offer(self, task_id: int, event_id: str) -> str:
-        """Marks that one event already offered the task (handlers/task_push.py)."""
+        """Marks that one event already offered the task (handlers/tasks/push.py)."""
         return self("task", task_id, "offer", event_id)
 
     def tasks(self) -> str:

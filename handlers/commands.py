@@ -62,7 +62,7 @@ def parse(text: str, commands: list[Command]) -> tuple[Command, str] | None:
 def available(ctx: Context, commands: list[Command]) -> list[Command]:
     """The commands this sender may use, in table order: what 帮助 lists, and what the web
     workbench will offer (each command's `allowed`, handlers/permissions.py)."""
-    return [command for command in commands if command.allowed.allows(ctx)]
+    return [command for command in commands if command.allowed.offers(ctx)]
 
 
 def is_slash(text: str) -> bool:

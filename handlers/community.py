@@ -147,6 +147,21 @@ class Community:
         named = [p for p in self.people.values() if p.name == key]
         return named[0] if len(named) == 1 else None
 
+    def contact_for(self, department: str | None, category: str | None) -> str | None:
+        """Who a ticket is sent to by the file: the contact of the department it is escalated
+        to, else the person `[routing]` names for its category (None: its building's grid
+        worker, like any ticket)."""
+        if department:
+            found = self.departments.get(department)
+            return found.contact if found else None
+        return self.routing.get(category or "")
+
+    @property
+    def contacts(self) -> frozenset[str]:
+        """Everyone tickets may be sent to by the file: departments' contacts and the people
+        `[routing]` names."""
+        return frozenset(d.contact for d in self.departments.values()) | frozenset(self.routing.values())
+
     def department(self, key: str) -> Department | None:
         """By id or by (part of) its Chinese name, as staff type it in chat."""
         if key in self.departments:

@@ -1,7 +1,8 @@
 """`帮助`: what the asker may do, with examples, read from each command's permission
 (handlers/permissions.py): a command is listed to the kinds of people it allows. A ticket
-command is listed to staff only, though an assignee or a department's contact may use it
-on their own ticket: help cannot know which ticket they mean."""
+command is listed to staff and to the contacts tickets are sent to (departments', and
+those `[routing]` names), who may use it on their tickets; an assignee may use it on the
+ticket they were given, and is told so when it is given to them."""
 
 from __future__ import annotations
 

@@ -51,6 +51,8 @@ class Kind:
     name: str
     test: Callable[["Context", Any], bool]
     about_subject: bool = False
+    at_work: bool = False   # people who work with staff (a department's contact): 帮助 lists it under 工作人员
+    might: Callable[["Context"], bool] | None = None   # about_subject: the sender may be one for some subject
 
 
 @dataclass(frozen=True)
@@ -72,10 +74,17 @@ class Permission:
         sender, or a known sender might be one for the subject (the handler decides)."""
         return self.allows(ctx) or (ctx.person is not None and any(k.about_subject for k in self.kinds))
 
+    def offers(self, ctx: "Context") -> bool:
+        """Whether to tell the sender of it (帮助): a kind of person allows them, or they are
+        someone it may allow for some subject (a department's contact, for ticket commands)."""
+        return self.allows(ctx) or any(k.might is not None and k.might(ctx) for k in self.kinds)
+
     @property
     def staff_only(self) -> bool:
-        """Only staff are ever told of it (帮助 lists it under 工作人员)."""
-        return [k for k in self.kinds if not k.about_subject] == [STAFF.kinds[0]]
+        """Only staff, and those who work with them (a department's contact), are ever told
+        of it (帮助 lists it under 工作人员)."""
+        alone = [k for k in self.kinds if not k.about_subject]
+        return STAFF.kinds[0] in alone and all(k is STAFF.kinds[0] or k.at_work for k in alone)
 
     def require(self, ctx: "Context", subject: Any, key: str = STAFF_ONLY, /, **values: Any) -> None:
         """Refuse with `key` unless the sender may do this to `subject`."""
@@ -99,9 +108,16 @@ def _named_by(field: str, name: str) -> Permission:
                             and getattr(subject, field, None) == ctx.person.id, about_subject=True),))
 
 
+def _is_contact(ctx: "Context", subject: Any) -> bool:
+    return ctx.person is not None and ctx.person.id in ctx.community.contacts
+
+
 def _department_contact(ctx: "Context", ticket: Any) -> bool:
-    department = ctx.community.departments.get(getattr(ticket, "department", None) or "")
-    return ctx.person is not None and department is not None and department.contact == ctx.person.id
+    """The contact of the department a ticket is escalated to (吹哨) or, escalated nowhere,
+    the person the community file routes its category to (`[routing]`: 设施维修 → 物业's
+    contact): linli tells them of it and asks them to act, so they may."""
+    return ctx.person is not None and ctx.community.contact_for(
+        getattr(ticket, "department", None), getattr(ticket, "category", None)) == ctx.person.id
 
 
 # Kinds of people decided by the person alone.
@@ -110,10 +126,13 @@ RESIDENT = _person("resident", lambda person: True)   # anyone the community kno
 STAFF = _person("staff", lambda person: person.handles_tickets)   # staff, grid workers and the secretary
 VOLUNTEER = role("volunteer")
 COUNCIL_CHAIR = role("council_chair")
+# A department's contact or a person `[routing]` names: someone tickets are sent to (待办).
+CONTACT = Permission((Kind("contact", lambda ctx, subject: _is_contact(ctx, subject), at_work=True),))
 
 # Kinds decided by the thing acted on.
 TICKET_HOLDER = _named_by("assignee", "ticket_holder")         # the person a ticket was given to (派单, 接单)
-DEPARTMENT_CONTACT = Permission((Kind("department_contact", _department_contact, about_subject=True),))
+DEPARTMENT_CONTACT = Permission((Kind("department_contact", _department_contact, about_subject=True,
+                                      might=lambda ctx: _is_contact(ctx, None)),))
 REPORTER = _named_by("reporter", "reporter")                   # a ticket's
 BENEFICIARY = _named_by("beneficiary", "beneficiary")          # a task's
 PUBLISHER = _named_by("created_by", "publisher")               # a task's (发布任务, 派单 … 志愿者)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from handlers import tasks
 from handlers.commands import Command
 from handlers.context import Context
-from handlers.permissions import STAFF, TICKET_HANDLER
+from handlers.permissions import CONTACT, STAFF, TICKET_HANDLER
 from handlers.tickets import actions, deadlines, reports, triage, views
 
 
@@ -20,7 +20,7 @@ COMMANDS = [
     Command("status", ("查询", "我的工单"), "status", views.status, "usage.status", menu="查询我的工单"),
     Command("rate", ("评价",), "rate", _rate, "usage.rate", menu="评价工单 1-5 分"),
     Command("reopen", ("重开",), "reopen", actions.reopen, "usage.reopen"),
-    Command("todo", ("待办",), "todo", views.todo, "usage.todo", allowed=STAFF),
+    Command("todo", ("待办",), "todo", views.todo, "usage.todo", allowed=STAFF | CONTACT),
     Command("assign", ("派单",), "assign", actions.assign, "usage.assign", allowed=TICKET_HANDLER),
     Command("start", ("处理", "受理"), "start", actions.start, "usage.start", allowed=TICKET_HANDLER),
     Command("resolve", ("办结",), "resolve", actions.resolve, "usage.resolve", allowed=TICKET_HANDLER),

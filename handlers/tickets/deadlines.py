@@ -56,8 +56,9 @@ async def on_timer(ctx: Context) -> None:
     if not waiting or due is None:
         return
     what = ctx.t(f"deadline.{phase}")
-    if stage == "remind":
-        for person_id in handlers_of(ctx, ticket):
+    if stage == "remind":   # whoever answers for it, and the building's grid worker, who hears if it is missed
+        grid = [p.id for p in ctx.community.grid_workers_for(ticket.building)]
+        for person_id in dict.fromkeys([*handlers_of(ctx, ticket), *grid]):
             ctx.tell(person_id, ctx.t("deadline.remind", id=ticket.id, what=what, at=ctx.when(due),
                                       category=ticket.category))
         return

@@ -1,0 +1,78 @@
+"""The conversation residents and staff actually have (#16): a department's contact acting
+on what is routed to them, a merge that keeps every neighbour, urgent deadlines, and the
+same resident reporting the same thing twice. Through the console, on the demo community
+(设施维修 is routed to 物业's contact, wuye_li; grid is the grid worker of every building)."""
+
+import pytest
+
+LAMP = "3号楼2单元楼道灯坏了，晚上看不见"
+
+
+async def say(console, sender, text, chat=None):
+    await console.say(sender, chat, text)
+    return console.transcript.new()
+
+
+def to(out, who):
+    return [m["text"] for m in out if m["to"] == who]
+
+
+async def ticket(console, ticket_id):
+    return await console.runtime.services.tickets.get(ticket_id)
+
+
+# -- 1. a department's contact acts on what is routed to them ------------------------------
+
+@pytest.mark.parametrize("command, answer, status", [
+    ("处理 #1 下午去看", "工单 #1 已开始处理", "in_progress"),
+    ("派单 #1 @vol_wang", "工单 #1 已派给 王师傅", "assigned"),
+    ("办结 #1 已换灯泡", "工单 #1 已办结", "resolved"),
+    ("驳回 #1 属于业主自家的灯", "工单 #1 已驳回", "rejected"),
+    ("查询 #1", "楼道灯坏了", "open"),
+    ("待办", "#1 设施维修", "open"),
+])
+async def test_the_contact_a_category_is_routed_to_may_act_on_it(console, command, answer, status):
+    out = await say(console, "zhang", LAMP)
+    told = "\n".join(to(out, "@wuye_li"))
+    assert "新工单" in told and "处理 #工单号" in told      # linli tells them to act…
+    out = await say(console, "wuye_li", command)          # …so they may
+    assert any(answer in text for text in to(out, "@wuye_li")), out
+    assert not any("只有社区工作人员" in text or "不是您反映的" in text for text in to(out, "@wuye_li"))
+    assert (await ticket(console, 1)).status == status
+
+
+async def test_another_departments_contact_may_not_and_a_routed_ticket_escalated_elsewhere_leaves(console):
+    await say(console, "zhang", LAMP)
+    out = await say(console, "dept_cg", "处理 #1")
+    assert any("只有社区工作人员" in text for text in to(out, "@dept_cg"))
+    await say(console, "grid", "吹哨 #1 城管 外墙灯归城管")
+    out = await say(console, "wuye_li", "办结 #1 已修")
+    assert any("只有社区工作人员" in text for text in to(out, "@wuye_li"))
+    out = await say(console, "dept_cg", "待办")
+    assert any("#1 设施维修" in text for text in to(out, "@dept_cg")), out
+    out = await say(console, "wuye_li", "待办")
+    assert any("没有待办工单" in text for text in to(out, "@wuye_li")), out
+
+
+async def test_reminders_before_a_deadline_go_to_the_handler_and_the_grid_worker(console):
+    await say(console, "zhang", LAMP)
+    await console.advance(21 * 3600)                       # 3 h before the 24 h response deadline
+    out = console.transcript.new()
+    for who in ("@wuye_li", "@grid"):
+        assert any("提醒" in text and "响应" in text for text in to(out, who)), (who, out)
+    await say(console, "wuye_li", "派单 #1 @vol_wang")
+    await console.advance(48 * 3600)                       # 3 h before the 72 h resolve deadline
+    out = console.transcript.new()
+    for who in ("@vol_wang", "@grid"):
+        assert any("提醒" in text and "办结" in text for text in to(out, who)), (who, out)
+
+
+@pytest.mark.parametrize("who, listed, not_listed", [
+    ("wuye_li", ["待办", "派单 #12", "处理 #12", "办结 #12", "驳回 #12"], ["待确认", "发起投票"]),
+    ("dept_cg", ["待办", "处理 #12", "办结 #12"], ["待确认"]),
+    ("zhang", ["报修"], ["· 待办", "处理 #12"]),
+])
+async def test_help_tells_a_contact_what_they_may_do(console, who, listed, not_listed):
+    text = "\n".join(to(await say(console, who, "帮助"), f"@{who}"))
+    assert all(word in text for word in listed), text
+    assert not any(word in text for word in not_listed), text

@@ -30,8 +30,24 @@ def task_json(task: Task, runtime: Runtime) -> dict[str, Any]:
     }
 
 
+def status_code(value: str, runtime: Runtime) -> str:
+    """Accept 'completed', its label '已完成待确认', or the start of one label only ('已完成')."""
+    if value in STATUSES:
+        return value
+    labels = {code: runtime.services.texts(f"tasks.status.{code}") for code in STATUSES}
+    for code, label in labels.items():
+        if label == value:
+            return code
+    starting = [code for code, label in labels.items() if value and label.startswith(value)]
+    if len(starting) == 1:
+        return starting[0]
+    known = ", ".join(f"{code} ({label})" for code, label in labels.items())
+    raise ValueError(f"unknown status {value!r} (one of: {known})")
+
+
 async def list_tasks(runtime: Runtime, status: str | None, as_json: bool, out: TextIO = STDOUT) -> int:
     repo = Tasks(runtime.store)
+    status = status_code(status, runtime) if status else None
     tasks = [t for t in [await repo.get(i) for i in await repo.ids()] if t and (status is None or t.status == status)]
     await audit(runtime, "list", f"tasks status={status or '*'}")
     if as_json:
@@ -63,7 +79,8 @@ def register(areas: argparse._SubParsersAction, community_options) -> None:
     actions = tasks.add_subparsers(dest="action", required=True, metavar="ACTION")
     listing = actions.add_parser("list", help="list volunteer tasks")
     community_options(listing)
-    listing.add_argument("--status", choices=STATUSES, help="only this status")
+    listing.add_argument("--status", help="only this status (open, full, completed, confirmed, cancelled, "
+                                          "or 待认领, 已满员, 已完成待确认 (已完成), 已确认, 已取消)")
     listing.add_argument("--json", action="store_true", help="JSON output")
     show = actions.add_parser("show", help="one task with who was offered it, who claimed it and its history")
     community_options(show)
@@ -73,5 +90,9 @@ def register(areas: argparse._SubParsersAction, community_options) -> None:
 
 async def run(args: argparse.Namespace, runtime: Runtime) -> int:
     if args.action == "list":
-        return await list_tasks(runtime, args.status, args.json)
+        try:
+            return await list_tasks(runtime, args.status, args.json)
+        except ValueError as exc:
+            print(f"linli: error: {exc}", file=sys.stderr)
+            return 2
     return await show_task(runtime, args.task, args.json)

@@ -2,8 +2,9 @@
 person -> the unit that votes, the person or their household), and its ballots.
 
 A poll is made once per event (storage/create_once.py), with its voters and indexes.
-Casting and closing are Lua scripts: a ballot is checked and written atomically, and a
-poll closes only with a result counted from the ballots as they stand.
+Casting, closing and cancelling are Lua scripts: a ballot is checked and written
+atomically, a poll closes only with a result counted from the ballots as they stand, and a
+cancelled poll takes no ballot and publishes no result.
 """
 
 from __future__ import annotations
@@ -40,11 +41,13 @@ class Poll:
     changeable: bool = False
     show_counts: bool = False
     chats: list[str] = field(default_factory=list)
-    status: str = "open"              # open | closed
+    status: str = "open"              # open | closed | cancelled
     closed_at: float | None = None
-    closed_reason: str | None = None  # deadline | decided
+    closed_reason: str | None = None  # deadline | decided | cancelled
     result: dict[str, Any] | None = None
     closed_event: str | None = None
+    cancelled_by: str | None = None   # cancelled: the creator or staff member, or admin:USER
+    cancel_reason: str | None = None
     version: int = 0
 
     @classmethod
@@ -171,6 +174,13 @@ class Polls:
             keys=[self.k.poll(poll_id), self.k.polls_open()],
             args=[version, json.dumps(result, ensure_ascii=False), f"{at:.3f}", reason, event_id, poll_id])
         return reply[0]
+
+    async def cancel(self, poll_id: int, by: str, reason: str, at: float, event_id: str) -> tuple[str, str]:
+        """Cancel an open poll (storage/lua/poll_cancel.lua): ('ok' | 'replay' | 'missing', '')
+        or ('already', its status: closed | cancelled)."""
+        reply = await self.store.scripts["poll_cancel"](
+            keys=[self.k.poll(poll_id), self.k.polls_open()], args=[f"{at:.3f}", by, reason, event_id, poll_id])
+        return reply[0], (reply[1] if len(reply) > 1 else "")
 
     async def voters(self, poll_id: int) -> dict[str, str]:
         """person -> the unit they vote for, as fixed at creation."""

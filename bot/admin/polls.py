@@ -1,13 +1,15 @@
-"""`linli admin polls …`: create polls, read them, and audit their results.
+"""`linli admin polls …`: create polls, read them, audit their results, and cancel them.
 
     linli admin polls create --question Q --option A --option B --electorate council --rule 2/3 \
         --deadline 3d [--quorum 1/2] [--base cast] [--anonymous] [--changeable] [--show-counts] [--by ID]
     linli admin polls list [--json]
     linli admin polls show P [--json]
     linli admin polls audit P [--json]      exit 0: the published result is the recount; 1: not
+    linli admin polls cancel P --reason R [--by PERSON]
 
 A poll created here is stored at once and announced by the bot (a job due now, so the
-running bot or the next console run posts it to its chats).
+running bot or the next console run posts it to its chats). A poll cancelled here is told
+of the same way.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from bot.app import Runtime
 from handlers import timers
 from handlers.context import Context
 from handlers.polls.audit import audit as audit_poll
+from handlers.polls.cancel import cancel_poll
 from handlers.polls.create import create_poll
 from handlers.polls.rules import KINDS, decide
 from handlers.polls.syntax import (MAX_DAYS, MOTION, PollSpec, SpecError, check, check_options, parse_deadline,
@@ -108,6 +111,8 @@ async def poll_json(runtime: Runtime, ctx: Context, poll_id: int) -> dict[str, A
     live = {"counts": list(tally.counts), "abstain": tally.abstain, "ballots": tally.ballots,
             "quorum_needed": decision.quorum_needed, "quorum_met": decision.quorum_met,
             "outcome": decision.outcome, "passed": decision.passed, "text": None}
+    if poll.status == "cancelled":              # decided nothing
+        live.update(outcome=None, passed=None)
     shown = poll.result if poll.status == "closed" and poll.result else live
     outcome = shown["outcome"]
     ballots = [{"unit": b.unit, "by": b.by, "at": _iso(b.at, runtime), "proxy": b.proxy or None,
@@ -126,6 +131,7 @@ async def poll_json(runtime: Runtime, ctx: Context, poll_id: int) -> dict[str, A
         "show_counts": poll.show_counts, "chats": poll.chats, "created_by": poll.created_by,
         "created_at": _iso(poll.created_at, runtime), "deadline": _iso(poll.deadline, runtime),
         "closed_at": _iso(poll.closed_at, runtime), "closed_reason": poll.closed_reason,
+        "cancelled_by": poll.cancelled_by, "cancel_reason": poll.cancel_reason,
         "voted": ballots,
     }
 
@@ -186,12 +192,38 @@ async def audit(args: argparse.Namespace, runtime: Runtime, out: TextIO = STDOUT
                   f"outcome {r['outcome']}, passed {r['passed']}\n")
         for problem in report.problems:
             out.write(f"MISMATCH {problem}\n")
-        if report.published is None and report.status == "open":
-            out.write("open: no result published yet; the ballots on record are consistent\n"
-                      if report.matches else "")
+        if report.published is None and report.status in ("open", "cancelled"):
+            out.write(f"{report.status}: no result published{' yet' if report.status == 'open' else ''}; "
+                      "the ballots on record are consistent\n" if report.matches else "")
         elif report.matches:
             out.write("ok: the published result matches the recount\n")
     return 0 if report.matches else 1
+
+
+async def cancel(args: argparse.Namespace, runtime: Runtime, out: TextIO = STDOUT) -> int:
+    """Cancel an open poll; the bot tells its chats and voters (a job due now)."""
+    ctx = await _context(runtime)
+    reason = args.reason.strip()
+    people = runtime.settings.community.people
+    if not reason:
+        print("linli: error: --reason must say why (请写明取消原因)", file=sys.stderr)
+        return 2
+    if args.by and args.by not in people:
+        print(f"linli: error: {runtime.services.texts('polls.error.unknown_person', who=args.by)}", file=sys.stderr)
+        return 2
+    result, status = await cancel_poll(ctx, args.poll, args.by or actor(), reason)
+    if result == "missing":
+        print(f"linli: no poll #{args.poll} (没有找到投票 #{args.poll})", file=sys.stderr)
+        return 1
+    if result == "already":
+        print(f"linli: poll #{args.poll} is {status}: "
+              f"{runtime.services.texts(f'polls.cancel.already_{status}', id=args.poll)}", file=sys.stderr)
+        return 1
+    await timers.schedule(ctx, "poll", f"{args.poll}:cancelled", ctx.now, f"poll:{args.poll}", poll=args.poll,
+                          step="cancelled")
+    await _audit(runtime, "poll_cancel", f"poll:{args.poll} reason:{reason}")
+    out.write(f"poll #{args.poll} cancelled: {reason}; the bot tells its chats and voters\n")
+    return 0
 
 
 def register(areas: argparse._SubParsersAction, community_options) -> None:
@@ -215,14 +247,19 @@ def register(areas: argparse._SubParsersAction, community_options) -> None:
     make.add_argument("--by", metavar="PERSON", help="the person creating it (default: admin:USER)")
     make.add_argument("--json", action="store_true", help="print the poll as JSON")
     for name, text in (("list", "all polls"), ("show", "one poll with its ballots"),
-                       ("audit", "recount from the stored ballots and compare with the published result")):
+                       ("audit", "recount from the stored ballots and compare with the published result"),
+                       ("cancel", "cancel an open poll (the bot tells its chats and voters why)")):
         sub = actions.add_parser(name, help=text)
         community_options(sub)
         if name != "list":
             sub.add_argument("poll", type=lambda v: int(v.lstrip("#")), help="poll number, e.g. 3 or #3")
-        sub.add_argument("--json", action="store_true", help="JSON output")
+        if name == "cancel":
+            sub.add_argument("--reason", required=True, help="why, as the chats will read it (Chinese)")
+            sub.add_argument("--by", metavar="PERSON", help="who cancels it (default: admin:USER)")
+        else:
+            sub.add_argument("--json", action="store_true", help="JSON output")
 
 
 async def run(args: argparse.Namespace, runtime: Runtime) -> int:
-    handler = {"create": create, "list": list_polls, "show": show, "audit": audit}[args.action]
+    handler = {"create": create, "list": list_polls, "show": show, "audit": audit, "cancel": cancel}[args.action]
     return await handler(args, runtime)

@@ -5,7 +5,8 @@
   the arithmetic, with no texts and no Redis.
 - create.py: the electorate fixed on the day, the announcement; vote.py: ballots, in chat
   or by proxy; close.py: the deadline, the reminder, closing early once decided;
-  view.py: how a poll and its result read; audit.py: recounting from the stored ballots.
+  view.py: how a poll and its result read; audit.py: recounting from the stored ballots;
+  cancel.py: 取消投票 (the creator or staff), and telling everyone it was announced to.
 - commands.py: the package's commands and timers; texts.toml: its texts.
 """
 

@@ -67,6 +67,8 @@ async def audit(repo: Polls, poll_id: int) -> AuditReport | None:
             problems.append(f"ballot of {unit}: cast by {ballot.by}, who does not vote for {unit}")
         if ballot.at >= poll.deadline:
             problems.append(f"ballot of {unit}: cast after the deadline")
+        if poll.status == "cancelled" and poll.closed_at is not None and ballot.at >= poll.closed_at:
+            problems.append(f"ballot of {unit}: cast after the poll was cancelled")
         if ballot.proxy and not ballot.reason:
             problems.append(f"ballot of {unit}: proxy ballot without a reason")
         if not poll.anonymous and (ballot.option is None or not 0 <= ballot.option <= len(poll.options)):

@@ -1,4 +1,6 @@
-"""A poll's timers (announce, remind, close) and its closing.
+"""A poll's timers (announce, remind, close, and telling of a cancellation made from the
+command line) and its closing. A cancelled poll is not open: its close and reminder do
+nothing.
 
 A poll closes at its deadline, or as soon as the ballots still to come cannot change the
 decision (handlers/polls/rules.py, `settled`). The result is counted from a snapshot of the
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 from handlers import timers
 from handlers.context import Context
+from handlers.polls.cancel import tell_cancelled
 from handlers.polls.create import announce
 from handlers.polls.rules import settled
 from handlers.polls.view import quorum_of, result_record, rule_of, tally_of
@@ -29,6 +32,10 @@ async def on_timer(ctx: Context) -> None:
         poll = await Polls(ctx.services.store).get(poll_id)
         if poll is not None and poll.status == "open":
             announce(ctx, poll)
+    elif step == "cancelled":                   # cancelled from the command line: say so
+        poll = await Polls(ctx.services.store).get(poll_id)
+        if poll is not None and poll.status == "cancelled":
+            tell_cancelled(ctx, poll)
 
 
 async def close_poll(ctx: Context, poll_id: int, reason: str) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from handlers import people, points
 from handlers.commands import ticket_ref
 from handlers.context import Context
+from handlers.polls.cancel import cancelled_text
 from handlers.polls.close import close_poll
 from handlers.polls.syntax import parse_option
 from handlers.polls.view import announcement, choice_text, counts_text, electorate_text, tally_of, unit_word
@@ -122,7 +123,8 @@ async def refusal(ctx: Context, poll: Poll, reply: list[str], person_id: str, op
     elif result == "already":
         text = t("polls.vote.already", id=poll.id)
     elif result == "closed":
-        text = t("polls.vote.closed", id=poll.id)
+        now = await Polls(ctx.services.store).get(poll.id)
+        text = t("polls.vote.cancelled" if now and now.status == "cancelled" else "polls.vote.closed", id=poll.id)
     elif result == "ineligible":
         text = await ineligible(ctx, poll, person_id)
     elif result == "bad_option":
@@ -154,6 +156,8 @@ async def show(ctx: Context, poll: Poll) -> None:
     poll, tally = snapshot.poll, tally_of(snapshot)
     if poll.status == "closed" and poll.result:
         lines = [poll.result["text"]]
+    elif poll.status == "cancelled":
+        lines = [cancelled_text(ctx, poll)]
     else:
         lines = [announcement(ctx, poll),
                  ctx.t("polls.view.status", ballots=tally.ballots, eligible=tally.eligible, unit=unit_word(ctx, poll))]

@@ -1,0 +1,136 @@
+"""Polls as people really write them (issue #16): cancelling a poll (in chat and from the
+command line), a poll with no real question, the usual words for yes, no and abstain, and
+deadlines in everyday Chinese (明天, 下周五, 周日晚上8点, 20号 18:00)."""
+
+from datetime import datetime
+
+import pytest
+
+from storage.polls import Polls
+from tests.conftest import DEMO
+
+COUNCIL = ["r101", "r104", "r201", "r204", "r301", "r304", "r401", "r501", "r601"]
+MOTION = "发起投票 是否同意调整物业费 规则=三分之二 范围=议事会 截止=3天"
+
+
+async def say(console, who, text, chat=None):
+    await console.say(who, chat, text)
+    return console.transcript.new()
+
+
+def texts_to(out, to):
+    return [o["text"] for o in out if o["to"] == to and not o["text"].startswith("🎉")]
+
+
+async def get(console, poll_id=1):
+    return await Polls(console.runtime.store).get(poll_id)
+
+
+# ---------------------------------------------------------------- cancelling a poll
+
+@pytest.mark.parametrize("who, may", [
+    ("r101", True),         # the creator (the council chair)
+    ("grid", True),         # staff
+    ("secretary", True),    # staff
+    ("r104", False),        # a council member who did not create it
+    ("zhang", False),       # a resident
+])
+async def test_the_creator_or_staff_may_cancel_a_poll(console, who, may):
+    await say(console, "r101", MOTION, "council")
+    out = await say(console, who, "取消投票 1 问题写错了，重新发起")
+    if may:
+        assert texts_to(out, f"@{who}") == ["已取消投票 #1，已通知大家。"]
+        assert (await get(console)).status == "cancelled"
+    else:
+        assert texts_to(out, f"@{who}") == ["只有发起人和社区工作人员可以取消投票 #1。"]
+        assert (await get(console)).status == "open" and texts_to(out, "council") == []
+
+
+async def test_a_cancelled_poll_tells_its_chat_takes_no_ballot_and_its_deadline_does_nothing(console):
+    await say(console, "r101", MOTION, "council")
+    await say(console, "r104", "投票 1 1")
+    out = await say(console, "r101", "取消投票 #1 问题写错了，重新发起", "council")
+    notice = texts_to(out, "council")
+    assert notice == ["📊 投票 #1「是否同意调整物业费」已取消，不用再投了，已投的票也不算了。\n"
+                      "原因：问题写错了，重新发起（卢奶奶取消）"], out
+    poll = await get(console)
+    assert (poll.status, poll.cancel_reason, poll.cancelled_by) == ("cancelled", "问题写错了，重新发起", "r101")
+    out = await say(console, "r201", "投票 1 1")
+    assert texts_to(out, "@r201") == ["投票 #1 已取消，不用再投了。"]
+    out = await say(console, "r201", "投票 1")
+    assert "已取消" in texts_to(out, "@r201")[0]
+    out = await say(console, "r201", "投票")
+    assert "目前没有您可以参加的投票" in texts_to(out, "@r201")[0]
+    assert [j for j, _ in await console.runtime.services.jobs.pending()] == []
+    await console.advance(4 * 86400)                       # no reminder, no result
+    assert console.transcript.new() == []
+    assert (await get(console)).result is None
+    entries = await console.runtime.services.audit.entries()
+    assert any(e["action"] == "poll_cancel" and e["actor"] == "r101" for e in entries)
+
+
+async def test_a_poll_of_named_people_tells_each_of_them_and_its_creator_hears_from_staff(console):
+    await say(console, "r101", "发起投票 谁来主持下次议事会 | 老刘 | 老王 范围=@r104,@r201")
+    out = await say(console, "staff_chen", "取消投票 1 先商量好人选")
+    for person in ("@r104", "@r201", "@r101"):
+        assert any("投票 #1「谁来主持下次议事会」已取消" in t and "陈主任取消" in t for t in texts_to(out, person)), \
+            (person, out)
+
+
+@pytest.mark.parametrize("text, phrase", [
+    ("取消投票", "取消投票要写编号和原因，例如：取消投票 3"),
+    ("取消投票 1", "请写上取消的原因，大家会看到。例如：取消投票 1 问题写错了"),
+    ("取消投票 9 写错了", "没有找到投票 #9"),
+])
+async def test_cancelling_needs_a_poll_and_a_reason(console, text, phrase):
+    await say(console, "r101", MOTION, "council")
+    out = await say(console, "r101", text)
+    assert any(phrase in t for t in texts_to(out, "@r101")), out
+    assert (await get(console)).status == "open"
+
+
+async def test_a_closed_or_cancelled_poll_cannot_be_cancelled(console):
+    await say(console, "r101", MOTION, "council")
+    for person in COUNCIL[:6]:
+        await say(console, person, "投票 1 1")               # six of nine: passed, closed
+    out = await say(console, "r101", "取消投票 1 算了")
+    assert texts_to(out, "@r101") == ["投票 #1 已经结束，结果已公布，不能取消了。"]
+    assert (await get(console)).status == "closed"
+    await say(console, "r101", MOTION, "council")
+    await say(console, "r101", "取消投票 2 写错了")
+    out = await say(console, "grid", "取消投票 2 再取消一次")
+    assert texts_to(out, "@grid") == ["投票 #2 已经取消了。"] and texts_to(out, "council") == []
+
+
+async def test_a_redelivered_cancel_tells_once_more_and_changes_nothing(console):
+    await say(console, "r101", MOTION, "council")
+    await console.say("r101", None, "取消投票 1 写错了", message_id="c-1")
+    first = console.transcript.new()
+    await console.say("r101", None, "取消投票 1 写错了", message_id="c-1")
+    assert console.transcript.new() == []                  # the same message is not handled twice
+    assert len(texts_to(first, "council")) == 1
+
+
+async def test_the_admin_cli_cancels_a_poll_and_the_bot_tells_its_chat(linli, console, redis_server, tmp_path):
+    await say(console, "r101", MOTION, "council")
+    data = ["--community", str(DEMO), "--data-dir", str(tmp_path)]
+    env = {"REDIS_URL": redis_server}
+    refused = linli("admin", "polls", "cancel", "1", *data, env=env)
+    assert refused.returncode == 2 and "--reason" in refused.stderr
+    done = linli("admin", "polls", "cancel", "#1", "--reason", "物业费方案要重新核算", *data, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "poll #1 cancelled" in done.stdout
+    await console.advance(1)
+    out = console.transcript.new()
+    assert texts_to(out, "council") == ["📊 投票 #1「是否同意调整物业费」已取消，不用再投了，已投的票也不算了。\n"
+                                        "原因：物业费方案要重新核算（社区工作人员取消）"]
+    assert any("投票 #1「是否同意调整物业费」已取消" in t for t in texts_to(out, "@r101"))
+    again = linli("admin", "polls", "cancel", "1", "--reason", "再取消", *data, env=env)
+    assert again.returncode == 1 and "已经取消" in again.stderr
+    shown = linli("admin", "polls", "show", "1", "--json", *data, env=env)
+    import json
+    poll = json.loads(shown.stdout)
+    assert (poll["status"], poll["closed_reason"], poll["cancel_reason"], poll["passed"]) == \
+        ("cancelled", "cancelled", "物业费方案要重新核算", None)
+    audited = linli("admin", "polls", "audit", "1", *data, env=env)
+    assert audited.returncode == 0 and "cancelled" in audited.stdout

@@ -134,3 +134,34 @@ async def test_the_admin_cli_cancels_a_poll_and_the_bot_tells_its_chat(linli, co
         ("cancelled", "cancelled", "物业费方案要重新核算", None)
     audited = linli("admin", "polls", "audit", "1", *data, env=env)
     assert audited.returncode == 0 and "cancelled" in audited.stdout
+
+
+# ---------------------------------------------------------------- a poll needs a real question
+
+@pytest.mark.parametrize("text, phrase", [
+    ("发起投票 x", "“x”看不出要大家决定什么"),
+    ("发起投票 测试", "“测试”看不出要大家决定什么"),
+    ("发起投票 Test", "看不出要大家决定什么"),
+    ("发起投票 好", "看不出要大家决定什么"),
+    ("发起投票 电梯", "看不出要大家决定什么"),
+    ("发起投票 123", "看不出要大家决定什么"),
+    ("发起投票 啊啊啊啊", "看不出要大家决定什么"),
+    ("发起投票 x | 周六 | 周日", "看不出要大家决定什么"),
+    ("发起投票 ？？？", "请写出要大家决定的事"),
+    ("发起投票 | 周六 | 周日", "请写出要大家决定的事"),
+    ("发起投票 截止=3天", "请写出要大家决定的事"),
+])
+async def test_a_poll_with_no_real_question_asks_for_one_with_an_example(console, text, phrase):
+    out = await say(console, "r101", text, "council")
+    told = [o["text"] for o in out]
+    assert any(phrase in t and "例如：发起投票 是否同意3号楼加装电梯" in t for t in told), out
+    assert texts_to(out, "council") == told                # the chair's reply, nothing posted
+    assert await Polls(console.runtime.store).ids() == []
+
+
+def test_the_admin_cli_asks_for_a_real_question_too(linli, tmp_path, redis_server, redis):
+    data = ["--community", str(DEMO), "--data-dir", str(tmp_path), "--electorate", "council", "--deadline", "3d"]
+    result = linli("admin", "polls", "create", *data, "--question", "x", env={"REDIS_URL": redis_server})
+    assert result.returncode == 2 and "看不出要大家决定什么" in result.stderr
+    result = linli("admin", "polls", "create", *data, "--question", "装不装充电桩", env={"REDIS_URL": redis_server})
+    assert result.returncode == 0 and "poll #1 created" in result.stdout     # short, but a real question

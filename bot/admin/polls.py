@@ -28,8 +28,8 @@ from handlers.polls.audit import audit as audit_poll
 from handlers.polls.cancel import cancel_poll
 from handlers.polls.create import create_poll
 from handlers.polls.rules import KINDS, decide
-from handlers.polls.syntax import (MAX_DAYS, MOTION, PollSpec, SpecError, check, check_options, parse_deadline,
-                                   parse_electorate, parse_quorum, parse_rule)
+from handlers.polls.syntax import (MAX_DAYS, MOTION, PollSpec, SpecError, check, check_options, check_question,
+                                   parse_deadline, parse_electorate, parse_quorum, parse_rule)
 from handlers.polls.view import electorate_text, quorum_of, rule_of, rule_text, tally_of
 from storage.polls import Polls
 
@@ -81,6 +81,7 @@ async def create(args: argparse.Namespace, runtime: Runtime, out: TextIO = STDOU
                         deadline=_deadline(args.deadline, ctx.now, runtime), quorum=parse_quorum(args.quorum),
                         anonymous=args.anonymous, changeable=args.changeable, show_counts=args.show_counts)
         check(spec)
+        check_question(spec.question)
         if args.by and args.by not in runtime.settings.community.people:
             raise SpecError("polls.error.unknown_person", who=args.by)
         poll = await create_poll(ctx, spec, args.by or actor(), None)

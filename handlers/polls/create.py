@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from handlers import people, timers
 from handlers.context import Context
-from handlers.polls.syntax import PollSpec, SpecError, parse_spec
+from handlers.polls.syntax import PollSpec, SpecError, check_question, parse_spec
 from handlers.polls.view import announcement
 from storage.households import Households
 from storage.polls import Poll, Polls
@@ -22,6 +22,7 @@ async def create_command(ctx: Context, args: str) -> None:
         return
     try:
         spec = parse_spec(args, ctx.community, ctx.chat if ctx.in_group else None, ctx.now)
+        check_question(spec.question)
         poll = await create_poll(ctx, spec, ctx.person.id, ctx.chat.id if ctx.in_group and ctx.chat else None)
     except SpecError as exc:
         ctx.reply(ctx.t(exc.key, **exc.values) + "\n" + ctx.t("polls.usage.create"))

@@ -11,6 +11,7 @@ can never disagree about what a rule or an electorate means.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from fractions import Fraction
@@ -37,6 +38,12 @@ _ALL_HOUSEHOLDS = ("全体住户", "全社区住户", "全社区", "全体业主
 _COUNCIL = ("议事会", "议事会成员", "议事会全体", "议事会委员", "委员", "全体委员")
 _DATE = re.compile(r"^(?:(\d{4})[-/年])?(\d{1,2})[-/月](\d{1,2})日?(?:\s*(\d{1,2})[:：点时](\d{1,2})?分?)?$")
 _CN_UNITS = (("小时", "h"), ("分钟", "m"), ("天", "d"), ("日", "d"), ("时", "h"), ("分", "m"), ("秒", "s"))
+
+
+# Words people type to try the command, not a question anyone could vote on.
+_PLACEHOLDERS = {"测试", "测试一下", "测试投票", "投票测试", "试试", "试一下", "试试看", "试验", "问题", "投票", "题目",
+                 "标题", "随便", "随便写", "无", "没有", "哈哈", "哈哈哈", "你好", "test", "testing", "demo", "asdf",
+                 "abc", "xxx", "xx", "aaa", "qwe", "hello", "poll", "vote", "question", "todo", "tbd"}
 
 
 class SpecError(ValueError):
@@ -111,6 +118,18 @@ def check_options(options: list[str]) -> None:
     for option in options:
         if option in ABSTAIN_WORDS or option.isdigit():
             raise SpecError("polls.error.option_reserved", option=option)
+
+
+def check_question(question: str) -> None:
+    """A question people can decide: not one or two characters, nor only punctuation or
+    numbers, nor a lone placeholder ("x", "测试"). Checked when a poll is made in chat or by
+    `linli admin polls create`, after its settings."""
+    core = "".join(ch for ch in unicodedata.normalize("NFKC", question).lower()
+                   if not unicodedata.category(ch).startswith(("P", "S", "Z")))
+    if not core:
+        raise SpecError("polls.error.no_question")
+    if len(core) <= 2 or core.isdigit() or core in _PLACEHOLDERS or len(set(core)) == 1:
+        raise SpecError("polls.error.vague_question", question=question)
 
 
 def check(spec: PollSpec) -> None:

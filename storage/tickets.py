@@ -288,6 +288,17 @@ class Tickets:
             added, _ = await pipe.execute()
         return bool(added)
 
+    async def co_rate(self, ticket_id: int, person_id: str, rating: int, comment: str | None, at: float) -> bool:
+        """A co-reporter's rating, kept with their report (the ticket's own is the
+        reporter's); False if they are no co-reporter. Rating again replaces it."""
+        key = self._co(ticket_id)
+        raw = await self.store.redis.hget(key, person_id)
+        if raw is None:
+            return False
+        report = {**json.loads(raw), "rating": rating, "comment": comment, "rated_at": round(at, 3)}
+        await self.store.redis.hset(key, person_id, json.dumps(report, ensure_ascii=False))
+        return True
+
     async def leave(self, ticket_id: int, person_id: str) -> None:
         async with self.store.redis.pipeline(transaction=True) as pipe:
             pipe.hdel(self._co(ticket_id), person_id)

@@ -76,3 +76,73 @@ async def test_help_tells_a_contact_what_they_may_do(console, who, listed, not_l
     text = "\n".join(to(await say(console, who, "帮助"), f"@{who}"))
     assert all(word in text for word in listed), text
     assert not any(word in text for word in not_listed), text
+
+
+# -- 2. a merge keeps every neighbour ---------------------------------------------------------
+
+async def merged_pair(console):
+    """#1: zhang's lamp; #2: r101's lift, r102 its co-reporter; then staff merge #2 into #1."""
+    await say(console, "zhang", LAMP)
+    await say(console, "r101", "1号楼电梯坏了好几天了，上下楼很不方便", "b1")
+    await say(console, "r102", "1号楼电梯又坏了，上下楼不方便", "b1")
+    assert list((await ticket(console, 2)).co_reporters) == ["r102"]
+    return await say(console, "grid", "合并 #2 #1")
+
+
+async def test_a_merge_brings_the_merged_tickets_reporters_along(console):
+    out = await merged_pair(console)
+    assert any("工单 #2 已合并到 #1" in text for text in to(out, "@grid"))
+    for who in ("@r101", "@r102"):
+        assert any("#1" in text and "待受理" in text for text in to(out, who)), (who, out)
+    survivor = await ticket(console, 1)
+    assert set(survivor.co_reporters) == {"r101", "r102"}
+    assert survivor.co_reporters["r101"]["text"].startswith("1号楼电梯坏了")   # their own words kept
+    assert survivor.history[-1]["action"] == "co_reported" and survivor.history[-1]["note"] == "#2"
+
+
+@pytest.mark.parametrize("step, said", [
+    ("派单 #1 @vol_wang", "已受理"),
+    ("处理 #1 下午去", "处理中"),
+    ("办结 #1 都修好了", "都修好了"),
+])
+async def test_everyone_who_reported_either_ticket_hears_of_the_survivor(console, step, said):
+    await merged_pair(console)
+    out = await say(console, "grid", step)
+    for who in ("@zhang", "@r101", "@r102"):
+        assert any("#1" in text and said in text for text in to(out, who)), (who, out)
+
+
+@pytest.mark.parametrize("who, asked, answer", [
+    ("r101", "查询 #1", "#1 设施维修 · 待受理"),
+    ("r102", "查询 #1", "#1 设施维修 · 待受理"),
+    ("r101", "查询 #2", "已并入工单 #1 一起处理，#1 目前「待受理」"),
+    ("r102", "查询 #2", "已并入工单 #1 一起处理，#1 目前「待受理」"),
+    ("grid", "查询 #2", "已并入工单 #1 一起处理"),
+    ("r101", "查询", "#1 设施维修"),
+])
+async def test_after_a_merge_either_number_answers_where_it_stands(console, who, asked, answer):
+    await merged_pair(console)
+    replies = to(await say(console, who, asked), f"@{who}")
+    assert any(answer in text for text in replies), replies
+    assert not any("不是您反映的" in text for text in replies), replies
+
+
+async def test_the_merged_tickets_reporter_is_asked_to_rate_and_may(console):
+    await merged_pair(console)
+    out = await say(console, "grid", "办结 #1 灯和电梯都修好了")
+    assert any("评价 #1" in text for text in to(out, "@r101")), out        # asked, as for their own ticket
+    assert any("评价 #1" in text for text in to(out, "@zhang")), out
+    replies = to(await say(console, "r101", "评价 #1 4 还行"), "@r101")
+    assert any("感谢评价" in text and "4 分" in text for text in replies), replies
+    survivor = await ticket(console, 1)
+    assert survivor.status == "resolved" and survivor.co_reporters["r101"]["rating"] == 4
+    await say(console, "zhang", "评价 #1 5")                               # the reporter's closes it
+    assert (await ticket(console, 1)).status == "closed"
+
+
+async def test_merging_into_a_merged_ticket_follows_it_to_the_survivor(console):
+    await merged_pair(console)
+    await say(console, "r201", "2号楼门口垃圾堆了三天没人清理", "b2")          # 3
+    out = await say(console, "grid", "合并 #3 #2")                           # #2 lives on in #1
+    assert any("工单 #3 已合并到 #1" in text for text in to(out, "@grid")), out
+    assert "r201" in (await ticket(console, 1)).co_reporters

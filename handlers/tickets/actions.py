@@ -11,8 +11,8 @@ from handlers.community import Person
 from handlers.context import Context
 from handlers.permissions import REPORTER, Refusal
 from handlers.tickets import deadlines, learning, reports
-from handlers.tickets.common import entry, handled_ticket, load_ticket, notify_handlers, status_label
-from storage.tickets import Ticket, Transition
+from handlers.tickets.common import entry, handled_ticket, load_ticket, notify_handlers, status_label, survivor_of
+from storage.tickets import TRIAGE_STATES, Ticket, Transition
 
 DAY = 86400.0
 
@@ -100,8 +100,14 @@ async def finish(ctx: Context, ticket: Ticket, note: str) -> bool:
     buttons = (tuple((f"{n}分", f"评价 #{ticket.id} {n}") for n in range(5, 0, -1)),)
     ctx.tell(ticket.reporter, ctx.t("ticket.rate_request", id=ticket.id, note=note,
                                     days=f"{ctx.community.sla.rate_close_days:g}"), buttons)
-    for person in ticket.co_reporters:
-        ctx.tell(person, ctx.t("ticket.update", id=ticket.id, status=status_label(ctx, "resolved"), note=f"：{note}"))
+    # Neighbours who reported it too hear of it; those whose own ticket was merged into it are
+    # asked to rate, as they would have been for theirs (only the reporter's rating closes it).
+    for person, report in ticket.co_reporters.items():
+        if report.get("merged_from"):
+            ctx.tell(person, ctx.t("ticket.co_rate_request", id=ticket.id, note=note), buttons)
+        else:
+            ctx.tell(person, ctx.t("ticket.update", id=ticket.id, status=status_label(ctx, "resolved"),
+                                   note=f"：{note}"))
     return True
 
 
@@ -140,18 +146,43 @@ async def escalate(ctx: Context, args: str) -> None:
 
 
 async def merge(ctx: Context, args: str) -> None:
+    """`合并 #2 #1`: #2 is the same problem as #1 (or as what #1 was merged into). Everyone
+    who reported #2 follows #1 from then on, as a co-reporter: its news, 查询, 评价."""
     ticket, rest = await handled_ticket(ctx, args, "usage.merge")
     other_ref = ticket_ref(rest)
-    other = await ctx.services.tickets.get(other_ref[0]) if other_ref else None
+    other = await survivor_of(ctx, await ctx.services.tickets.get(other_ref[0])) if other_ref else None
     if other is None or other.id == ticket.id:
         ctx.reply(ctx.t("usage.merge"))
+        return
+    if other.status in TRIAGE_STATES:    # waiting for staff (待确认): no ticket anyone was told of
+        ctx.reply(ctx.t("ticket.wrong_state", id=other.id, status=status_label(ctx, other.status),
+                        action=ctx.t("action.merged")))
         return
     if await _change(ctx, ticket, "duplicate", "merged", f"#{other.id}",
                      {"duplicate_of": other.id, "closed_at": ctx.now}):
         await deadlines.cancel_sla(ctx, ticket.id)
+        await _follow(ctx, ticket, other)
         ctx.reply(ctx.t("ticket.merged_ok", id=ticket.id, other=other.id))
         await tasks.cancel_for_ticket(ctx, ticket.id, ctx.t("tasks.ticket_closed", id=ticket.id))
-        _tell_reporter(ctx, ticket, "duplicate", ctx.t("ticket.merged_note", other=other.id))
+        _tell_reporter(ctx, ticket, "duplicate", ctx.t("ticket.merged_note", other=other.id,
+                                                       status=status_label(ctx, other.status)))
+
+
+async def _follow(ctx: Context, merged: Ticket, survivor: Ticket) -> None:
+    """The reporter and co-reporters of a merged ticket join the surviving one as
+    co-reporters (their own words kept), unless they already reported it; its history says
+    so once."""
+    tickets = ctx.services.tickets
+    reports = {merged.reporter: {"text": merged.text, "at": merged.created_at, "event": ctx.event.id,
+                                 "chat": merged.chat},
+               **merged.co_reporters}
+    followers = [person for person in reports if person != survivor.reporter
+                 and survivor.co_reporters.get(person, {"merged_from": merged.id}).get("merged_from") == merged.id]
+    for person in followers:    # (once: join keeps a co-reporter's first report, the transition its event)
+        await tickets.join(survivor.id, person, {**reports[person], "merged_from": merged.id})
+    if followers:
+        await tickets.transition(survivor.id, ctx.event.id, "co_reported", {},
+                                 entry(ctx, "co_reported", survivor.status, f"#{merged.id}"))
 
 
 async def split(ctx: Context, args: str) -> None:
@@ -180,6 +211,9 @@ async def split(ctx: Context, args: str) -> None:
 
 async def rate(ctx: Context, args: str) -> None:
     ticket, rest = await load_ticket(ctx, args, "usage.rate")
+    if ctx.person.id in ticket.co_reporters:
+        await _co_rate(ctx, ticket, rest)
+        return
     REPORTER.require(ctx, ticket, "ticket.not_yours", id=ticket.id)
     score, _, comment = rest.partition(" ")
     if not score.isdigit() or not 1 <= int(score) <= 5:
@@ -190,6 +224,23 @@ async def rate(ctx: Context, args: str) -> None:
         await deadlines.cancel_sla(ctx, ticket.id, ("autoclose",))
         ctx.reply(ctx.t("ticket.rated_ok", id=ticket.id, rating=score))
         await points.rating_given(ctx, ticket.id, ctx.person.id)
+
+
+async def _co_rate(ctx: Context, ticket: Ticket, rest: str) -> None:
+    """A co-reporter's 评价 (a neighbour who reported it too, or whose ticket was merged into
+    it): kept with their report, counted for their points; the ticket stays as it is (the
+    reporter's rating closes it)."""
+    score, _, comment = rest.partition(" ")
+    if not score.isdigit() or not 1 <= int(score) <= 5:
+        ctx.reply(ctx.t("usage.rate"))
+        return
+    if ticket.status not in ("resolved", "closed"):
+        ctx.reply(ctx.t("ticket.wrong_state", id=ticket.id, status=status_label(ctx, ticket.status),
+                        action=ctx.t("action.rated")))
+        return
+    await ctx.services.tickets.co_rate(ticket.id, ctx.person.id, int(score), comment.strip() or None, ctx.now)
+    ctx.reply(ctx.t("ticket.co_rated_ok", id=ticket.id, rating=score))
+    await points.rating_given(ctx, ticket.id, ctx.person.id)
 
 
 async def reopen(ctx: Context, args: str) -> None:

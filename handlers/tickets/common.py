@@ -51,8 +51,9 @@ def summary(ctx: Context, ticket: Ticket) -> str:
                  status=status_label(ctx, ticket.status), urgent=urgent)
 
 
-def details(ctx: Context, ticket: Ticket) -> str:
-    """Everything about a ticket, for its reporter and for staff only."""
+def details(ctx: Context, ticket: Ticket, merged: str = "") -> str:
+    """Everything about a ticket, for its reporter and for staff only; `merged`: the line
+    saying where a merged ticket lives on (merged_line)."""
     lines = [summary(ctx, ticket),
              ctx.t("ticket.detail_text", text=ticket.text),
              ctx.t("ticket.detail_place", place=place(ctx, ticket)),
@@ -69,11 +70,32 @@ def details(ctx: Context, ticket: Ticket) -> str:
     if ticket.reason:
         lines.append(ctx.t("ticket.detail_reason", reason=ticket.reason))
     if ticket.duplicate_of:
-        lines.append(ctx.t("ticket.detail_duplicate", other=ticket.duplicate_of))
+        lines.append(merged or ctx.t("ticket.detail_duplicate", other=ticket.duplicate_of))
     for item in ticket.history[-5:]:
         lines.append(ctx.t("ticket.detail_history", at=ctx.when(item["at"]), by=ctx.name_of(item["by"]) or "系统",
                            action=ctx.t(f"action.{item['action']}"), note=item.get("note") or ""))
     return "\n".join(line for line in lines if line)
+
+
+async def survivor_of(ctx: Context, ticket: Ticket | None) -> Ticket | None:
+    """The ticket a merged one lives on in (合并 #2 #1: #1, or what #1 was merged into
+    since); any other ticket itself."""
+    seen: set[int] = set()
+    while ticket is not None and ticket.status == "duplicate" and ticket.duplicate_of and ticket.id not in seen:
+        seen.add(ticket.id)
+        following = await ctx.services.tickets.get(ticket.duplicate_of)
+        if following is None:
+            break
+        ticket = following
+    return ticket
+
+
+async def merged_line(ctx: Context, ticket: Ticket) -> str:
+    """For a merged ticket, where it lives on and how that one stands ("" for any other)."""
+    survivor = await survivor_of(ctx, ticket) if ticket.status == "duplicate" else None
+    if survivor is None or survivor.id == ticket.id:
+        return ""
+    return ctx.t("ticket.merged_into", other=survivor.id, status=status_label(ctx, survivor.status))
 
 
 async def notify_handlers(ctx: Context, ticket: Ticket) -> None:

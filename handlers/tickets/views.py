@@ -5,7 +5,7 @@ from __future__ import annotations
 from handlers.community import Person
 from handlers.context import Context
 from handlers.permissions import REPORTER, TICKET_HANDLER
-from handlers.tickets.common import OPEN_STATES, answers_for, details, load_ticket, summary
+from handlers.tickets.common import OPEN_STATES, answers_for, details, load_ticket, merged_line, summary
 from storage.tickets import TRIAGE_STATES
 
 LIST_LIMIT = 10
@@ -17,14 +17,16 @@ async def status(ctx: Context, args: str) -> None:
         await _mine(ctx)
         return
     ticket, _ = await load_ticket(ctx, args, "usage.status")
+    merged = await merged_line(ctx, ticket)      # a merged ticket: where it lives on, and how that stands
     if ctx.person.id in ticket.co_reporters and not TICKET_HANDLER.allows(ctx, ticket):
-        ctx.reply(summary(ctx, ticket))   # where it stands; the first reporter's words stay theirs
+        ctx.reply("\n".join(filter(None, [summary(ctx, ticket), merged])))   # the first reporter's words stay theirs
         return
     (REPORTER | TICKET_HANDLER).require(ctx, ticket, "ticket.not_yours", id=ticket.id)
     if not REPORTER.allows(ctx, ticket):
         await ctx.services.audit.record(ctx.now, ctx.person.id, "view", f"ticket:{ticket.id}",
                                         f"chat:{ctx.event.channel}")
-    ctx.reply_privately(details(ctx, ticket), summary(ctx, ticket) + "\n" + ctx.t("ticket.details_private"))
+    ctx.reply_privately(details(ctx, ticket, merged),
+                        "\n".join(filter(None, [summary(ctx, ticket), merged, ctx.t("ticket.details_private")])))
 
 
 async def _mine(ctx: Context) -> None:

@@ -76,7 +76,8 @@ class Claim(NamedTuple):
 
 
 class MemberChange(NamedTuple):
-    """What task_release.lua answered for a claimant giving a place back or reporting done."""
+    """What task_release.lua answered for a claimant giving a place back or reporting done
+    (who asks is checked before the task's state: not_claimed and already_done come first)."""
     result: str          # ok | replay | not_claimed | already_done | closed | missing
     status: str          # the task's status after it
 

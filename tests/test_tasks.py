@@ -172,7 +172,7 @@ async def test_a_standalone_task_is_rated_by_its_beneficiary(console):
 
 @pytest.mark.parametrize("who, text, expected", [
     ("vol_wang", "完成 T1 1", "你没有认领任务 T1"),
-    ("vol_wang", "完成 T1", "完成 T3 1.5 说明"),
+    ("vol_wang", "完成 T1", "你没有认领任务 T1"),          # not theirs before "how many hours" (#16)
     ("vol_wang", "接单 T9", "没有找到任务 T9"),
     ("r303", "接单 T1", "只有登记的志愿者"),
     ("vol_wang", "退单 T1", "你没有认领任务 T1"),

@@ -165,3 +165,55 @@ def test_the_admin_cli_asks_for_a_real_question_too(linli, tmp_path, redis_serve
     assert result.returncode == 2 and "看不出要大家决定什么" in result.stderr
     result = linli("admin", "polls", "create", *data, "--question", "装不装充电桩", env={"REDIS_URL": redis_server})
     assert result.returncode == 0 and "poll #1 created" in result.stdout     # short, but a real question
+
+
+# ---------------------------------------------------------------- yes, no and abstain in everyday words
+
+PLAIN_MOTION = "发起投票 是否同意调整物业费 范围=议事会 截止=3天"                  # 赞成 | 反对, more than half
+AGREE = "发起投票 3号楼加装电梯 | 同意 | 不同意 规则=三分之二 范围=议事会 截止=3天"
+BUILD = "发起投票 3号楼加装电梯 | 装 | 不装 规则=三分之二 范围=议事会 截止=3天"       # option 1 is the proposal
+DAYS = "发起投票 活动日期 | 周六 | 周日 范围=议事会 截止=3天"                       # plurality: no proposal
+
+
+@pytest.mark.parametrize("poll, word, choice", [
+    (PLAIN_MOTION, "同意", "1. 赞成"),
+    (PLAIN_MOTION, "我同意！", "1. 赞成"),
+    (PLAIN_MOTION, "支持", "1. 赞成"),
+    (PLAIN_MOTION, "yes", "1. 赞成"),
+    (PLAIN_MOTION, "是", "1. 赞成"),
+    (PLAIN_MOTION, "投赞成票", "1. 赞成"),
+    (PLAIN_MOTION, "第一项", "1. 赞成"),
+    (PLAIN_MOTION, "不同意", "2. 反对"),
+    (PLAIN_MOTION, "不赞成", "2. 反对"),
+    (PLAIN_MOTION, "No", "2. 反对"),
+    (PLAIN_MOTION, "否", "2. 反对"),
+    (PLAIN_MOTION, "abstain", "弃权"),
+    (PLAIN_MOTION, "不表态", "弃权"),
+    (AGREE, "赞成", "1. 同意"),
+    (AGREE, "反对", "2. 不同意"),
+    (BUILD, "同意", "1. 装"),
+    (BUILD, "反对", "2. 不装"),
+])
+async def test_the_usual_words_for_yes_no_and_abstain_vote(console, poll, word, choice):
+    await say(console, "r101", poll, "council")
+    out = await say(console, "r104", f"投票 1 {word}")
+    assert texts_to(out, "@r104") == [f"已收到您在投票 #1 的选择：{choice}。"]
+
+
+async def test_yes_is_no_option_where_no_option_says_yes(console):
+    await say(console, "r101", DAYS, "council")
+    await say(console, "r101", PLAIN_MOTION, "council")
+    for word in ("同意", "3"):                              # 周六 or 周日: yes says neither
+        out = await say(console, "r104", f"投票 1 {word}")
+        assert f"投票 #1 没有“{word}”这一项。可选：1（周六）、2（周日），或“弃权”。" == texts_to(out, "@r104")[0]
+    out = await say(console, "r104", "投票 2 随便")
+    assert "没有“随便”这一项" in texts_to(out, "@r104")[0]
+    out = await say(console, "r104", "投票 2 同意")
+    assert texts_to(out, "@r104") == ["已收到您在投票 #2 的选择：1. 赞成。"]
+    assert (await Polls(console.runtime.store).snapshot(1)).ballots == {}
+
+
+async def test_a_proxy_ballot_takes_the_same_words(console):
+    await say(console, "staff_chen", "发起投票 3号楼加装电梯 | 同意 | 不同意 范围=3号楼住户 截止=7天 规则=四分之三")
+    out = await say(console, "grid", "代投 1 @r303 赞成 行动不便，电话告知")
+    assert "已代 康哥 在投票 #1 投出：1. 同意" in texts_to(out, "@grid")[0]

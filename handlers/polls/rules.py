@@ -90,6 +90,7 @@ class Kind:
 
     name = ""
     words: tuple[str, ...] = ()        # as written after 规则=
+    proposal = False                   # option 1 is a proposal the others decline: 同意 is 1, 反对 the other of two
 
     def parse(self, text: str) -> Rule | None:
         """The rule `text` writes, if it is of this kind (ValueError: it is, but unreadable)."""
@@ -153,6 +154,8 @@ class Plurality(Kind):
 
 class _OptionOneNeeds(Kind):
     """Option 1 (赞成) is adopted when it has at least `needed` votes."""
+
+    proposal = True
 
     def decide(self, rule: Rule, tally: Tally, quorum_needed: int, quorum_met: bool) -> Decision:
         needed = self.needed(rule, tally)

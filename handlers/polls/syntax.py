@@ -223,12 +223,72 @@ def parse_deadline(text: str, now: float, tz: ZoneInfo) -> float:
     return due
 
 
-def parse_option(text: str, options: list[str]) -> int | None:
-    """'2' -> 2, '弃权' -> 0, an option's own words -> its number; None if no such option."""
-    text = text.strip().lstrip("第").rstrip("项").strip()
-    if text in ABSTAIN_WORDS:
-        return 0
-    if text.isdigit():
-        number = int(text)
+# The usual ways of saying yes, no and abstain, once a ballot's words are trimmed
+# (_ballot_words: "我同意！" -> 同意, "投反对票" -> 反对). Mapped onto the poll's options by
+# _option_for: 同意 is the option 赞成 or 同意 or 支持…
+YES = ("同意", "赞成", "支持", "赞同", "拥护", "认同", "通过", "可以", "行", "好", "好的", "要", "需要", "是", "对",
+       "没问题", "没意见", "yes", "y", "ok", "okay", "agree", "👍", "√", "✓", "✔", "○")
+NO = ("反对", "不同意", "不赞成", "不支持", "不赞同", "不认同", "不通过", "不可以", "不行", "不好", "不要", "不需要",
+      "否", "不", "不是", "不对", "有意见", "no", "n", "disagree", "👎", "×", "✗", "✘")
+ABSTAIN = ("弃权", "0", "〇", "零", "弃票", "不投", "不表态", "中立", "放弃", "abstain", "pass")
+_LEADING = ("我们家", "我家", "我们", "我", "投", "选", "第")
+_TRAILING = ("票", "项", "的", "了", "吧", "啊", "呀", "哈", "哦", "噢", "嗯")
+_SIGNS = {"👍", "👎", "√", "✓", "✔", "×", "✗", "✘", "○"}
+
+
+def _ballot_words(text: str) -> str:
+    """Lower case, half-width, no punctuation or spaces, without "我", "投", "选" in front or
+    "票", "的", "吧" behind: "我投同意票！" -> 同意."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = "".join(ch for ch in text if ch in _SIGNS or not unicodedata.category(ch).startswith(("P", "Z", "S")))
+    for _ in range(3):
+        before = text
+        for word in _LEADING:
+            if text.startswith(word) and len(text) > len(word):
+                text = text[len(word):]
+        for word in _TRAILING:
+            if text.endswith(word) and len(text) > len(word):
+                text = text[:-len(word)]
+        if text == before:
+            break
+    return text
+
+
+def _side(words: str) -> str | None:
+    """yes | no | abstain for the usual words, an option written as one ("同意加装") too."""
+    for side, said in (("abstain", ABSTAIN), ("no", NO), ("yes", YES)):
+        if words in said:
+            return side
+    for side, said in (("no", NO), ("yes", YES)):   # 不同意加装 before 同意加装
+        if any(len(w) > 1 and words.startswith(w) for w in said):
+            return side
+    return None
+
+
+def parse_option(text: str, options: list[str], proposal: bool = False) -> int | None:
+    """'2' -> 2, '弃权' -> 0, an option's own words -> its number; the usual words for yes
+    and no -> the option that says so (同意 -> 赞成), or under a rule where option 1 is the
+    proposal (`proposal`), yes -> 1 and no -> the other of two. None if no such option."""
+    text = text.strip()
+    if text in options:
+        return options.index(text) + 1
+    words = _ballot_words(text)
+    number = cn_to_int(words) if words and words not in ABSTAIN else None
+    if number is not None:
         return number if 1 <= number <= len(options) else None
-    return options.index(text) + 1 if text in options else None
+    trimmed = [_ballot_words(o) for o in options]
+    if words and words in trimmed:
+        return trimmed.index(words) + 1
+    side = _side(words)
+    if side == "abstain":
+        return 0
+    if side is None:
+        return None
+    matching = [n for n, o in enumerate(trimmed, 1) if _side(o) == side]
+    if len(matching) == 1:
+        return matching[0]
+    if proposal and not matching and side == "yes":
+        return 1
+    if proposal and not matching and side == "no" and len(options) == 2:
+        return 2
+    return None

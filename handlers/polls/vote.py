@@ -13,7 +13,7 @@ from handlers.context import Context
 from handlers.polls.cancel import cancelled_text
 from handlers.polls.close import close_poll
 from handlers.polls.syntax import parse_option
-from handlers.polls.view import announcement, choice_text, counts_text, electorate_text, tally_of, unit_word
+from handlers.polls.view import announcement, choice_text, counts_text, electorate_text, rule_of, tally_of, unit_word
 from storage.households import Households
 from storage.polls import Poll, Polls
 
@@ -34,7 +34,7 @@ async def vote(ctx: Context, args: str) -> None:
     if not ref[1]:
         await show(ctx, poll)
         return
-    option = parse_option(ref[1], poll.options)
+    option = parse_option(ref[1], poll.options, rule_of(poll).of.proposal)
     if option is None:
         ctx.tell(me, bad_option(ctx, poll, ref[1]))
         return
@@ -62,7 +62,7 @@ async def proxy_vote(ctx: Context, args: str) -> None:
     if poll is None:
         ctx.tell(me, ctx.t("polls.vote.not_found", id=ref[0]))
         return
-    option = parse_option(words[1], poll.options)
+    option = parse_option(words[1], poll.options, rule_of(poll).of.proposal)
     if option is None:
         ctx.tell(me, bad_option(ctx, poll, words[1]))
         return

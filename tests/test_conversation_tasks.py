@@ -145,3 +145,14 @@ async def test_admin_refuses_an_unknown_task_state_naming_the_known_ones(linli, 
     for status in ("sleeping", "已"):
         ran = linli("admin", "tasks", "list", "--status", status, *data, env={"REDIS_URL": redis_server})
         assert ran.returncode == 2 and "unknown status" in ran.stderr and "已完成待确认" in ran.stderr
+
+
+async def test_the_claimant_of_a_task_with_no_place_learns_where_the_person_helped_lives(console):
+    """Told who and where once they have claimed it; the push to everyone says neither."""
+    await at_local(console, 10)
+    await console.say("grid", None, "发布任务 帮忙买菜 @r303")
+    pushed = [m["text"] for m in console.transcript.new() if "【志愿任务 T1】" in m["text"]]
+    assert pushed and not [t for t in pushed if "3号楼3单元501室" in t or "康哥" in t]
+    await console.say("vol_liu", None, "接单 T1")
+    claimed = texts(console.transcript.new(), "@vol_liu")[0]
+    assert "地点：3号楼3单元501室" in claimed and "服务对象：康哥" in claimed

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from handlers import tickets, timers
+from handlers import people, tickets, timers
 from handlers.context import Context
 from handlers.tasks.volunteers import candidates, profiles_of, quiet_until
 from storage.tasks import OPEN, Task, Tasks
@@ -15,11 +15,16 @@ TIMER = "task"
 
 
 def details(ctx: Context, task: Task, beneficiary: bool = False) -> str:
+    """What a volunteer is told of a task; `beneficiary`: told a claimant only, who it is
+    for and, when the task names no place, where that person lives (never in a push)."""
     lines = []
     if task.detail:
         lines.append(ctx.t("tasks.detail_text", text=task.detail))
+    helped = ctx.community.people.get(task.beneficiary or "") if beneficiary else None
     if task.place:
         lines.append(ctx.t("tasks.detail_place", place=task.place))
+    elif helped and helped.household:
+        lines.append(ctx.t("tasks.detail_place", place=people.describe(helped.household)))
     if task.at:
         lines.append(ctx.t("tasks.detail_time", at=ctx.when(task.at)))
     if beneficiary and task.beneficiary:

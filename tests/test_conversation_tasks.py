@@ -103,6 +103,9 @@ async def test_cancelling_a_tickets_task_gives_the_ticket_back_to_staff(console)
     (["grid:取消任务 T1"], "grid", "取消任务 T1", "任务 T1 已经取消了。"),
     (["vol_sun:接单 T1", "vol_sun:完成 T1 1.5", "r303:确认 T1"], "r303", "确认 T1", "任务 T1 已确认，不用再确认了。"),
     (["grid:取消任务 T1"], "r303", "确认 T1", "任务 T1 已取消，不用再确认了。"),
+    # a task number 确认 and 评价 cannot read: their own example, not 完成's
+    ([], "r303", "确认 T1.5", "请回复「确认 T3」，T3 换成要确认的任务号。"),
+    ([], "r303", "评价 T1.5", "请回复「评价 T3 5」（1-5 分），T3 换成任务号。"),
 ])
 async def test_refusals_name_the_state_once_and_the_users_own_task(console, steps, who, text, expected):
     await dispatched_ticket(console)

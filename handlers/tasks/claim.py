@@ -194,7 +194,7 @@ def _member_result(ctx: Context, task: Task, result: str, status: str, action: s
 
 
 async def confirm(ctx: Context, args: str) -> None:
-    task, _ = await _load(ctx, args, "tasks.usage.complete")
+    task, _ = await _load(ctx, args, "tasks.confirm_how")
     person = ctx.person
     (BENEFICIARY | PUBLISHER | STAFF).require(ctx, task, "tasks.not_confirmer", ref=task.ref)
     result = await Tasks(ctx.services.store).transition(
@@ -216,7 +216,7 @@ async def confirm(ctx: Context, args: str) -> None:
 
 
 async def rate(ctx: Context, args: str) -> None:
-    task, rest = await _load(ctx, args, "tasks.usage.complete")
+    task, rest = await _load(ctx, args, "tasks.rate_how")
     score, _, comment = rest.partition(" ")
     BENEFICIARY.require(ctx, task, "tasks.not_beneficiary", ref=task.ref)
     if task.status != "confirmed":

@@ -75,6 +75,21 @@ class Sla:
     escalate_after_hours: float = 24
     rate_close_days: float = 3
     reopen_days: float = 7
+    urgent_respond_hours: float = 1     # an urgent ticket (gas, fire, someone trapped): 0.5 is half an hour
+    urgent_resolve_hours: float = 24
+
+    def respond_within(self, urgent: bool) -> float:
+        """Hours a ticket has to leave 待受理."""
+        return self.urgent_respond_hours if urgent else self.respond_hours
+
+    def resolve_within(self, urgent: bool) -> float:
+        """Hours a ticket has to reach 已办结."""
+        return self.urgent_resolve_hours if urgent else self.resolve_hours
+
+    def deadlines(self, now: float, urgent: bool) -> dict[str, float]:
+        """A new (or reopened) ticket's respond_due and resolve_due."""
+        return {"respond_due": now + self.respond_within(urgent) * 3600,
+                "resolve_due": now + self.resolve_within(urgent) * 3600}
 
 
 @dataclass(frozen=True)
@@ -252,6 +267,9 @@ class _Parser:
             raise self.fail("community.timezone", f"unknown time zone {timezone!r}") from None
         sla_raw = self.table(raw.get("sla", {}), "sla", set(Sla.__dataclass_fields__), set())
         sla = Sla(**{name: self.number(sla_raw, "sla", name, getattr(Sla, name)) for name in Sla.__dataclass_fields__})
+        for urgent, routine in (("urgent_respond_hours", "respond_hours"), ("urgent_resolve_hours", "resolve_hours")):
+            if getattr(sla, urgent) > getattr(sla, routine):
+                raise self.fail(f"sla.{urgent}", f"must not be longer than {routine} ({getattr(sla, routine):g})")
         people = self.unique([self.person(p, f"people[{i}]") for i, p in enumerate(self.list(raw, "people"))], "people")
         chats = self.unique([self.chat(c, f"chats[{i}]") for i, c in enumerate(self.list(raw, "chats"))], "chats")
         departments = self.unique(

@@ -146,3 +146,82 @@ async def test_merging_into_a_merged_ticket_follows_it_to_the_survivor(console):
     out = await say(console, "grid", "合并 #3 #2")                           # #2 lives on in #1
     assert any("工单 #3 已合并到 #1" in text for text in to(out, "@grid")), out
     assert "r201" in (await ticket(console, 1)).co_reporters
+
+
+# -- 3. an urgent report has its own, much shorter deadlines ----------------------------------
+
+GAS = "3号楼2单元楼道里煤气味很重"
+
+
+@pytest.mark.parametrize("chat, sender, said", [
+    (None, "zhang", "已登记紧急工单 #1"),
+    ("b3", "zhang", "@张阿姨 已登记紧急工单 #1"),
+])
+async def test_an_urgent_report_is_told_the_urgent_response_time(console, chat, sender, said):
+    out = await say(console, sender, GAS, chat)
+    replies = to(out, chat or f"@{sender}")
+    assert any(said in text and "已通知值班人员，1小时内响应" in text for text in replies), replies
+    assert not any("24 小时" in text for text in replies), replies
+    assert any("119" in text for text in replies), replies                 # the emergency advice beside it
+    opened = await ticket(console, 1)
+    assert opened.urgent and opened.respond_due - opened.created_at == 3600
+    assert opened.resolve_due - opened.created_at == 24 * 3600
+
+
+async def test_urgent_reminders_and_escalation_follow_the_urgent_deadline(console):
+    out = await say(console, "zhang", GAS)
+    opened = await ticket(console, 1)
+    handler = next(m["to"] for m in out if "新工单" in m["text"] and m["to"] != "@secretary")
+    assert any("响应时限" in m["text"] for m in out if m["to"] == handler), out   # the handler is told when by
+    await console.advance(29 * 60)
+    assert not [m for m in console.transcript.new() if "提醒" in m["text"]]
+    await console.advance(2 * 60)                      # halfway to the 1 h deadline
+    out = console.transcript.new()
+    for who in {handler, "@grid"}:
+        assert any("紧急" in text and "提醒" in text and "响应" in text for text in to(out, who)), (who, out)
+    await console.advance(30 * 60)                     # past it: the grid worker
+    out = console.transcript.new()
+    assert any("紧急" in text and "超过响应时限" in text for text in to(out, "@grid")), out
+    await console.advance(60 * 60)                     # an urgent deadline later: the secretary
+    out = console.transcript.new()
+    assert any("请书记督办" in text for text in to(out, "@secretary")), out
+    assert [h["action"] for h in (await ticket(console, 1)).history] == ["opened", "overdue", "overdue_secretary"]
+    assert opened.respond_due < console.runtime.clock.now()
+
+
+URGENT_HALF_HOUR = """
+[community]
+id = "u"
+name = "急事社区"
+
+[sla]
+urgent_respond_hours = 0.5
+
+[[people]]
+id = "grid"
+name = "林网格员"
+roles = ["grid_worker"]
+
+[[people]]
+id = "zhang"
+name = "张阿姨"
+household = "3-2-502"
+"""
+
+
+async def test_the_community_file_sets_the_urgent_response_time(redis_server, redis, tmp_path):
+    from tests.conftest import console_of
+    async with console_of(URGENT_HALF_HOUR, tmp_path, redis_server) as console:
+        out = await say(console, "zhang", GAS)
+        assert any("30分钟内响应" in text for text in to(out, "@zhang")), out
+        opened = await ticket(console, 1)
+        assert opened.respond_due - opened.created_at == 1800
+
+
+def test_an_urgent_deadline_longer_than_the_routine_one_is_refused(tmp_path):
+    from handlers.community import CommunityError, load_community
+    path = tmp_path / "c.toml"
+    path.write_text('[community]\nid = "x"\nname = "x"\n[sla]\nrespond_hours = 2\nurgent_respond_hours = 3\n',
+                    encoding="utf-8")
+    with pytest.raises(CommunityError, match="sla.urgent_respond_hours: must not be longer than respond_hours"):
+        load_community(path)

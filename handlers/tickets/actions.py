@@ -252,11 +252,11 @@ async def reopen(ctx: Context, args: str) -> None:
         ctx.reply(ctx.t("ticket.reopen_too_late", id=ticket.id, days=f"{days:g}"))
         return
     status = "in_progress" if ticket.assignee else "open"
-    sla = ctx.community.sla
-    fields = {"resolve_due": ctx.now + sla.resolve_hours * 3600, "resolved_at": None, "closed_at": None,
+    due = ctx.community.sla.deadlines(ctx.now, ticket.urgent)    # an urgent ticket's again
+    fields = {"resolve_due": due["resolve_due"], "resolved_at": None, "closed_at": None,
               "rating": None, "comment": None}
     if status == "open":
-        fields["respond_due"] = ctx.now + sla.respond_hours * 3600
+        fields["respond_due"] = due["respond_due"]
     if await _change(ctx, ticket, status, "reopened", reason, fields):
         reopened = await ctx.services.tickets.get(ticket.id)
         await deadlines.cancel_sla(ctx, ticket.id, ("autoclose",))

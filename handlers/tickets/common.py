@@ -34,6 +34,14 @@ def handlers_of(ctx: Context, ticket: Ticket) -> list[str]:
     return [p.id for p in ctx.community.grid_workers_for(ticket.building)]
 
 
+def duration(ctx: Context, hours: float) -> str:
+    """A deadline's length as residents say it: "30分钟", "1小时", "1.5小时"."""
+    minutes = round(hours * 60)
+    if minutes < 60:
+        return ctx.t("report.within_minutes", n=minutes)
+    return ctx.t("report.within_hours", n=f"{minutes / 60:g}")
+
+
 def place(ctx: Context, ticket: Ticket) -> str:
     if ticket.location and any(ticket.location.values()):
         parts = ticket.location
@@ -63,6 +71,8 @@ def details(ctx: Context, ticket: Ticket, merged: str = "") -> str:
     if ticket.department:
         dept = ctx.community.departments.get(ticket.department)
         lines.append(ctx.t("ticket.detail_department", name=dept.name if dept else ticket.department))
+    if ticket.urgent and ticket.status == "open" and ticket.respond_due:
+        lines.append(ctx.t("ticket.detail_respond_due", at=ctx.when(ticket.respond_due)))
     if ticket.status in OPEN_STATES and ticket.resolve_due:
         lines.append(ctx.t("ticket.detail_due", at=ctx.when(ticket.resolve_due)))
     if ticket.rating:

@@ -24,13 +24,19 @@ async def schedule(ctx: Context, ticket_id: int, step: str, due: float) -> None:
 
 async def schedule_sla(ctx: Context, ticket: Ticket) -> None:
     await cancel_sla(ctx, ticket.id)
-    before = ctx.community.sla.remind_before_hours * HOUR
     if ticket.status == "open" and ticket.respond_due:
-        await schedule(ctx, ticket.id, "respond_remind", max(ctx.now, ticket.respond_due - before))
+        await schedule(ctx, ticket.id, "respond_remind", remind_at(ctx, ticket.respond_due))
         await schedule(ctx, ticket.id, "respond_overdue", ticket.respond_due)
     if ticket.resolve_due:
-        await schedule(ctx, ticket.id, "resolve_remind", max(ctx.now, ticket.resolve_due - before))
+        await schedule(ctx, ticket.id, "resolve_remind", remind_at(ctx, ticket.resolve_due))
         await schedule(ctx, ticket.id, "resolve_overdue", ticket.resolve_due)
+
+
+def remind_at(ctx: Context, due: float) -> float:
+    """`remind_before_hours` before a deadline, but not in the first half of the time it
+    gives: an urgent ticket's 1 h deadline is reminded of after 30 minutes, not at once."""
+    before = ctx.community.sla.remind_before_hours * HOUR
+    return max(ctx.now, due - before, ctx.now + (due - ctx.now) / 2)
 
 
 async def cancel_sla(ctx: Context, ticket_id: int, steps: tuple[str, ...] = SLA_STEPS) -> None:
@@ -56,15 +62,19 @@ async def on_timer(ctx: Context) -> None:
     if not waiting or due is None:
         return
     what = ctx.t(f"deadline.{phase}")
+    urgent = ctx.t("deadline.urgent_prefix") if ticket.urgent else ""
     if stage == "remind":   # whoever answers for it, and the building's grid worker, who hears if it is missed
         grid = [p.id for p in ctx.community.grid_workers_for(ticket.building)]
         for person_id in dict.fromkeys([*handlers_of(ctx, ticket), *grid]):
-            ctx.tell(person_id, ctx.t("deadline.remind", id=ticket.id, what=what, at=ctx.when(due),
-                                      category=ticket.category))
+            ctx.tell(person_id, urgent + ctx.t("deadline.remind", id=ticket.id, what=what, at=ctx.when(due),
+                                               category=ticket.category))
         return
     if stage == "overdue":
         targets = [p.id for p in ctx.community.grid_workers_for(ticket.building)]
-        action, later = "overdue", ctx.now + ctx.community.sla.escalate_after_hours * HOUR
+        # the secretary hears when it is still unmet this much later (an urgent ticket's own deadline again)
+        sla = ctx.community.sla
+        action = "overdue"
+        later = ctx.now + (sla.respond_within(True) if ticket.urgent else sla.escalate_after_hours) * HOUR
         await schedule(ctx, ticket.id, f"{phase}_secretary", later)
     else:
         targets = [p.id for p in ctx.community.with_role("secretary")]
@@ -72,8 +82,8 @@ async def on_timer(ctx: Context) -> None:
     await ctx.services.tickets.transition(ticket.id, ctx.event.id, action, {},
                                           entry(ctx, action, ticket.status, what))
     for person_id in targets:
-        ctx.tell(person_id, ctx.t(f"deadline.{action}", id=ticket.id, what=what, at=ctx.when(due),
-                                  category=ticket.category, handler=_names(ctx, handlers_of(ctx, ticket))))
+        ctx.tell(person_id, urgent + ctx.t(f"deadline.{action}", id=ticket.id, what=what, at=ctx.when(due),
+                                           category=ticket.category, handler=_names(ctx, handlers_of(ctx, ticket))))
 
 
 async def _autoclose(ctx: Context, ticket: Ticket) -> None:

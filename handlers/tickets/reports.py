@@ -14,7 +14,7 @@ import re
 from handlers.commands import is_slash
 from handlers.context import Context
 from handlers.tickets import deadlines, learning, short_messages, triage
-from handlers.tickets.common import details, entry, handlers_of, notify_handlers, status_label
+from handlers.tickets.common import details, duration, entry, handlers_of, notify_handlers, status_label
 from handlers.tickets.duplicates import WINDOW_DAYS, same_problem
 from nlp import Classification
 
@@ -86,7 +86,7 @@ async def open_ticket(ctx: Context, text: str, result: Classification, explicit:
         "status": "open", "reporter": person.id, "text": text, "created_at": now,
         "category": category, "urgent": result.urgent, "chat": ctx.chat.id if ctx.chat else None,
         "building": building, "location": location,
-        "respond_due": now + sla.respond_hours * 3600, "resolve_due": now + sla.resolve_hours * 3600,
+        **sla.deadlines(now, result.urgent),     # an urgent ticket's are much shorter ([sla] urgent_…)
     }
     # An urgent report always opens its own ticket (and its own alarms); staff may 合并 later.
     # The same problem waiting in the triage queue is confirmed by this report instead.
@@ -97,10 +97,13 @@ async def open_ticket(ctx: Context, text: str, result: Classification, explicit:
     ticket_id = ticket.id
 
     hours = f"{sla.respond_hours:g}"
+    within = duration(ctx, sla.urgent_respond_hours)
+    urgent = "_urgent" if ticket.urgent else ""      # 已通知值班人员, and the urgent response time
     if ctx.in_group:
-        ctx.reply(ctx.t("report.opened_group", name=person.name, id=ticket_id, category=category, hours=hours))
+        ctx.reply(ctx.t(f"report.opened_group{urgent}", name=person.name, id=ticket_id, category=category,
+                        hours=hours, within=within))
     else:
-        ctx.reply(ctx.t("report.opened", id=ticket_id, category=category, hours=hours))
+        ctx.reply(ctx.t(f"report.opened{urgent}", id=ticket_id, category=category, hours=hours, within=within))
     if result.life_risk:
         ctx.reply(ctx.t("report.urgent_advice"))
     await notify_handlers(ctx, ticket)
@@ -126,7 +129,7 @@ async def split_off(ctx: Context, merged, person_id: str, report: dict) -> int:
         "status": "open", "reporter": person_id, "text": report["text"], "created_at": now,
         "category": result.category or merged.category or "其他", "urgent": result.urgent, "chat": report.get("chat"),
         "building": (location or {}).get("building") or merged.building, "location": location,
-        "respond_due": now + sla.respond_hours * 3600, "resolve_due": now + sla.resolve_hours * 3600,
+        **sla.deadlines(now, result.urgent),
     }
     ticket = await _create(ctx, f"{ctx.event.id}:split:{person_id}", fields)
     ctx.tell(person_id, ctx.t("report.split", id=ticket.id, old=merged.id, category=ticket.category))

@@ -14,13 +14,29 @@ from handlers import people, points, polls, tasks, tickets
 from handlers.commands import Command, is_slash, parse
 from handlers.community import Chat, Person
 from handlers.context import Context
-from handlers.help import help_text
+from handlers.help import help_text, topic_text, unknown_topic
 from handlers.permissions import STAFF_ONLY, Refusal
 from storage.identities import Identities
 
 
 async def _help(ctx: Context, args: str) -> None:
-    ctx.reply(help_text(ctx, COMMANDS))
+    """`帮助`: the short help; `帮助 投票` (a topic or a command word): that topic. Anything
+    else after 帮助 may be someone asking for help with a problem ("帮助 楼道灯坏了"): a
+    report is taken as one; otherwise the topics they may ask about (in a group only when
+    the bot is addressed: there "帮助 一下" may be neighbours talking)."""
+    if not args:
+        ctx.reply(help_text(ctx, COMMANDS))
+        return
+    text = topic_text(ctx, COMMANDS, args)
+    if text is not None:
+        ctx.reply(text)
+        return
+    addressed = not ctx.in_group or ctx.event.addressed or bool(
+        re.search(rf"[@＠]{re.escape(ctx.community.bot_name)}", ctx.event.text or ""))
+    if ctx.services.classifier.classify(args, addressed=addressed).actionable:
+        await tickets.on_text(ctx, args, addressed)
+    elif addressed:
+        ctx.reply(unknown_topic(ctx, COMMANDS, args))
 
 
 HELP = Command("help", ("帮助", "菜单"), "help", _help, "usage.help", menu="帮助")

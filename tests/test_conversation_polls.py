@@ -2,6 +2,7 @@
 command line), a poll with no real question, the usual words for yes, no and abstain, and
 deadlines in everyday Chinese (明天, 下周五, 周日晚上8点, 20号 18:00)."""
 
+import json
 from datetime import datetime
 
 import pytest
@@ -128,7 +129,6 @@ async def test_the_admin_cli_cancels_a_poll_and_the_bot_tells_its_chat(linli, co
     again = linli("admin", "polls", "cancel", "1", "--reason", "再取消", *data, env=env)
     assert again.returncode == 1 and "已经取消" in again.stderr
     shown = linli("admin", "polls", "show", "1", "--json", *data, env=env)
-    import json
     poll = json.loads(shown.stdout)
     assert (poll["status"], poll["closed_reason"], poll["cancel_reason"], poll["passed"]) == \
         ("cancelled", "cancelled", "物业费方案要重新核算", None)
@@ -217,3 +217,70 @@ async def test_a_proxy_ballot_takes_the_same_words(console):
     await say(console, "staff_chen", "发起投票 3号楼加装电梯 | 同意 | 不同意 范围=3号楼住户 截止=7天 规则=四分之三")
     out = await say(console, "grid", "代投 1 @r303 赞成 行动不便，电话告知")
     assert "已代 康哥 在投票 #1 投出：1. 同意" in texts_to(out, "@grid")[0]
+
+
+# ---------------------------------------------------------------- deadlines in everyday Chinese
+
+async def on_wednesday_afternoon(console):
+    """The fake clock to Wednesday 11 December 2030, 14:30 in the community's time zone."""
+    runtime = console.runtime
+    when = datetime(2030, 12, 11, 14, 30, tzinfo=runtime.settings.community.tz)
+    assert when.strftime("%A") == "Wednesday"
+    runtime.clock.set(when.timestamp())
+    await runtime.save_fake_clock()
+
+
+@pytest.mark.parametrize("deadline, shown", [
+    ("截止=明天", "12月12日 23:59"),
+    ("截止=今天", "12月11日 23:59"),
+    ("截止=后天", "12月13日 23:59"),
+    ("截止=今晚8点", "12月11日 20:00"),
+    ("截止=明天晚上8点", "12月12日 20:00"),
+    ("截止=明天 下午3点半", "12月12日 15:30"),
+    ("截止=周五", "12月13日 23:59"),
+    ("截止=周三", "12月11日 23:59"),               # today is Wednesday: today's end
+    ("截止=下周五", "12月20日 23:59"),
+    ("截止=下个星期一", "12月16日 23:59"),
+    ("截止=周日晚上8点", "12月15日 20:00"),
+    ("截止=本周日", "12月15日 23:59"),
+    ("截止=礼拜天", "12月15日 23:59"),
+    ("截止=十二月二十日", "12月20日 23:59"),
+    ("截止=20号 18:00", "12月20日 18:00"),
+    ("截止=20号18点", "12月20日 18:00"),
+    ("截止=5号", "1月5日 23:59"),                   # the next 5th: January's
+    ("截止=晚上8点", "12月11日 20:00"),
+    ("截止=上午9点", "12月12日 09:00"),             # this morning has gone: tomorrow's
+    ("截止=三天", "12月14日 14:30"),
+    ("截止=两周", "12月25日 14:30"),
+    ("截止=3天后", "12月14日 14:30"),
+])
+async def test_a_deadline_in_everyday_words(console, deadline, shown):
+    await on_wednesday_afternoon(console)
+    out = await say(console, "r101", f"发起投票 是否同意调整物业费 范围=议事会 {deadline}", "council")
+    posted = texts_to(out, "council")
+    assert posted and f"截止：{shown}" in posted[0], out
+    assert posted[0].split("\n")[0] == "📊 投票 #1：是否同意调整物业费"      # the time is not in the question
+
+
+@pytest.mark.parametrize("deadline, phrase", [
+    ("截止=今天上午8点", "截止时间“今天上午8点”（12月11日 08:00）已经过了，请写以后的时间，例如：截止=明天晚上8点"),
+    ("截止=这周一", "（12月9日 23:59）已经过了"),
+    ("截止=下辈子", "看不懂截止时间“下辈子”。可以这样写：截止=3天、截止=明天、截止=下周五、截止=周日晚上8点"),
+    ("截止=2月30日", "看不懂截止时间“2月30日”。可以这样写"),
+    ("截止=25点", "看不懂截止时间“25点”。可以这样写"),
+    ("截止=下周八", "看不懂截止时间“下周八”。可以这样写"),
+])
+async def test_a_deadline_not_understood_or_past_is_explained(console, deadline, phrase):
+    await on_wednesday_afternoon(console)
+    out = await say(console, "r101", f"发起投票 是否同意调整物业费 范围=议事会 {deadline}", "council")
+    assert any(phrase in t for t in texts_to(out, "council")), out
+    assert await Polls(console.runtime.store).ids() == []
+
+
+def test_the_admin_cli_reads_the_same_deadlines(linli, tmp_path, redis_server, redis):
+    data = ["--community", str(DEMO), "--data-dir", str(tmp_path), "--question", "是否同意调整物业费",
+            "--electorate", "council", "--json"]
+    result = linli("admin", "polls", "create", *data, "--deadline", "明天晚上8点", env={"REDIS_URL": redis_server})
+    assert result.returncode == 0, result.stderr
+    deadline = datetime.fromisoformat(json.loads(result.stdout)["deadline"])
+    assert (deadline.hour, deadline.minute) == (20, 0)

@@ -28,7 +28,7 @@ from handlers.polls.audit import audit as audit_poll
 from handlers.polls.cancel import cancel_poll
 from handlers.polls.create import create_poll
 from handlers.polls.rules import KINDS, decide
-from handlers.polls.syntax import (MAX_DAYS, MOTION, PollSpec, SpecError, check, check_options, check_question,
+from handlers.polls.syntax import (MOTION, PollSpec, SpecError, check, check_options, check_question,
                                    parse_deadline, parse_electorate, parse_quorum, parse_rule)
 from handlers.polls.view import electorate_text, quorum_of, rule_of, rule_text, tally_of
 from storage.polls import Polls
@@ -61,7 +61,7 @@ def _deadline(value: str, now: float, runtime: Runtime) -> float:
     if when.tzinfo is None:
         when = when.replace(tzinfo=runtime.settings.community.tz)
     if when.timestamp() <= now:
-        raise SpecError("polls.error.deadline_range", deadline=value, days=MAX_DAYS)
+        raise SpecError("polls.error.deadline_past", deadline=value, at=f"{when.month}月{when.day}日 {when:%H:%M}")
     return parse_deadline(f"{int(when.timestamp() - now)}s", now, runtime.settings.community.tz)
 
 
@@ -241,7 +241,8 @@ def register(areas: argparse._SubParsersAction, community_options) -> None:
     make.add_argument("--base", choices=("eligible", "cast"), default="eligible",
                       help="what a share is of: everyone eligible (default) or the ballots cast")
     make.add_argument("--quorum", help="share of the electorate that must vote, e.g. 1/2")
-    make.add_argument("--deadline", required=True, help="3d, 36h, 1月20日18:00 or 2025-01-20T18:00")
+    make.add_argument("--deadline", required=True,
+                      help="3d, 36h, 3天, 明天, 下周五, 周日晚上8点, 1月20日18:00 or 2025-01-20T18:00")
     make.add_argument("--anonymous", action="store_true", help="store who voted apart from what was voted")
     make.add_argument("--changeable", action="store_true", help="a ballot may be changed before the close")
     make.add_argument("--show-counts", action="store_true", help="show running counts before the close")

@@ -5,7 +5,9 @@
 Settings are whitespace-separated `key=value` words and flags anywhere in the message;
 the rest is the question and the options, separated by `|`. With no options the poll is
 a motion: 赞成 | 反对. The same parsing serves `linli admin polls create`, so the two
-can never disagree about what a rule or an electorate means.
+can never disagree about what a rule or an electorate means. A deadline is read by
+dates.py (明天, 下周五, 周日晚上8点, 20号 18:00); a ballot's words by `parse_option`
+(同意, 反对, 弃权 and their everyday forms).
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from datetime import datetime, timedelta
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
-from handlers.clock import parse_duration
 from handlers.community import Chat, Community
+from handlers.polls.dates import TIME_WORD, parse_when
 from handlers.polls.rules import KINDS, Rule, parse_fraction
 from nlp.normalize import cn_to_int
 
@@ -36,8 +38,6 @@ _SETTING = re.compile(r"^(规则|范围|截止|期限|法定人数|法定)\s*[=�
 _BUILDING = re.compile(r"^([0-9]+|[一二三四五六七八九十]+)\s*(?:号楼|号栋|栋|幢|号)(?:住户|业主|各户|全体住户)?$")
 _ALL_HOUSEHOLDS = ("全体住户", "全社区住户", "全社区", "全体业主", "所有住户", "全部住户")
 _COUNCIL = ("议事会", "议事会成员", "议事会全体", "议事会委员", "委员", "全体委员")
-_DATE = re.compile(r"^(?:(\d{4})[-/年])?(\d{1,2})[-/月](\d{1,2})日?(?:\s*(\d{1,2})[:：点时](\d{1,2})?分?)?$")
-_CN_UNITS = (("小时", "h"), ("分钟", "m"), ("天", "d"), ("日", "d"), ("时", "h"), ("分", "m"), ("秒", "s"))
 
 
 # Words people type to try the command, not a question anyone could vote on.
@@ -74,13 +74,19 @@ def split_settings(text: str) -> tuple[str, dict[str, str], dict[str, bool]]:
     values: dict[str, str] = {}
     flags: dict[str, bool] = {}
     body: list[str] = []
-    people_list = False
+    people_list = time_next = False
     for word in text.split():
         setting = _SETTING.match(word)
+        if time_next and TIME_WORD.match(word):
+            values["deadline"] += " " + word               # 截止=明天 晚上8点
+            time_next = False
+            continue
+        time_next = False
         if setting:
             key = _KEYS[setting.group(1)]
             values[key] = setting.group(2).strip()
             people_list = key == "electorate" and values[key].startswith(("@", "＠"))
+            time_next = key == "deadline"
         elif word in _FLAGS:
             name, value = _FLAGS[word]
             flags[name] = value
@@ -197,28 +203,17 @@ def parse_electorate(text: str | None, community: Community, chat: Chat | None) 
 
 
 def parse_deadline(text: str, now: float, tz: ZoneInfo) -> float:
-    """3天, 12小时, 1天12小时, 90分钟, 3d, 36h; or a date: 1月20日18:00, 2025-01-20 (end of day)."""
-    date = _DATE.match(text)
-    if date:
-        local_now = datetime.fromtimestamp(now, tz)
-        year = int(date.group(1) or local_now.year)
-        hour, minute = int(date.group(4) or 23), int(date.group(5) or (0 if date.group(4) else 59))
-        try:
-            when = datetime(year, int(date.group(2)), int(date.group(3)), hour, minute, tzinfo=tz)
-        except ValueError:
-            raise SpecError("polls.error.deadline", deadline=text) from None
-        if when.timestamp() <= now and not date.group(1):
-            when = when.replace(year=year + 1)           # "1月5日" written in December
-        due = when.timestamp()
-    else:
-        spelled = text
-        for word, unit in _CN_UNITS:
-            spelled = spelled.replace(word, unit)
-        try:
-            due = now + parse_duration(spelled)
-        except ValueError:
-            raise SpecError("polls.error.deadline", deadline=text) from None
-    if due <= now or due - now > timedelta(days=MAX_DAYS).total_seconds():
+    """3天, 12小时, 两周, 3d, 36h; 明天, 下周五, 周日晚上8点, 本周日, 12月20日, 20号 18:00,
+    2025-01-20 (a day without a time: 23:59) — handlers/polls/dates.py — in the community's
+    time zone. SpecError if unreadable, past, or more than MAX_DAYS away."""
+    try:
+        due = parse_when(text, now, tz)
+    except ValueError:
+        raise SpecError("polls.error.deadline", deadline=text) from None
+    if due <= now:
+        local = datetime.fromtimestamp(due, tz)
+        raise SpecError("polls.error.deadline_past", deadline=text, at=f"{local.month}月{local.day}日 {local:%H:%M}")
+    if due - now > timedelta(days=MAX_DAYS).total_seconds():
         raise SpecError("polls.error.deadline_range", deadline=text, days=MAX_DAYS)
     return due
 

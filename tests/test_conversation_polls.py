@@ -284,3 +284,8 @@ def test_the_admin_cli_reads_the_same_deadlines(linli, tmp_path, redis_server, r
     assert result.returncode == 0, result.stderr
     deadline = datetime.fromisoformat(json.loads(result.stdout)["deadline"])
     assert (deadline.hour, deadline.minute) == (20, 0)
+
+
+async def test_the_creator_is_told_how_to_cancel_a_mistaken_poll(console):
+    out = await say(console, "r101", MOTION, "council")
+    assert any("发错了可以发“取消投票 1 原因”" in t for t in texts_to(out, "@r101")), out

@@ -40,7 +40,8 @@ async def cancel_command(ctx: Context, args: str) -> None:
         ctx.tell(me, ctx.t(f"polls.cancel.already_{status}", id=poll.id))
         return
     if result in ("ok", "replay"):
-        await ctx.services.audit.record(ctx.now, me, "poll_cancel", f"poll:{poll.id} reason:{reason}", "chat")
+        if result == "ok":
+            await ctx.services.audit.record(ctx.now, me, "poll_cancel", f"poll:{poll.id} reason:{reason}", "chat")
         cancelled = await Polls(ctx.services.store).get(poll.id)
         tell_cancelled(ctx, cancelled)
         ctx.tell(me, ctx.t("polls.cancel.done", id=poll.id))

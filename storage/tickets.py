@@ -322,6 +322,11 @@ class Tickets:
         """Tickets opened at or after `at`, oldest first (every ticket: prefer the open indexes)."""
         return [int(i) for i in await self.store.redis.zrangebyscore(self.k.tickets(), at, "+inf")]
 
+    async def ids_of(self, person_id: str, since: float) -> list[int]:
+        """The tickets a person reported or co-reported (joined) at or after `since`, newest first."""
+        found = await self.store.redis.zrevrangebyscore(self.k.tickets_of(person_id), "+inf", since)
+        return [int(i) for i in found]
+
     async def ids(self, reporter: str | None = None) -> list[int]:
         key = self.k.tickets_of(reporter) if reporter else self.k.tickets()
         return [int(i) for i in await self.store.redis.zrange(key, 0, -1)]

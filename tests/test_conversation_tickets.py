@@ -154,8 +154,8 @@ GAS = "3号楼2单元楼道里煤气味很重"
 
 
 @pytest.mark.parametrize("chat, sender, said", [
-    (None, "zhang", "已登记紧急工单 #1"),
-    ("b3", "zhang", "@张阿姨 已登记紧急工单 #1"),
+    (None, "zhang", "已登记工单 #1（安全隐患，紧急）"),
+    ("b3", "zhang", "@张阿姨 已登记工单 #1（安全隐患，紧急）"),
 ])
 async def test_an_urgent_report_is_told_the_urgent_response_time(console, chat, sender, said):
     out = await say(console, sender, GAS, chat)
@@ -225,3 +225,39 @@ def test_an_urgent_deadline_longer_than_the_routine_one_is_refused(tmp_path):
                     encoding="utf-8")
     with pytest.raises(CommunityError, match="sla.urgent_respond_hours: must not be longer than respond_hours"):
         load_community(path)
+
+
+# -- 4. the same resident saying it again, in another chat ------------------------------------
+
+@pytest.mark.parametrize("chat, first, later, second, known", [
+    ("b3", "楼上漏水了，我家天花板都湿了", 60, "楼上漏水，天花板湿了", True),             # urgent, then 1:1
+    ("b1", "楼道灯坏了，晚上看不见", 60, "楼道灯坏了，晚上看不见", True),                # the group's building, then hers
+    ("b1", "楼道灯坏了，晚上看不见", 3 * 3600, "楼道灯坏了，晚上看不见", False),         # hours later: another building's
+    ("b3", "3号楼2单元楼道灯坏了", 60, "5号楼2单元楼道灯坏了", False),                  # she names another building
+    ("b3", "3号楼2单元楼道灯坏了", 60, "3号楼电梯坏了，上下楼不方便", False),            # another problem
+    ("b3", "3号楼门口垃圾堆了三天没人清理", 60, "3号楼楼道里煤气味很重", False),         # urgent now: its alarms go out
+])
+async def test_a_repeat_in_another_chat_is_already_known(console, chat, first, later, second, known):
+    await say(console, "zhang", first, chat)
+    await console.advance(later)
+    console.transcript.new()
+    out = await say(console, "zhang", second)
+    tickets = await console.runtime.services.tickets.ids()
+    replies = to(out, "@zhang")
+    if known:
+        assert tickets == [1], out
+        assert replies == ["您已经反映过这个问题：工单 #1，目前「待受理」。发送“查询 #1”查看进展。"], out
+        assert not any("新工单" in m["text"] for m in out), out                   # nobody alarmed twice
+    else:
+        assert tickets == [1, 2], out
+
+
+async def test_a_co_reporters_repeat_is_known_and_another_residents_urgent_report_is_its_own(console):
+    await say(console, "r301", "3号楼2单元楼道灯坏了，晚上看不见", "b3")
+    await say(console, "r101", "楼道的灯不亮了，黑乎乎的", "b3")        # visiting 3号楼 (she lives in 1号楼): joins #1
+    assert "r101" in (await ticket(console, 1)).co_reporters
+    out = await say(console, "r101", "楼道的灯不亮了，黑乎乎的")              # then 1:1, where her building is 1
+    assert to(out, "@r101") == ["您已经反映过这个问题：工单 #1，目前「待受理」。发送“查询 #1”查看进展。"]
+    await say(console, "r301", "3号楼2单元楼道里煤气味很重", "b3")                  # 2
+    await say(console, "r101", "3号楼2单元楼道里煤气味很重")                         # another resident: 3
+    assert await console.runtime.services.tickets.ids() == [1, 2, 3]

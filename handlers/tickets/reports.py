@@ -15,7 +15,7 @@ from handlers.commands import is_slash
 from handlers.context import Context
 from handlers.tickets import deadlines, learning, short_messages, triage
 from handlers.tickets.common import details, duration, entry, handlers_of, notify_handlers, status_label
-from handlers.tickets.duplicates import WINDOW_DAYS, same_problem
+from handlers.tickets.duplicates import WINDOW_DAYS, repeat_of, same_problem
 from nlp import Classification
 
 
@@ -88,6 +88,8 @@ async def open_ticket(ctx: Context, text: str, result: Classification, explicit:
         "building": building, "location": location,
         **sla.deadlines(now, result.urgent),     # an urgent ticket's are much shorter ([sla] urgent_…)
     }
+    if await _repeated(ctx, text, category, location, result.urgent):
+        return
     # An urgent report always opens its own ticket (and its own alarms); staff may 合并 later.
     # The same problem waiting in the triage queue is confirmed by this report instead.
     if not result.urgent and (await triage.take_up(ctx, text, category, building, location)
@@ -135,6 +137,16 @@ async def split_off(ctx: Context, merged, person_id: str, report: dict) -> int:
     ctx.tell(person_id, ctx.t("report.split", id=ticket.id, old=merged.id, category=ticket.category))
     await notify_handlers(ctx, ticket)
     return ticket.id
+
+
+async def _repeated(ctx: Context, text: str, category: str, location: dict | None, urgent: bool) -> bool:
+    """The sender said this a moment ago, here or in another chat (in the group, then 1:1):
+    already known, with its number and state (handlers/tickets/duplicates.py repeat_of)."""
+    ticket = await repeat_of(ctx, text, category, location, urgent)
+    if ticket is None:
+        return False
+    ctx.reply(ctx.t("report.already_yours", id=ticket.id, status=status_label(ctx, ticket.status)))
+    return True
 
 
 async def _joined_existing(ctx: Context, text: str, category: str, building: str | None,

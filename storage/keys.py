@@ -181,6 +181,12 @@ class Keys:
     def tickets_of(self, person_id: str) -> str:
         return self("tickets", "reporter", person_id)
 
+    def nudged(self, subject: str) -> str:
+        """String, expiring after a day: someone was told of `subject` today ("ticket:12": its
+        holder, that its reporter asked after it; "contact:zhang": staff, that zhang asked for
+        a person). The value is the event that told them and when ("EVENT TIME")."""
+        return self("nudged", subject)
+
     def audit(self) -> str:
         return self("audit")
 

@@ -7,9 +7,15 @@
   or by proxy; close.py: the deadline, the reminder, closing early once decided;
   view.py: how a poll and its result read; audit.py: recounting from the stored ballots;
   cancel.py: 取消投票 (the creator or staff), and telling everyone it was announced to.
+- hints.py: the open poll a sender may vote in, for other packages (the tickets package
+  tells someone who says "我同意" during a poll how to vote).
 - commands.py: the package's commands and timers; texts.toml: its texts.
 """
 
 from handlers.exports import exports
 
-__getattr__, __all__ = exports(__name__, commands=("COMMANDS", "TIMERS"))
+__getattr__, __all__ = exports(
+    __name__,
+    commands=("COMMANDS", "TIMERS"),
+    hints=("votable",),                   # the open poll a sender may vote in (tickets: "我同意" → how to vote)
+)

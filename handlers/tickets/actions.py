@@ -3,6 +3,7 @@ reporter rates or reopens it. Every change is recorded and told to the reporter.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from handlers import points, tasks
@@ -10,7 +11,7 @@ from handlers.commands import ticket_ref
 from handlers.community import Person
 from handlers.context import Context
 from handlers.permissions import REPORTER, Refusal
-from handlers.tickets import deadlines, learning, reports
+from handlers.tickets import deadlines, learning, reports, short_messages
 from handlers.tickets.common import entry, handled_ticket, load_ticket, notify_handlers, status_label, survivor_of
 from storage.tickets import TRIAGE_STATES, Ticket, Transition
 
@@ -50,14 +51,25 @@ async def assign(ctx: Context, args: str) -> None:
     if target == "志愿者":
         await tasks.from_ticket(ctx, ticket, options)
         return
-    who = ctx.community.find_person(rest.strip().split(" ")[0])
+    name = rest.strip().split(" ")[0] if rest.strip() else ""
+    if not name.lstrip("@＠"):      # 派单 #12: whom to?
+        ctx.reply(ctx.t("ticket.assign_whom", id=ticket.id, example=_someone(ctx, ticket)))
+        return
+    who = ctx.community.find_person(name)
     if who is None:
-        ctx.reply(ctx.t("ticket.unknown_person", who=rest.lstrip("@＠") or "？") + "\n" + ctx.t("usage.assign"))
+        ctx.reply(ctx.t("ticket.unknown_person", who=name.lstrip("@＠")) + "\n"
+                  + ctx.t("ticket.assign_example", id=ticket.id, example=_someone(ctx, ticket)))
         return
     if await assign_to(ctx, ticket, who):
         ctx.reply(ctx.t("ticket.assigned_ok", id=ticket.id, name=who.name))
         ctx.tell(who.id, ctx.t("ticket.assigned_you", id=ticket.id, category=ticket.category,
                                at=ctx.when(ticket.resolve_due or ctx.now), by=ctx.person.name))
+
+
+def _someone(ctx: Context, ticket: Ticket) -> str:
+    """A name to put in 派单's example: the building's grid worker, else a staff member."""
+    people = ctx.community.grid_workers_for(ticket.building) or ctx.community.with_role("staff")
+    return people[0].name if people else "林网格员"
 
 
 async def assign_to(ctx: Context, ticket: Ticket, who: Person) -> bool:
@@ -210,15 +222,19 @@ async def split(ctx: Context, args: str) -> None:
 
 
 async def rate(ctx: Context, args: str) -> None:
+    """`评价 #12 5 很满意` (also "五", "5分", "4分，还行"); `评价 5` (no #) rates the one
+    ticket waiting for the sender's score, unless 5 is that ticket's number."""
+    if not re.search(r"[#＃]", args) and await short_messages.rate_bare(ctx, args, strict=False):
+        return
     ticket, rest = await load_ticket(ctx, args, "usage.rate")
     if ctx.person.id in ticket.co_reporters:
         await _co_rate(ctx, ticket, rest)
         return
     REPORTER.require(ctx, ticket, "ticket.not_yours", id=ticket.id)
-    score, _, comment = rest.partition(" ")
-    if not score.isdigit() or not 1 <= int(score) <= 5:
-        ctx.reply(ctx.t("usage.rate"))
+    scored = _score(ctx, ticket, rest)
+    if scored is None:
         return
+    score, comment = scored
     fields = {"rating": int(score), "comment": comment.strip() or None, "closed_at": ctx.now}
     if await _change(ctx, ticket, "closed", "rated", f"{score}分 {comment}".strip(), fields):
         await deadlines.cancel_sla(ctx, ticket.id, ("autoclose",))
@@ -226,14 +242,27 @@ async def rate(ctx: Context, args: str) -> None:
         await points.rating_given(ctx, ticket.id, ctx.person.id)
 
 
+def _score(ctx: Context, ticket: Ticket, rest: str) -> tuple[int, str] | None:
+    """The score and comment after `评价 #N` ("5 很满意", "五", "4分，还行"); None, having said
+    what is wrong — no score, or not 1 to 5 — with the score buttons."""
+    scored = short_messages.score_of(rest)
+    if scored is None:
+        ctx.reply(ctx.t("ticket.rate_ask", id=ticket.id), short_messages.rate_buttons(ticket.id))
+        return None
+    if not 1 <= scored[0] <= 5:
+        ctx.reply(ctx.t("ticket.rate_range", id=ticket.id, score=scored[0]), short_messages.rate_buttons(ticket.id))
+        return None
+    return scored
+
+
 async def _co_rate(ctx: Context, ticket: Ticket, rest: str) -> None:
     """A co-reporter's 评价 (a neighbour who reported it too, or whose ticket was merged into
     it): kept with their report, counted for their points; the ticket stays as it is (the
     reporter's rating closes it)."""
-    score, _, comment = rest.partition(" ")
-    if not score.isdigit() or not 1 <= int(score) <= 5:
-        ctx.reply(ctx.t("usage.rate"))
+    scored = _score(ctx, ticket, rest)
+    if scored is None:
         return
+    score, comment = scored
     if ticket.status not in ("resolved", "closed"):
         ctx.reply(ctx.t("ticket.wrong_state", id=ticket.id, status=status_label(ctx, ticket.status),
                         action=ctx.t("action.rated")))

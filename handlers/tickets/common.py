@@ -59,6 +59,10 @@ def summary(ctx: Context, ticket: Ticket) -> str:
                  status=status_label(ctx, ticket.status), urgent=urgent)
 
 
+# 查询 shows a ticket's whole history when it is short, else the latest entries and how many there are.
+HISTORY_ALL, HISTORY_RECENT = 8, 5
+
+
 def details(ctx: Context, ticket: Ticket, merged: str = "") -> str:
     """Everything about a ticket, for its reporter and for staff only; `merged`: the line
     saying where a merged ticket lives on (merged_line)."""
@@ -81,10 +85,21 @@ def details(ctx: Context, ticket: Ticket, merged: str = "") -> str:
         lines.append(ctx.t("ticket.detail_reason", reason=ticket.reason))
     if ticket.duplicate_of:
         lines.append(merged or ctx.t("ticket.detail_duplicate", other=ticket.duplicate_of))
-    for item in ticket.history[-5:]:
-        lines.append(ctx.t("ticket.detail_history", at=ctx.when(item["at"]), by=ctx.name_of(item["by"]) or "系统",
+    history = ticket.history if len(ticket.history) <= HISTORY_ALL else ticket.history[-HISTORY_RECENT:]
+    if len(history) < len(ticket.history):
+        lines.append(ctx.t("ticket.history_recent", shown=len(history), total=len(ticket.history)))
+    for item in history:
+        lines.append(ctx.t("ticket.detail_history", at=ctx.when(item["at"]), by=actor(ctx, item["by"]),
                            action=ctx.t(f"action.{item['action']}"), note=item.get("note") or ""))
     return "\n".join(line for line in lines if line)
+
+
+def actor(ctx: Context, by: str | None) -> str:
+    """Who made a history entry, as people read it: a name, or 系统 for deadlines and
+    automatic steps (stored as "system")."""
+    if not by or by == "system":
+        return ctx.t("ticket.by_system")
+    return ctx.name_of(by)
 
 
 async def survivor_of(ctx: Context, ticket: Ticket | None) -> Ticket | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from handlers import polls
 from handlers.commands import is_slash
 from handlers.context import Context
 from handlers.tickets import deadlines, learning, short_messages, triage
@@ -20,20 +21,32 @@ from nlp import Classification
 
 
 async def on_text(ctx: Context, text: str, addressed: bool) -> None:
-    """Ordinary text (no command): open a ticket when it is a report, otherwise stay quiet."""
+    """Ordinary text (no command): open a ticket when it is a report. Said to the bot (1:1,
+    or addressed in a group) it always gets an answer: a short message's, a follow-up's
+    (where my tickets stand), a bare score's (the rating), else "not understood" with how to
+    report. In a group unaddressed, what is no report stays quiet — but "我同意" while a poll
+    is open there is told how to vote."""
+    if short_messages.agrees(text):
+        poll = await polls.votable(ctx)
+        if poll is not None:
+            ctx.reply(short_messages.vote_hint(ctx, poll, text))
+            return
     short = short_messages.kind_of(text, ctx.community.bot_name)
     if short:
         if addressed:
             await short_messages.answer(ctx, short)
         return
+    if addressed and await short_messages.rate_bare(ctx, text):
+        return
     result = ctx.services.classifier.classify(text, addressed=addressed)
     if not ctx.in_group or addressed:
+        if await short_messages.followed_up(ctx, text, result):
+            return
         if result.actionable:
             await open_ticket(ctx, text, result)
             await learning.reported(ctx, result.category or "其他")
             return
-        if ctx.in_group:
-            ctx.reply(ctx.t("report.not_understood", bot=ctx.community.bot_name))
+        ctx.reply(short_messages.not_understood(ctx, text))
         await learning.stayed_quiet(ctx, text, result)
         return
     # Staff and departments talking in a group are answering residents ("已联系车主挪车了",

@@ -5,10 +5,12 @@ from __future__ import annotations
 from handlers.community import Person
 from handlers.context import Context
 from handlers.permissions import REPORTER, TICKET_HANDLER
-from handlers.tickets.common import OPEN_STATES, answers_for, details, load_ticket, merged_line, summary
-from storage.tickets import TRIAGE_STATES
+from handlers.tickets import short_messages
+from handlers.tickets.common import OPEN_STATES, answers_for, details, load_ticket, merged_line, place, summary
+from storage.tickets import TRIAGE_STATES, Ticket
 
 LIST_LIMIT = 10
+TODO_LIMIT = 10     # 待办 lists this many (urgent and soonest due first) and says how many more
 
 
 async def status(ctx: Context, args: str) -> None:
@@ -56,10 +58,30 @@ async def todo(ctx: Context, args: str) -> None:
     mine.sort(key=lambda t: (t.created_at, str(t.id)))   # the order of the index of every ticket
     mine.sort(key=lambda t: (not t.urgent, t.resolve_due or 0))
     lines = [ctx.t("ticket.todo_header", count=len(mine))]
-    for ticket in mine[:20]:
-        overdue = ctx.t("ticket.overdue_mark") if (ticket.resolve_due or 0) < ctx.now else ""
-        lines.append(f"{summary(ctx, ticket)}{overdue}")
+    for ticket in await tickets.many([t.id for t in mine[:TODO_LIMIT]], history=False, co=False):
+        lines.append(_todo_item(ctx, ticket))
+    if len(mine) > TODO_LIMIT:
+        lines.append(ctx.t("ticket.todo_more", more=len(mine) - TODO_LIMIT))
     ctx.reply("\n".join(lines))
+
+
+def _todo_item(ctx: Context, ticket: Ticket) -> str:
+    """Two lines a staff member can work from: number, kind, state and place; the start of
+    the resident's words, the due time (or how long overdue) and who holds it."""
+    due = ticket.resolve_due or ctx.now
+    if due < ctx.now:
+        when = ctx.t("ticket.todo_overdue", late=short_messages.how_long(ctx, ctx.now - due))
+    else:
+        when = ctx.t("ticket.todo_due", at=ctx.when(due))
+    if ticket.assignee:
+        holder = ctx.t("ticket.detail_assignee", name=ctx.name_of(ticket.assignee))
+    elif ticket.department:
+        dept = ctx.community.departments.get(ticket.department)
+        holder = ctx.t("ticket.detail_department", name=dept.name if dept else ticket.department)
+    else:
+        holder = ctx.t("ticket.nobody")
+    return ctx.t("ticket.todo_item", summary=summary(ctx, ticket), place=place(ctx, ticket),
+                 text=short_messages.excerpt_of(ticket.text, 20), when=when, holder=holder)
 
 
 async def _todo_candidates(ctx: Context, person: Person) -> set[int]:

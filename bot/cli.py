@@ -78,20 +78,44 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=os.environ.get("LINLI_LOG_LEVEL", "WARNING" if quiet else "INFO").upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     try:
-        if getattr(args, "offline", None):   # eval, rules: no community, no Redis
-            return args.offline(args)
-        if args.command == "classify":
-            return classify(args)
-        settings = Settings.load(args.community, data_dir=args.data_dir, rules_file=args.rules,
-                                 host=getattr(args, "host", None), port=getattr(args, "port", None))
-        from bot import logsafe
-        logsafe.install(logsafe.secrets_of(settings))   # no secret in any log line from here on
-        return asyncio.run(dispatch(args, settings)) or 0
+        code = _main(args)
+        sys.stdout.flush()    # here, so a reader that went away is noticed below, not at exit
+        return code
     except CONFIG_ERRORS as exc:
         print(f"linli: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`linli admin tickets list | head`): stop quietly, as a Unix
+        # tool does, with the exit code of one ended by SIGPIPE (128 + 13).
+        _stdout_to_devnull()
+        return 141
+
+
+def _main(args: argparse.Namespace) -> int:
+    if getattr(args, "offline", None):   # eval, rules: no community, no Redis
+        return args.offline(args)
+    if args.command == "classify":
+        return classify(args)
+    settings = Settings.load(args.community, data_dir=args.data_dir, rules_file=args.rules,
+                             host=getattr(args, "host", None), port=getattr(args, "port", None))
+    from bot import logsafe
+    logsafe.install(logsafe.secrets_of(settings))   # no secret in any log line from here on
+    return asyncio.run(dispatch(args, settings)) or 0
+
+
+def _stdout_to_devnull() -> None:
+    """What is left in stdout's buffer goes nowhere: Python flushes it at exit, and would
+    print a second BrokenPipeError (the standard pattern, docs.python.org signal module)."""
+    try:
+        fd = sys.stdout.fileno()
+    except (OSError, ValueError):   # no file descriptor (an in-process stdout): drop it instead
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
 
 
 async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
@@ -115,8 +139,14 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
                     return 0
                 await console.run_script(session, sys.stdin, sys.stderr)
                 return 0  # bad lines were reported on stderr; the rest went on
+    from bot.admin.common import AdminError
+
     async with open_runtime(settings, redis_deadline=INTERACTIVE_REDIS_WAIT) as runtime:
-        return await AREAS[args.area].run(args, runtime)
+        try:
+            return await AREAS[args.area].run(args, runtime)
+        except AdminError as exc:    # an unknown person, category…: named, with the close ones
+            print(f"linli: error: {exc}", file=sys.stderr)
+            return 2
 
 
 def classify(args: argparse.Namespace) -> int:

@@ -74,7 +74,7 @@ def test_admin_lists_shows_and_exports(linli, tmp_path):
     missing = linli("admin", "tickets", "show", "99", *data)
     assert missing.returncode == 1 and "没有找到" in missing.stderr
     exported = linli("admin", "tickets", "export", "--csv", *data).stdout.splitlines()
-    assert exported[0].startswith("id,status") and len(exported) == 3
+    assert exported[0].startswith("\ufeffid,status") and len(exported) == 3     # a BOM, for Excel (#16)
     bad = linli("admin", "tickets", "list", "--status", "sleeping", *data)
     assert bad.returncode == 2 and "unknown status" in bad.stderr
 

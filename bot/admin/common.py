@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import difflib
 import getpass
 import json
 import sys
 import uuid
 from datetime import datetime
-from typing import Any, TextIO
+from typing import Any, Iterable, TextIO
 
 from bot.app import Runtime
 from handlers.clock import FakeClock
+from handlers.community import Community, Person
 from handlers.context import Context
 from handlers.events import Event
 
@@ -67,3 +69,38 @@ def print_record(data: dict[str, Any], as_json: bool, out: TextIO) -> None:
     out.write("history:\n")
     for h in data["history"]:
         out.write(f"  {h['at']}  {h['by']:<10} {h['action']:<18} {h['note']}\n")
+
+
+class AdminError(Exception):
+    """A mistake in what was asked (an unknown person, category, state…): `linli: error:
+    MESSAGE` on stderr and exit 2, as argparse does for its own."""
+
+
+def fail(message: str, code: int = 2) -> int:
+    print(f"linli: error: {message}", file=sys.stderr)
+    return code
+
+
+def unknown(what: str, value: str, known: Iterable[str], listed: int = 30) -> AdminError:
+    """'unknown category '不存在' (did you mean: 设施维修?) (one of: …)': the close ones
+    first, then every valid value when there are few enough to read."""
+    known = list(dict.fromkeys(known))
+    close = difflib.get_close_matches(value, known, n=3, cutoff=0.5)
+    close += [k for k in known if value and k not in close and (value in k or k in value)][:3 - len(close)]
+    message = f"unknown {what} {value!r}"
+    if close:
+        message += f" (did you mean: {', '.join(close)}?)"
+    if known and len(known) <= listed:
+        message += f" (one of: {', '.join(known)})"
+    return AdminError(message)
+
+
+def person_of(community: Community, ref: str) -> Person:
+    """A person by id or by full name ('zhang', '@zhang', '张阿姨'); AdminError naming the
+    close ones otherwise."""
+    person = community.find_person(ref)
+    if person is not None:
+        return person
+    names = [p.id for p in community.people.values()] + [p.name for p in community.people.values()]
+    error = unknown("person", ref.strip().lstrip("@＠"), names, listed=0)
+    raise AdminError(f"{error}; give a person's id or full name from {community.source or 'the community file'}")

@@ -16,11 +16,12 @@ import uuid
 from dataclasses import asdict
 from typing import TextIO
 
-from bot.admin.common import actor, audit as _audit, iso as _iso, STDOUT
+from bot.admin.common import AdminError, actor, audit as _audit, context, iso as _iso, person_of, STDOUT
 from bot.app import Runtime
+from handlers.points import adjusted
 from handlers.points.verify import verify
 from handlers.points.earning import hours_text, parse_hours
-from storage.ledger import POOL, UNITS, Entry, Ledger, Transfer, Txn, account
+from storage.ledger import POOL, SINK, UNITS, Entry, Ledger, Transfer, Txn, account
 
 
 def _amount(unit: str, amount: int) -> str:
@@ -83,12 +84,26 @@ async def balances(runtime: Runtime, unit: str | None, as_json: bool, out: TextI
     return 0
 
 
-async def adjust(runtime: Runtime, person: str, amount_text: str, unit: str, reason: str) -> int:
-    """A correction is a new entry between the person and the pool; history stays as it was."""
+def account_of(runtime: Runtime, person: str | None, acct: str | None) -> str | None:
+    """--person (an id or a full name) or --account (person:ID, pool or sink), checked: an
+    unknown one is an error naming the close ones, not an empty listing."""
     community = runtime.settings.community
-    if person not in community.people:
-        print(f"linli: unknown person {person!r}", file=sys.stderr)
-        return 2
+    if person:
+        return account(person_of(community, person).id)
+    if acct and acct not in (POOL, SINK):
+        kind, _, who = acct.partition(":")
+        if kind != "person" or not who:
+            raise AdminError(f"unknown account {acct!r} (one of: person:ID, {POOL}, {SINK})")
+        return account(person_of(community, who).id)
+    return acct
+
+
+async def adjust(runtime: Runtime, person: str, amount_text: str, unit: str, reason: str) -> int:
+    """A correction is a new entry between the person and the pool; history stays as it was.
+    The person is told privately, by the bot (a job due now: the running bot, or the next
+    console run, sends it)."""
+    community = runtime.settings.community
+    person = person_of(community, person).id
     negative = amount_text.startswith("-")
     digits = amount_text.lstrip("+-")
     amount = parse_hours(digits) if unit == "hours" else (int(digits) if digits.isdigit() else None)
@@ -108,8 +123,10 @@ async def adjust(runtime: Runtime, person: str, amount_text: str, unit: str, rea
               f"{_amount(unit, floor)}", file=sys.stderr)
         return 1
     await _audit(runtime, "adjust", f"ledger:{person} {amount_text} {unit}: {reason}")
+    await adjusted.schedule_notice(await context(runtime), person, posted.seq)
     after = posted.balances[0] if negative else posted.balances[1]
-    print(f"entry {posted.seq}: {person} {amount_text} {unit}, balance now {_amount(unit, after)}")
+    print(f"entry {posted.seq}: {person} {amount_text} {unit}, balance now {_amount(unit, after)}; "
+          f"the bot tells {community.people[person].name} privately")
     return 0
 
 
@@ -121,7 +138,7 @@ def register(areas: argparse._SubParsersAction, community_options) -> None:
     check.add_argument("--json", action="store_true", help="JSON output")
     listing = actions.add_parser("show", help="the latest entries (of one account)")
     community_options(listing)
-    listing.add_argument("--person", help="only this person's entries")
+    listing.add_argument("--person", help="only this person's entries (id or full name)")
     listing.add_argument("--account", help="only this account: person:ID, pool or sink")
     listing.add_argument("--last", type=int, default=20, help="how many (default 20)")
     listing.add_argument("--json", action="store_true", help="JSON output")
@@ -131,7 +148,7 @@ def register(areas: argparse._SubParsersAction, community_options) -> None:
     bal.add_argument("--json", action="store_true", help="JSON output")
     fix = actions.add_parser("adjust", help="a correcting entry, e.g. adjust zhang -5 --unit points --reason …")
     community_options(fix)
-    fix.add_argument("person", help="person id")
+    fix.add_argument("person", help="person id (or full name)")
     fix.add_argument("amount", help="+N gives, -N takes back (hours: 1.5)")
     fix.add_argument("--unit", choices=UNITS, required=True)
     fix.add_argument("--reason", required=True, help="why (kept in the entry)")
@@ -141,8 +158,7 @@ async def run(args: argparse.Namespace, runtime: Runtime) -> int:
     if args.action == "verify":
         return await verify_ledger(runtime, args.json)
     if args.action == "show":
-        acct = account(args.person) if args.person else args.account
-        return await show(runtime, acct, args.last, args.json)
+        return await show(runtime, account_of(runtime, args.person, args.account), args.last, args.json)
     if args.action == "balances":
         return await balances(runtime, args.unit, args.json)
     return await adjust(runtime, args.person, args.amount, args.unit, args.reason)

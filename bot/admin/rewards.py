@@ -20,7 +20,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import TextIO
 
-from bot.admin.common import audit as _audit, STDOUT
+from bot.admin.common import audit as _audit, person_of, STDOUT
 from bot.app import Runtime
 from handlers.points.earning import hours_text, parse_hours
 from storage.rewards import Item, Rewards
@@ -78,7 +78,8 @@ async def run(args: argparse.Namespace, runtime: Runtime, out: TextIO = STDOUT) 
     if args.action == "list":
         return await list_items(rewards, args.json, out)
     if args.action == "redemptions":
-        return await redemptions(runtime, rewards, args.status, args.person, args.json, out)
+        person = person_of(runtime.settings.community, args.person).id if args.person else None
+        return await redemptions(runtime, rewards, args.status, person, args.json, out)
     if args.action == "add":
         price = _parse_price(args.unit, args.price)
         if price is None:
@@ -150,5 +151,5 @@ def register(areas: argparse._SubParsersAction, community_options) -> None:
     redeemed = actions.add_parser("redemptions", help="redemption codes, newest first")
     community_options(redeemed)
     redeemed.add_argument("--status", choices=("issued", "fulfilled", "cancelled"))
-    redeemed.add_argument("--person", help="only this person's")
+    redeemed.add_argument("--person", help="only this person's (id or full name)")
     redeemed.add_argument("--json", action="store_true", help="JSON output")

@@ -7,13 +7,16 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
+from datetime import datetime
 from typing import Any, TextIO
 
-from bot.admin.common import actor, audit as _audit, context, iso, print_record, STDOUT
+from bot.admin.common import AdminError, actor, audit as _audit, context, iso, print_record, unknown, STDOUT
 from bot.app import Runtime
 from handlers.tickets import learning, triage
-from storage.tickets import QUEUE_STATES, STATUSES, Ticket
+from nlp.rules import Rules
+from storage.tickets import OPEN_STATES, QUEUE_STATES, STATUSES, TRIAGE_STATES, Ticket
 
 
 def ticket_json(ticket: Ticket, runtime: Runtime) -> dict[str, Any]:
@@ -35,21 +38,40 @@ def ticket_json(ticket: Ticket, runtime: Runtime) -> dict[str, Any]:
     }
 
 
+def ticket_number(value: str) -> int:
+    """argparse's type for a ticket number: '12' or '#12'."""
+    digits = value.strip().lstrip("#＃")
+    if not digits.isdigit():
+        raise argparse.ArgumentTypeError(f"{value!r} is not a ticket number (write it as 12 or #12)")
+    return int(digits)
+
+
 def status_code(value: str, runtime: Runtime) -> str:
     """Accept 'resolved' or '已办结'."""
     if value in STATUSES:
         return value
-    for code in STATUSES:
-        if runtime.services.texts(f"status.{code}") == value:
-            return code
-    raise ValueError(f"unknown status {value!r} (one of: {', '.join(STATUSES)})")
+    labels = {runtime.services.texts(f"status.{code}"): code for code in STATUSES}
+    if value in labels:
+        return labels[value]
+    raise unknown("status", value, [*STATUSES, *labels])
+
+
+def check_category(category: str, tickets: list[Ticket], runtime: Runtime) -> None:
+    """A category of the rule file, or one some ticket has (the rules may have changed)."""
+    known = [c.name for c in Rules.load(runtime.settings.rules_file).categories]
+    known += sorted({t.category for t in tickets if t.category} - set(known))
+    if category not in known:
+        raise unknown("category", category, known)
 
 
 async def list_tickets(runtime: Runtime, status: str | None, category: str | None, as_json: bool,
                        out: TextIO = STDOUT) -> int:
     repo = runtime.services.tickets
     wanted = status_code(status, runtime) if status else None
-    tickets = [t for t in await repo.many(await repo.ids())
+    every = await repo.many(await repo.ids())
+    if category is not None:
+        check_category(category, every, runtime)
+    tickets = [t for t in every
                if (wanted is None or t.status == wanted) and (category is None or t.category == category)]
     await _audit(runtime, "list", f"tickets status={wanted or '*'} category={category or '*'}")
     if as_json:
@@ -74,20 +96,73 @@ async def show_ticket(runtime: Runtime, ticket_id: int, as_json: bool, out: Text
     return 0
 
 
-EXPORT_FIELDS = ["id", "status", "status_label", "category", "urgent", "reporter", "assignee", "department",
-                 "building", "rating", "comment", "created_at", "responded_at", "resolve_due", "resolved_at",
-                 "closed_at", "text"]
+EXPORT_FIELDS = ["id", "status", "status_label", "category", "urgent", "reporter", "reporter_name", "assignee",
+                 "assignee_name", "department", "department_name", "building", "rating", "comment", "created_at",
+                 "respond_due", "responded_at", "resolve_due", "resolved_at", "closed_at", "due", "overdue", "text"]
 
 
-async def export_tickets(runtime: Runtime, out: TextIO = STDOUT) -> int:
+def overdue(ticket: Ticket, now: float) -> bool:
+    """A deadline missed: responded or resolved after it, or still open past it (a message
+    in the triage queue was never a ticket with deadlines)."""
+    if ticket.status in TRIAGE_STATES:
+        return False
+    finished = ticket.status not in OPEN_STATES
+
+    def missed(due: float | None, done: float | None) -> bool:
+        at = done if done is not None else (ticket.closed_at if finished else now)
+        return due is not None and at is not None and at > due
+
+    return missed(ticket.respond_due, ticket.responded_at) or missed(ticket.resolve_due, ticket.resolved_at)
+
+
+def export_row(ticket: Ticket, runtime: Runtime, now: float) -> dict[str, Any]:
+    """A ticket's JSON with the names beside the ids, the deadline it must meet next (open
+    ones: respond, then resolve) and whether one was missed."""
+    community = runtime.settings.community
+    row = ticket_json(ticket, runtime)
+
+    def name(person: str | None) -> str:
+        return community.people[person].name if person in community.people else ""
+
+    department = community.departments.get(ticket.department or "")
+    due = None
+    if ticket.status in OPEN_STATES:
+        due = ticket.respond_due if ticket.responded_at is None and ticket.respond_due else ticket.resolve_due
+    row.update(reporter_name=name(ticket.reporter), assignee_name=name(ticket.assignee),
+               department_name=department.name if department else "", due=iso(due, runtime),
+               overdue="yes" if overdue(ticket, now) else "no")
+    return row
+
+
+async def export_tickets(runtime: Runtime, path: str | None, out: TextIO = STDOUT) -> int:
+    """Every ticket as CSV for Excel: UTF-8 with a BOM (without one Excel shows the Chinese
+    as mojibake). To `path` ('-': standard output); none given: standard output when it is
+    redirected or piped, else tickets-YYYY-MM-DD.csv here."""
+    ctx = await context(runtime)
+    if path is None:
+        path = "-" if not out.isatty() else \
+            f"tickets-{datetime.fromtimestamp(ctx.now, runtime.settings.community.tz):%Y-%m-%d}.csv"
     repo = runtime.services.tickets
     tickets = await repo.many(await repo.ids())
-    await _audit(runtime, "export", "tickets")
+    rows = [export_row(t, runtime, ctx.now) for t in tickets]
+    await _audit(runtime, "export", "tickets" + (f" -> {path}" if path != "-" else ""))
+    if path == "-":
+        _write_csv(out, rows)
+        return 0
+    try:
+        with open(path, "w", encoding="utf-8", newline="") as handle:
+            _write_csv(handle, rows)
+    except OSError as exc:
+        raise AdminError(f"{path}: {exc.strerror}") from None
+    print(f"{len(rows)} ticket(s) written to {os.path.abspath(path)}", file=sys.stderr)
+    return 0
+
+
+def _write_csv(out: TextIO, rows: list[dict[str, Any]]) -> None:
+    out.write("\ufeff")
     writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS, extrasaction="ignore")
     writer.writeheader()
-    for ticket in tickets:
-        writer.writerow(ticket_json(ticket, runtime))
-    return 0
+    writer.writerows(rows)
 
 
 async def triage_list(runtime: Runtime, as_json: bool, out: TextIO = STDOUT) -> int:
@@ -146,27 +221,25 @@ def register(areas: argparse._SubParsersAction, community_options) -> None:
     listing.add_argument("--json", action="store_true", help="JSON output")
     show = actions.add_parser("show", help="one ticket with its history")
     community_options(show)
-    show.add_argument("ticket", type=lambda v: int(v.lstrip("#")), help="ticket number, e.g. 12 or #12")
+    show.add_argument("ticket", type=ticket_number, help="ticket number, e.g. 12 or #12")
     show.add_argument("--json", action="store_true", help="JSON output")
-    export = actions.add_parser("export", help="all tickets as CSV")
+    export = actions.add_parser("export", help="all tickets as CSV for Excel (UTF-8 with BOM; names, due, overdue)")
     community_options(export)
-    export.add_argument("--csv", action="store_true", required=True, help="CSV output (the only format)")
+    export.add_argument("--out", metavar="FILE", help="the file to write ('-': standard output; default: standard "
+                                                      "output when redirected, else tickets-YYYY-MM-DD.csv here)")
+    export.add_argument("--csv", action="store_true", help="CSV (the only format; may be left out)")
     queue = actions.add_parser("triage", help="group messages waiting for staff (待确认): list, confirm N, dismiss N")
     community_options(queue)
     queue.add_argument("op", nargs="?", choices=("confirm", "dismiss"), help="confirm: a ticket, told as a new one; "
                                                                              "dismiss: nothing, nobody told")
-    queue.add_argument("ticket", nargs="?", type=lambda v: int(v.lstrip("#")), help="ticket number, e.g. 12 or #12")
+    queue.add_argument("ticket", nargs="?", type=ticket_number, help="ticket number, e.g. 12 or #12")
     queue.add_argument("--reason", default="", help="why it is dismissed (kept in its history)")
     queue.add_argument("--json", action="store_true", help="JSON output (the list)")
 
 
 async def run(args: argparse.Namespace, runtime: Runtime) -> int:
     if args.action == "list":
-        try:
-            return await list_tickets(runtime, args.status, args.category, args.json)
-        except ValueError as exc:
-            print(f"linli: error: {exc}", file=sys.stderr)
-            return 2
+        return await list_tickets(runtime, args.status, args.category, args.json)
     if args.action == "show":
         return await show_ticket(runtime, args.ticket, args.json)
     if args.action == "triage":
@@ -176,4 +249,4 @@ async def run(args: argparse.Namespace, runtime: Runtime) -> int:
             print(f"linli: error: triage {args.op} needs a ticket number, e.g. triage {args.op} 12", file=sys.stderr)
             return 2
         return await triage_change(runtime, args.op, args.ticket, args.reason)
-    return await export_tickets(runtime)
+    return await export_tickets(runtime, args.out)

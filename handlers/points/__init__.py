@@ -3,7 +3,8 @@
 - earning.py: what every feature calls to book points or hours (`earn`, `credit_hours`),
   amounts as people read them, and 签到; view.py: 积分 and 排行; timebank.py: help between
   neighbours, 确认 and 异议, 换积分; rewards.py: 爱心超市, 兑换, 核销, 取消兑换;
-  verify.py: checking the books; rules.py: the community file's `[points]`, `[timebank]`
+  verify.py: checking the books; adjusted.py: telling a person of staff's correction
+  (linli admin ledger adjust); rules.py: the community file's `[points]`, `[timebank]`
   and `[[rewards]]`.
 - commands.py: the package's commands and timers; texts.toml: its texts.
 

@@ -6,7 +6,7 @@ from handlers import tasks, tickets
 from handlers.commands import Command, ticket_ref
 from handlers.context import Context
 from handlers.permissions import STAFF
-from handlers.points import earning, rewards, timebank, view
+from handlers.points import adjusted, earning, rewards, timebank, view
 
 
 async def _confirm(ctx: Context, args: str) -> None:
@@ -36,4 +36,4 @@ COMMANDS = [
     Command("fulfil", ("核销",), "fulfil", rewards.fulfil, "points.usage.fulfil", allowed=STAFF),
 ]
 
-TIMERS = {"exchange": timebank.on_timer}
+TIMERS = {"exchange": timebank.on_timer, adjusted.TIMER: adjusted.on_timer}

@@ -134,6 +134,9 @@ TICKET_HOLDER = _named_by("assignee", "ticket_holder")         # the person a ti
 DEPARTMENT_CONTACT = Permission((Kind("department_contact", _department_contact, about_subject=True,
                                       might=lambda ctx: _is_contact(ctx, None)),))
 REPORTER = _named_by("reporter", "reporter")                   # a ticket's
+CO_REPORTER = Permission((Kind("co_reporter", lambda ctx, ticket: ctx.person is not None   # reported it too,
+                               and ctx.person.id in (getattr(ticket, "co_reporters", None) or {}),  # or had
+                               about_subject=True),))                                      # theirs merged in
 BENEFICIARY = _named_by("beneficiary", "beneficiary")          # a task's
 PUBLISHER = _named_by("created_by", "publisher")               # a task's (发布任务, 派单 … 志愿者)
 RECEIVER = _named_by("receiver", "receiver")                   # a time-bank exchange's

@@ -261,3 +261,15 @@ async def test_a_co_reporters_repeat_is_known_and_another_residents_urgent_repor
     await say(console, "r301", "3号楼2单元楼道里煤气味很重", "b3")                  # 2
     await say(console, "r101", "3号楼2单元楼道里煤气味很重")                         # another resident: 3
     assert await console.runtime.services.tickets.ids() == [1, 2, 3]
+
+
+async def test_a_neighbour_whose_ticket_was_merged_may_reopen_the_survivor(console):
+    await merged_pair(console)
+    await say(console, "grid", "办结 #1 都修好了")
+    out = await say(console, "r101", "重开 #1 电梯又停了")
+    assert any("已重开" in text for text in to(out, "@r101")), out
+    assert (await ticket(console, 1)).status == "open"
+    for who in ("@zhang", "@r102"):                                  # the others who reported it hear
+        assert any("#1" in text and "电梯又停了" in text for text in to(out, who)), (who, out)
+    out = await say(console, "r201", "重开 #1 我也觉得")
+    assert any("不是您反映的" in text for text in to(out, "@r201")), out

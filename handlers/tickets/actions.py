@@ -10,7 +10,7 @@ from handlers import points, tasks
 from handlers.commands import ticket_ref
 from handlers.community import Person
 from handlers.context import Context
-from handlers.permissions import REPORTER, Refusal
+from handlers.permissions import CO_REPORTER, REPORTER, Refusal
 from handlers.tickets import deadlines, learning, reports, short_messages
 from handlers.tickets.common import entry, handled_ticket, load_ticket, notify_handlers, status_label, survivor_of
 from storage.tickets import TRIAGE_STATES, Ticket, Transition
@@ -274,7 +274,7 @@ async def _co_rate(ctx: Context, ticket: Ticket, rest: str) -> None:
 
 async def reopen(ctx: Context, args: str) -> None:
     ticket, reason = await load_ticket(ctx, args, "usage.reopen")
-    REPORTER.require(ctx, ticket, "ticket.not_yours", id=ticket.id)
+    (REPORTER | CO_REPORTER).require(ctx, ticket, "ticket.not_yours", id=ticket.id)   # anyone who reported it
     days = ctx.community.sla.reopen_days
     finished = ticket.resolved_at if ticket.status in ("resolved", "closed") else ticket.closed_at
     if ticket.status in ("resolved", "closed", "rejected") and finished and ctx.now - finished > days * DAY:
@@ -291,6 +291,10 @@ async def reopen(ctx: Context, args: str) -> None:
         await deadlines.cancel_sla(ctx, ticket.id, ("autoclose",))
         await deadlines.schedule_sla(ctx, reopened)
         ctx.reply(ctx.t("ticket.reopened_ok", id=ticket.id))
+        note = f"：{reason}" if reason else ""
+        for person in (ticket.reporter, *ticket.co_reporters):      # the others who reported it
+            if person != ctx.person.id:
+                ctx.tell(person, ctx.t("ticket.update", id=ticket.id, status=status_label(ctx, status), note=note))
         if ticket.assignee:
             ctx.tell(ticket.assignee, ctx.t("ticket.reopened_you", id=ticket.id, reason=reason or "—"))
         else:

@@ -52,7 +52,10 @@ def resolve(community: Community, message: Outgoing, platforms: tuple[str, ...],
 
 
 def encode(identity: str, message: Outgoing) -> str:
-    return json.dumps({"identity": identity, **asdict(message)}, ensure_ascii=False)
+    data = asdict(message)
+    if not data["cut_note"]:     # (most messages: no bytes for it in the outbox)
+        del data["cut_note"]
+    return json.dumps({"identity": identity, **data}, ensure_ascii=False)
 
 
 def decode(payload: str) -> tuple[str, Outgoing]:

@@ -31,7 +31,7 @@ from redis.exceptions import ResponseError
 from bot import metrics
 from bot.addressing import decode
 from bot.app import Runtime
-from bot.channels.base import Channel, DeliveryError
+from bot.channels.base import Channel, DeliveryError, fitted
 from bot.supervisor import UNAVAILABLE, Health, sleep_unless
 from storage.leases import Leases
 from storage.inbound import stream_age
@@ -63,6 +63,7 @@ class Delivery:
         self.sent_unacked: set[str] = set()   # sent, acknowledgement not yet stored (Redis blip)
         self.lease_until = 0.0                # monotonic time our lease surely lasts until
         self.holding = False
+        self.cut_note = runtime.services.texts("message.cut")   # a text too long for the platform ends so
 
     async def start(self) -> None:
         await self.queue.ensure_group()
@@ -160,6 +161,7 @@ class Delivery:
                 if not self.may_send():
                     break   # the lease may be lost: the next round checks before anything else goes
                 identity, message = decode(parcel.payload)
+                message = fitted(message, getattr(self.channel, "text_limit", None), self.cut_note)
                 try:
                     await asyncio.wait_for(self.channel.send(identity, message), SEND_TIMEOUT)
                 except (DeliveryError, asyncio.TimeoutError) as exc:

@@ -73,8 +73,9 @@ class Context:
     def in_group(self) -> bool:
         return self.event.chat_kind == "group"
 
-    def reply(self, text: str, buttons: Buttons = ()) -> None:
-        """Answer in the chat the event came from."""
+    def reply(self, text: str, buttons: Buttons = (), cut_note: str = "") -> None:
+        """Answer in the chat the event came from. `cut_note`: what the text ends with if a
+        platform must cut it (Outgoing.cut_note)."""
         if self.chat:
             to = self.chat.id
         elif self.in_group or not self.person:
@@ -82,22 +83,24 @@ class Context:
         else:
             to = f"@{self.person.id}"
         via = self.event.chat or self.event.sender
-        self._add(Outgoing(to=to, text=text, via=via, in_reply_to=self.event.id, buttons=buttons))
+        self._add(Outgoing(to=to, text=text, via=via, in_reply_to=self.event.id, buttons=buttons,
+                           cut_note=cut_note))
 
-    def tell(self, person_id: str, text: str, buttons: Buttons = ()) -> None:
+    def tell(self, person_id: str, text: str, buttons: Buttons = (), cut_note: str = "") -> None:
         """A private message to a person; the sender's own 1:1 chat gets it as a reply."""
         if self.person and person_id == self.person.id and not self.in_group and self.event.kind == "message":
-            self.reply(text, buttons)
+            self.reply(text, buttons, cut_note)
         else:
-            self._add(Outgoing(to=f"@{person_id}", text=text, in_reply_to=self.event.id, buttons=buttons))
+            self._add(Outgoing(to=f"@{person_id}", text=text, in_reply_to=self.event.id, buttons=buttons,
+                               cut_note=cut_note))
 
-    def reply_privately(self, text: str, notice: str) -> None:
+    def reply_privately(self, text: str, notice: str, cut_note: str = "") -> None:
         """Answer the sender only: in a group the text goes 1:1 and the group reads `notice`."""
         if self.in_group:
-            self.tell(self.person.id, text)
+            self.tell(self.person.id, text, cut_note=cut_note)
             self.reply(notice)
         else:
-            self.reply(text)
+            self.reply(text, cut_note=cut_note)
 
     def react(self, emoji: str) -> None:
         """Acknowledge the event's message quietly (a reaction, no message) where its
@@ -109,8 +112,8 @@ class Context:
         self._add(Outgoing(to=to, text=emoji, via=self.event.chat or self.event.sender,
                            in_reply_to=self.event.id, reaction_to=str(message_id)))
 
-    def post(self, chat_id: str, text: str, buttons: Buttons = ()) -> None:
-        self._add(Outgoing(to=chat_id, text=text, in_reply_to=self.event.id, buttons=buttons))
+    def post(self, chat_id: str, text: str, buttons: Buttons = (), cut_note: str = "") -> None:
+        self._add(Outgoing(to=chat_id, text=text, in_reply_to=self.event.id, buttons=buttons, cut_note=cut_note))
 
     def _add(self, message: Outgoing) -> None:
         # Privacy by default: whatever a handler wrote, a group never sees a phone, ID or

@@ -67,6 +67,10 @@ class Outgoing:
     `reaction_to` set makes it a reaction, not a message: `text` (an emoji) is put on the
     platform message of that id, quietly, where the platform can (Telegram); channels that
     cannot drop it.
+
+    `cut_note`: what a text longer than its platform allows ends with once cut
+    ("…（全文见工单 #12）" when it carries a ticket's text); empty: the generic
+    `message.cut` (bot/channels/base.py `fit`).
     """
 
     to: str
@@ -75,6 +79,7 @@ class Outgoing:
     in_reply_to: str | None = None
     buttons: Buttons = ()
     reaction_to: str | None = None
+    cut_note: str = ""
 
     @property
     def is_private(self) -> bool:

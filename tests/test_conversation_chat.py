@@ -3,7 +3,8 @@ English, chit-chat, a follow-up on an open ticket, a bare score after a rating r
 a follow-up nudges whoever holds the ticket, once a day; 人工客服 reaches someone on duty;
 "我同意" during a poll is told how to vote; 评价 takes Chinese numerals and says the score
 must be 1 to 5; 派单 with nobody asks whom; 查询 names 系统 and says how much history it
-shows; 待办 gives each ticket's words, place, due time and holder.
+shows; 待办 gives each ticket's words, place, due time and holder; a message longer than its
+platform allows is cut with "…（全文见工单 #N）" when it carries a ticket's text.
 
 The demo community: zhang (张阿姨) lives in building 3, whose grid worker is grid (林网格员);
 设施维修 is routed to wuye_li (李经理（物业）)."""
@@ -11,6 +12,17 @@ The demo community: zhang (张阿姨) lives in building 3, whose grid worker is 
 import re
 
 import pytest
+from telegram import Bot
+
+from bot.channels.base import fitted
+from bot.channels.telegram import TelegramChannel
+from bot.channels.telegram_updates import update_to_event
+from bot.channels.wechat import OfficialAccount
+from bot.channels.wecom import WeCom
+from bot.delivery import Delivery
+from bot.worker import Worker
+from handlers.events import Outgoing
+from tests.fake_telegram import update
 
 GREETING = "您好，我是小邻，社区的小助手。"
 NOT_UNDERSTOOD = "没有看出需要处理的问题哦。"
@@ -194,3 +206,38 @@ async def test_agreeing_in_the_council_during_a_poll_is_told_how_to_vote(console
     assert await say(console, "zhang", "我同意", "b3") == []                       # not her poll, not her chat
     out = await say(console, "r201", "我同意")                                       # 1:1, a member who has not voted
     assert to(out, "@r201")[0].startswith("要投票请发“投票 1 1”")
+
+
+# -- messages longer than a platform allows ----------------------------------------------
+
+LONG = "3号楼2单元电梯坏了三天，" + "楼上的老人下不了楼，买菜看病都成了难事，" * 500   # over 10,000 characters
+
+
+async def test_a_long_ticket_text_is_cut_at_telegrams_limit_saying_where_the_whole_is(tg_runtime, fake_api):
+    assert len(LONG) > 10_000
+    message = update(1, LONG, chat_id=111, user_id=111, chat_type="private")     # zhang, 1:1
+    await tg_runtime.accept(update_to_event(message, "linli_bot", tg_runtime.clock.now()))
+    worker = Worker(tg_runtime)
+    while await tg_runtime.inbound.backlog():
+        await worker.step()
+    delivery = Delivery(tg_runtime, TelegramChannel(Bot("123:abc", base_url=fake_api.base), tg_runtime.store))
+    await delivery.start()
+    while await delivery.step():
+        pass
+    sent = dict(fake_api.sent())
+    assert "工单 #1" in sent[111] and len(sent[111]) < 200                 # her short reply: whole
+    push = sent[222]                                                     # the grid worker's 新工单
+    assert push.startswith("新工单：\n#1 ") and LONG[:200] in push
+    assert len(push.encode("utf-16-le")) // 2 <= 4096 and push.endswith("…（全文见工单 #1）"), push[-50:]
+
+
+@pytest.mark.parametrize("channel, size", [("wechat", 2048), ("wecom", 2048)])
+def test_wechat_and_wecom_texts_are_cut_at_2048_bytes(channel, size):
+    limit = (OfficialAccount if channel == "wechat" else WeCom).text_limit
+    ticket = fitted(Outgoing(to="@grid", text=LONG, cut_note="…（全文见工单 #3）"), limit, "…（消息太长，后面的没有显示）")
+    assert len(ticket.text.encode()) <= size and ticket.text.endswith("…（全文见工单 #3）")
+    listing = "\n".join(f"#{n} 设施维修 · 待受理 · 3号楼" for n in range(1, 200))
+    other = fitted(Outgoing(to="@grid", text=listing), limit, "…（消息太长，后面的没有显示）")
+    assert len(other.text.encode()) <= size and other.text.endswith("3号楼\n…（消息太长，后面的没有显示）")
+    short = Outgoing(to="@zhang", text="好的")
+    assert fitted(short, limit, "…") is short

@@ -12,7 +12,7 @@ bot/service.py loop over the registry and never name a platform.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping, Protocol, Sequence
 
 from handlers.events import Outgoing
@@ -26,6 +26,52 @@ if TYPE_CHECKING:
 Route = tuple[str, str, "Callable[[web.Request], Awaitable[web.StreamResponse]]"]
 # name -> body: a long-lived loop of a channel, run supervised by bot/service.py.
 Loops = dict[str, Callable[[], Awaitable[None]]]
+
+
+@dataclass(frozen=True)
+class TextLimit:
+    """The longest text a platform takes in one message: `size` in `unit` — "chars",
+    "utf16" (UTF-16 code units: an emoji counts two, as Telegram counts) or "bytes" (UTF-8:
+    a Chinese character counts three, as WeChat and WeCom count)."""
+    size: int
+    unit: str = "chars"
+
+    def measure(self, text: str) -> int:
+        if self.unit == "bytes":
+            return len(text.encode("utf-8"))
+        if self.unit == "utf16":
+            return len(text.encode("utf-16-le")) // 2
+        return len(text)
+
+
+def fit(text: str, limit: TextLimit | None, note: str) -> str:
+    """`text` as it fits `limit`: whole when it does, else cut and ended with `note`
+    ("…（全文见工单 #12）") — at the end of a line when one ends in the last fifth of what
+    fits (a list loses whole lines), else in the middle of a line."""
+    if limit is None or limit.measure(text) <= limit.size:
+        return text
+    budget = limit.size - limit.measure(note) - 1
+    low, high = 0, len(text)              # the longest prefix within budget
+    while low < high:
+        middle = (low + high + 1) // 2
+        if limit.measure(text[:middle]) <= budget:
+            low = middle
+        else:
+            high = middle - 1
+    kept = text[:low]
+    line_end = kept.rfind("\n")
+    if line_end >= 0.8 * len(kept):
+        return kept[:line_end].rstrip() + "\n" + note
+    return kept.rstrip() + note
+
+
+def fitted(message: Outgoing, limit: TextLimit | None, note: str) -> Outgoing:
+    """`message` with its text cut to `limit` (`fit`), ending with its own cut_note, else
+    `note` (the generic one); a reaction is left as it is."""
+    if limit is None or message.reaction_to:
+        return message
+    text = fit(message.text, limit, message.cut_note or note)
+    return message if text is message.text else replace(message, text=text)
 
 
 class DeliveryError(RuntimeError):
@@ -53,6 +99,9 @@ class ChannelConfig:
 class Channel(Protocol):
     name: str   # the identity prefix it serves: "console", "tg", "wx", "wecom"
     title: str  # how people call the platform, in log lines ("Telegram")
+    # The longest text one message may carry (None: no limit, the console); delivery cuts
+    # what is longer (`fit`), ending it with the message's cut_note.
+    text_limit: TextLimit | None
     # How many recipients delivery serves side by side (1 when absent: strictly one after
     # another, as the console prints). The platform's pace is kept by the channel itself.
     concurrency: int
@@ -91,6 +140,7 @@ class BaseChannel:
     name = ""
     title = ""
     concurrency = 1
+    text_limit: TextLimit | None = None
 
     @classmethod
     def configure(cls, env: Mapping[str, str]) -> ChannelConfig | None:

@@ -21,7 +21,7 @@ from typing import Mapping, Sequence
 from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, ReactionTypeEmoji
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot.channels.base import BaseChannel, ChannelConfig, DeliveryError, Loops, Route
+from bot.channels.base import BaseChannel, ChannelConfig, DeliveryError, Loops, Route, TextLimit
 from bot.channels.telegram_updates import NAME as POLLING, poll_updates, webhook_handler
 from bot.settings import SettingsError, read_number
 from handlers.commands import Command
@@ -56,6 +56,7 @@ class TelegramChannel(BaseChannel):
     name = "tg"
     title = "Telegram"
     concurrency = 16   # recipients served side by side; the pace is the rate limiter's
+    text_limit = TextLimit(MAX_TEXT, "utf16")   # 4,096 characters (delivery cuts longer ones)
 
     def __init__(self, bot: Bot, store: Store, username: str | None = None, clock=None,
                  per_second: int = OVERALL[0], commands: Sequence[Command] = ()) -> None:

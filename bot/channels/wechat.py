@@ -31,7 +31,7 @@ from wechatpy.replies import TextReply
 from wechatpy.utils import check_signature
 
 from bot.addressing import decode
-from bot.channels.base import BaseChannel, ChannelConfig, DeliveryError, Route
+from bot.channels.base import BaseChannel, ChannelConfig, DeliveryError, Route, TextLimit, fitted
 from bot.channels.wechat_api import OfficialAccountApi, WeChatApiError
 from bot.settings import SettingsError, read_number
 from handlers.commands import Command, parse as parse_command
@@ -193,6 +193,10 @@ class OfficialAccount(BaseChannel):
     name = "wx"
     title = "WeChat"
     concurrency = 8   # recipients served side by side
+    # A text reply or customer-service message: 2,048 bytes of UTF-8 (about 680 Chinese
+    # characters); longer ones are refused (45002 content size out of limit). Delivery cuts
+    # them, and so does the passive reply (_first_reply).
+    text_limit = TextLimit(2048, "bytes")
 
     def __init__(self, runtime, api: OfficialAccountApi | None = None, commands: Sequence[Command] = ()) -> None:
         s = runtime.settings.channels[self.name]
@@ -304,7 +308,9 @@ class OfficialAccount(BaseChannel):
 
     async def _first_reply(self, event: Event) -> Outgoing | None:
         payload = await self.runtime.outbox.first_reply(event.id, self.name)
-        return decode(payload)[1] if payload else None
+        if not payload:
+            return None
+        return fitted(decode(payload)[1], self.text_limit, self.runtime.services.texts("message.cut"))
 
     # ---- sending ----------------------------------------------------------------------------
     async def send(self, identity: str, message: Outgoing) -> None:

@@ -29,7 +29,7 @@ from wechatpy.enterprise import parse_message
 from wechatpy.enterprise.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidSignatureException
 
-from bot.channels.base import BaseChannel, ChannelConfig, DeliveryError, Route
+from bot.channels.base import BaseChannel, ChannelConfig, DeliveryError, Route, TextLimit, fit
 from bot.channels.wechat import MAX_BODY, BadCallback, Menu, safe_xml, to_event
 from bot.channels.wechat_api import WeChatApiError, WeComApi
 from bot.settings import SettingsError, read_number
@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 ROBOT_PER_MINUTE = (20, 60.0)     # a group robot: 20 messages a minute
 MEMBER_PER_MINUTE = (30, 60.0)    # one app to one member: 30 a minute (more are dropped by WeCom)
 CARD_URL = "https://work.weixin.qq.com/"
+CARD_TITLE = TextLimit(128, "bytes")   # a text card's title, and its description: WeCom's limits
+CARD_TEXT = TextLimit(512, "bytes")
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class WeCom(BaseChannel):
     name = "wecom"
     title = "WeCom"
     concurrency = 8   # recipients served side by side
+    text_limit = TextLimit(2048, "bytes")   # an app's or a group robot's text: 2,048 bytes of UTF-8
 
     def __init__(self, runtime, api: WeComApi | None = None, limiter: RateLimiter | None = None,
                  commands: Sequence[Command] = ()) -> None:
@@ -189,7 +192,9 @@ class WeCom(BaseChannel):
                 await self.api.robot_text(key, message.text)
             elif message.buttons:
                 title, _, rest = message.text.partition("\n")
-                await self.api.send_card(key, title, rest or title, CARD_URL)
+                note = message.cut_note or self.runtime.services.texts("message.cut")
+                await self.api.send_card(key, fit(title, CARD_TITLE, "…"), fit(rest or title, CARD_TEXT, note),
+                                         CARD_URL)
             else:
                 await self.api.send_text(key, message.text)
         except WeChatApiError as exc:

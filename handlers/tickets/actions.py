@@ -12,7 +12,8 @@ from handlers.community import Person
 from handlers.context import Context
 from handlers.permissions import CO_REPORTER, REPORTER, Refusal
 from handlers.tickets import deadlines, learning, reports, short_messages
-from handlers.tickets.common import entry, handled_ticket, load_ticket, notify_handlers, status_label, survivor_of
+from handlers.tickets.common import (cut_note, entry, handled_ticket, load_ticket, notify_handlers, status_label,
+                                     survivor_of)
 from storage.tickets import TRIAGE_STATES, Ticket, Transition
 
 DAY = 86400.0
@@ -153,7 +154,7 @@ async def escalate(ctx: Context, args: str) -> None:
         ctx.reply(ctx.t("ticket.escalated_ok", id=ticket.id, department=dept.name))
         ctx.tell(dept.contact, ctx.t("ticket.escalated_you", id=ticket.id, department=dept.name,
                                      category=ticket.category, text=ticket.text, note=note,
-                                     at=ctx.when(ticket.resolve_due or ctx.now)))
+                                     at=ctx.when(ticket.resolve_due or ctx.now)), cut_note=cut_note(ctx, ticket))
         _tell_reporter(ctx, ticket, "escalated", dept.name)
 
 

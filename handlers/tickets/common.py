@@ -123,16 +123,22 @@ async def merged_line(ctx: Context, ticket: Ticket) -> str:
     return ctx.t("ticket.merged_into", other=survivor.id, status=status_label(ctx, survivor.status))
 
 
+def cut_note(ctx: Context, ticket: Ticket) -> str:
+    """How a message carrying `ticket`'s text ends when a platform must cut it: where the
+    whole text is (Outgoing.cut_note)."""
+    return ctx.t("ticket.cut", id=ticket.id)
+
+
 async def notify_handlers(ctx: Context, ticket: Ticket) -> None:
     """Tell whoever answers for a new ticket, privately with details, and the staff chat
     with a summary (a group never sees the resident's words)."""
-    text = ctx.t("notify.new_ticket", details=details(ctx, ticket))
+    text, cut = ctx.t("notify.new_ticket", details=details(ctx, ticket)), cut_note(ctx, ticket)
     for person_id in handlers_of(ctx, ticket):
-        ctx.tell(person_id, text)
+        ctx.tell(person_id, text, cut_note=cut)
     if ticket.urgent:
         for secretary in ctx.community.with_role("secretary"):
             if secretary.id not in handlers_of(ctx, ticket):
-                ctx.tell(secretary.id, text)
+                ctx.tell(secretary.id, text, cut_note=cut)
     for chat in ctx.community.chats.values():
         if chat.kind == "staff":
             ctx.post(chat.id, ctx.t("notify.staff_chat", summary=summary(ctx, ticket), place=place(ctx, ticket)))

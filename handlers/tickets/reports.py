@@ -15,7 +15,7 @@ from handlers import polls
 from handlers.commands import is_slash
 from handlers.context import Context
 from handlers.tickets import deadlines, learning, short_messages, triage
-from handlers.tickets.common import details, duration, entry, handlers_of, notify_handlers, status_label
+from handlers.tickets.common import cut_note, details, duration, entry, handlers_of, notify_handlers, status_label
 from handlers.tickets.duplicates import WINDOW_DAYS, repeat_of, same_problem
 from nlp import Classification
 
@@ -198,4 +198,4 @@ async def _push_on_duty(ctx: Context, ticket) -> None:
     text = ctx.t("notify.new_ticket", details=details(ctx, ticket))
     for worker in ctx.community.grid_workers_for(ticket.building):
         if worker.id not in told:
-            ctx.tell(worker.id, text)
+            ctx.tell(worker.id, text, cut_note=cut_note(ctx, ticket))

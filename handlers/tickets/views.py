@@ -6,7 +6,8 @@ from handlers.community import Person
 from handlers.context import Context
 from handlers.permissions import REPORTER, TICKET_HANDLER
 from handlers.tickets import short_messages
-from handlers.tickets.common import OPEN_STATES, answers_for, details, load_ticket, merged_line, place, summary
+from handlers.tickets.common import (OPEN_STATES, answers_for, cut_note, details, load_ticket, merged_line, place,
+                                     summary)
 from storage.tickets import TRIAGE_STATES, Ticket
 
 LIST_LIMIT = 10
@@ -28,7 +29,8 @@ async def status(ctx: Context, args: str) -> None:
         await ctx.services.audit.record(ctx.now, ctx.person.id, "view", f"ticket:{ticket.id}",
                                         f"chat:{ctx.event.channel}")
     ctx.reply_privately(details(ctx, ticket, merged),
-                        "\n".join(filter(None, [summary(ctx, ticket), merged, ctx.t("ticket.details_private")])))
+                        "\n".join(filter(None, [summary(ctx, ticket), merged, ctx.t("ticket.details_private")])),
+                        cut_note=cut_note(ctx, ticket))
 
 
 async def _mine(ctx: Context) -> None:

@@ -4,7 +4,8 @@ a follow-up nudges whoever holds the ticket, once a day; 人工客服 reaches so
 "我同意" during a poll is told how to vote; 评价 takes Chinese numerals and says the score
 must be 1 to 5; 派单 with nobody asks whom; 查询 names 系统 and says how much history it
 shows; 待办 gives each ticket's words, place, due time and holder; a message longer than its
-platform allows is cut with "…（全文见工单 #N）" when it carries a ticket's text.
+platform allows is cut with "…（全文见工单 #N）" when it carries a ticket's text; a Telegram
+sticker, voice message or photo 1:1 is answered too.
 
 The demo community: zhang (张阿姨) lives in building 3, whose grid worker is grid (林网格员);
 设施维修 is routed to wuye_li (李经理（物业）)."""
@@ -208,7 +209,51 @@ async def test_agreeing_in_the_council_during_a_poll_is_told_how_to_vote(console
     assert to(out, "@r201")[0].startswith("要投票请发“投票 1 1”")
 
 
-# -- messages longer than a platform allows ----------------------------------------------
+# -- Telegram: 1:1 messages without text, messages longer than a platform allows ---------
+
+async def handled_and_sent(tg_runtime, fake_api) -> dict[int, str]:
+    """Every stored update handled and every reply sent: what each chat got last."""
+    worker = Worker(tg_runtime)
+    while await tg_runtime.inbound.backlog():
+        await worker.step()
+    ticks = iter(range(1_000_000, 2_000_000, 10))           # Telegram's pace (1 a second a chat) never holds one back
+    channel = TelegramChannel(Bot("123:abc", base_url=fake_api.base), tg_runtime.store, clock=lambda: next(ticks))
+    delivery = Delivery(tg_runtime, channel)
+    await delivery.start()
+    while await delivery.step():
+        pass
+    return dict(fake_api.sent())
+
+
+def media_update(update_id, content, chat_id=111, chat_type="private"):
+    return {"update_id": update_id, "message": {
+        "message_id": update_id, "date": 1700000000, "from": {"id": 111, "is_bot": False, "first_name": "张"},
+        "chat": {"id": chat_id, "type": chat_type}, **content}}
+
+
+@pytest.mark.parametrize("content, answer", [
+    ({"sticker": {"file_id": "s1", "emoji": "👍"}}, "这类消息我还看不懂。"),
+    ({"voice": {"file_id": "v1", "duration": 3}}, "抱歉，这条语音我没听清。"),
+    ({"document": {"file_id": "d1"}}, "这类消息我还看不懂。"),
+    ({"photo": [{"file_id": "small"}, {"file_id": "big"}]}, "收到照片。请先用文字说一下是什么问题"),
+])
+async def test_a_telegram_message_without_text_1to1_is_answered(tg_runtime, fake_api, content, answer):
+    event = update_to_event(media_update(5, content), "linli_bot", 0.0)
+    await tg_runtime.accept(event)
+    sent = await handled_and_sent(tg_runtime, fake_api)
+    assert sent[111].startswith(answer), sent
+    assert update_to_event(media_update(6, content, -100123, "supergroup"), "linli_bot", 0.0) is None   # a group's: quiet
+
+
+async def test_a_telegram_photo_1to1_joins_the_open_ticket(tg_runtime, fake_api):
+    await tg_runtime.accept(update_to_event(update(1, "3号楼楼道灯坏了", 111, 111, "private"), "linli_bot", 0.0))
+    await tg_runtime.accept(update_to_event(media_update(2, {"photo": [{"file_id": "a"}, {"file_id": "big"}]}),
+                                            "linli_bot", 0.0))
+    sent = await handled_and_sent(tg_runtime, fake_api)
+    assert sent[111] == "照片已附到工单 #1，处理人员能看到。"
+    history = (await tg_runtime.services.tickets.get(1)).history
+    assert history[-1]["action"] == "attached" and history[-1]["note"] == "big"
+
 
 LONG = "3号楼2单元电梯坏了三天，" + "楼上的老人下不了楼，买菜看病都成了难事，" * 500   # over 10,000 characters
 
@@ -217,14 +262,7 @@ async def test_a_long_ticket_text_is_cut_at_telegrams_limit_saying_where_the_who
     assert len(LONG) > 10_000
     message = update(1, LONG, chat_id=111, user_id=111, chat_type="private")     # zhang, 1:1
     await tg_runtime.accept(update_to_event(message, "linli_bot", tg_runtime.clock.now()))
-    worker = Worker(tg_runtime)
-    while await tg_runtime.inbound.backlog():
-        await worker.step()
-    delivery = Delivery(tg_runtime, TelegramChannel(Bot("123:abc", base_url=fake_api.base), tg_runtime.store))
-    await delivery.start()
-    while await delivery.step():
-        pass
-    sent = dict(fake_api.sent())
+    sent = await handled_and_sent(tg_runtime, fake_api)
     assert "工单 #1" in sent[111] and len(sent[111]) < 200                 # her short reply: whole
     push = sent[222]                                                     # the grid worker's 新工单
     assert push.startswith("新工单：\n#1 ") and LONG[:200] in push

@@ -38,9 +38,11 @@ async def test_the_official_example_updates_are_all_accepted(webhook, tg_runtime
     for number, (name, body) in enumerate(samples.items()):
         # the published examples all carry update_id 10000: renumber, or they are one update
         assert (await post(webhook, {**body, "update_id": number})).status == 200, name
-    # text messages and button taps become events; edits and inline queries do not
+    # text messages, 1:1 messages of any kind (#16: a voice message or a file is answered) and
+    # button taps become events; edits and inline queries do not
     texts = [s for s in samples.values() if isinstance(s.get("message"), dict)
-             and (s["message"].get("text") or s["message"].get("caption"))]
+             and (s["message"].get("text") or s["message"].get("caption")
+                  or (s["message"].get("chat") or {}).get("type") == "private")]
     taps = [s for s in samples.values() if isinstance(s.get("callback_query"), dict)]
     assert taps and await tg_runtime.inbound.backlog() == len(texts) + len(taps)
 

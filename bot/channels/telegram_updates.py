@@ -32,6 +32,30 @@ NAME = "telegram-polling"
 OK_BODY = b'{"ok": true}'   # the webhook's answer, the same every time: made once
 
 
+def _private_media(update: dict[str, Any], message: dict[str, Any], received_at: float) -> Event | None:
+    """A 1:1 message with no text — a photo, a location, a voice message, a sticker — as an
+    event with its attachment, so the sender hears something (a photo or a place is added to
+    their open ticket; the rest is answered with what linli can read). In a group: None."""
+    sender, chat = message.get("from") or {}, message.get("chat") or {}
+    if "id" not in sender or "id" not in chat or chat.get("type") != "private":
+        return None
+    if isinstance(message.get("photo"), list) and message["photo"]:
+        attachment = {"type": "image", "media_id": str(message["photo"][-1].get("file_id", ""))}   # the largest
+    elif isinstance(message.get("location"), dict):
+        attachment = {"type": "location", "lat": message["location"].get("latitude"),
+                      "lng": message["location"].get("longitude")}
+    elif "voice" in message or "audio" in message:
+        attachment = {"type": "voice"}
+    else:
+        attachment = {"type": next((k for k in MEDIA_KINDS if k in message), "other")}
+    return Event(id=f"tg:{update['update_id']}", channel="tg", sender=f"tg:{sender['id']}", chat_kind="private",
+                 received_at=received_at, attachments=(attachment,))
+
+
+# What else a 1:1 message may carry (answered as a kind linli cannot read yet).
+MEDIA_KINDS = ("sticker", "document", "video", "video_note", "animation", "contact", "venue", "poll", "dice")
+
+
 class BadUpdate(ValueError):
     """Not a Telegram update linli can read (the webhook answers 400)."""
 
@@ -39,9 +63,11 @@ class BadUpdate(ValueError):
 def update_to_event(update: dict[str, Any], bot_username: str | None, received_at: float) -> Event | None:
     """A Telegram message as an event; None for updates linli does not act on."""
     message = update.get("message")  # an edited message is not a new report
-    if not isinstance(message, dict) or not isinstance(message.get("text") or message.get("caption"), str):
+    if not isinstance(message, dict):
         return None
     sender, chat = message.get("from") or {}, message.get("chat") or {}
+    if not isinstance(message.get("text") or message.get("caption"), str):
+        return _private_media(update, message, received_at)
     if "id" not in sender or "id" not in chat:
         return None
     text = message.get("text") or message.get("caption")

@@ -18,10 +18,10 @@ async def on_media(ctx: Context) -> None:
     if ctx.person is None:
         ctx.reply(ctx.t("person.unknown", bot=ctx.community.bot_name))
         return
-    if kind == "voice":
+    attachment = event.attachments[0] if event.attachments else None
+    if kind == "voice" or (attachment or {}).get("type") == "voice":    # (Telegram's: not transcribed)
         ctx.reply(ctx.t("media.voice_unclear"))
         return
-    attachment = event.attachments[0] if event.attachments else None
     if attachment is None or attachment.get("type") not in ("image", "location"):
         ctx.reply(ctx.t("media.unsupported"))
         return

@@ -71,8 +71,8 @@ async def route(ctx: Context) -> None:
         return
     text, mentioned = _strip_mention(event.text, community.bot_name)
     addressed = event.addressed or mentioned or not ctx.in_group
-    if not text:
-        if addressed and ctx.in_group and ctx.person:
+    if not text:          # the bot's name alone, or nothing but spaces: what it can do
+        if addressed and ctx.person:
             ctx.reply(help_text(ctx, COMMANDS))
         return
     parsed = parse(text, COMMANDS)

@@ -63,6 +63,7 @@ ONE_TO_ONE = [
     (None, "你是谁", GREETING, False),
     (None, "Hello, can you help me?", "我只看得懂中文", False),
     (None, "今天天气不错", NOT_UNDERSTOOD, False),
+    (None, "@小邻", "我是小邻，社区的小助手。", False),            # the bot's name alone, 1:1: the help
     (None, "我同意", NOT_UNDERSTOOD, False),               # no poll open
     (None, "怎么还没修好啊，都好几天了", NOT_UNDERSTOOD, False),  # asks after nothing: no "其他" ticket
     (opened, "怎么还没修好啊，都好几天了", PROGRESS + "待受理", False),

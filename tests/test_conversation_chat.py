@@ -107,6 +107,9 @@ async def test_a_follow_up_nudges_whoever_holds_the_ticket_once_a_day(console):
     assert "已超时" in to(out, "@wuye_li")[-1]
     assert "已超过办结时限" in to(out, "@zhang")[0]
 
+    out = await say(console, "zhang", "3号楼楼道灯不亮好几天了")          # another problem: a ticket of its own
+    assert "工单 #2" in to(out, "@zhang")[0] and await console.runtime.services.tickets.ids() == [1, 2]
+
 
 async def test_asking_for_a_person_tells_the_one_on_duty_once_a_day(console):
     out = await say(console, "zhang", "人工客服")

@@ -22,6 +22,7 @@ import unicodedata
 from handlers.context import Context
 from handlers.permissions import Refusal
 from handlers.tickets.common import OPEN_STATES, handlers_of, place, summary
+from handlers.tickets.duplicates import THRESHOLD, similarity
 
 GREETING, PROGRESS, HOW_TO, CONTACT, THANKS, ACK = "greeting", "progress", "how_to", "contact", "thanks", "ack"
 _PHRASES = {
@@ -354,19 +355,22 @@ def agrees(text: str) -> bool:
 async def followed_up(ctx: Context, text: str, result) -> bool:
     """A message said to the bot that asks after a report made before: "怎么还没修好啊，都好几天了"
     (nothing but asking), or "3号楼电梯怎么还没修好" when one of the sender's open tickets is of
-    that kind (and place): answered like "催一下" (`progress`). An urgent message never is:
-    it raises its own alarm. True if answered."""
+    that category and place and says much the same (duplicates.similarity, the asking words
+    aside): answered like "催一下" (`progress`). An urgent message never is: it raises its
+    own alarm. True if answered."""
     if result.urgent or not asks_after(text):
         return False
     if not follow_up(text):
         if not result.category or result.category == "其他":
             return False
         building = result.location.building if result.location else None
+        said = _ASKING_RE.sub("", _plain(text))       # "3号楼电梯怎么还没修好" → "3号楼电梯修好"
         tickets = ctx.services.tickets
         ids = list(reversed(await tickets.ids(reporter=ctx.person.id)))
-        if not any(t.status in OPEN_STATES and t.category == result.category
-                   and (building is None or t.building in (None, building))
-                   for t in await tickets.briefs(ids[:50])):
+        open_ids = [t.id for t in await tickets.briefs(ids[:50]) if t.status in OPEN_STATES]
+        if not any(t.category == result.category and (building is None or t.building in (None, building))
+                   and similarity(said, t.text) >= THRESHOLD
+                   for t in await tickets.many(open_ids, history=False, co=False)):
             return False
     await progress(ctx)
     return True

@@ -12,8 +12,8 @@ from handlers.community import Person
 from handlers.context import Context
 from handlers.permissions import CO_REPORTER, REPORTER, Refusal
 from handlers.tickets import deadlines, learning, reports, short_messages
-from handlers.tickets.common import (cut_note, entry, handled_ticket, load_ticket, notify_handlers, status_label,
-                                     survivor_of)
+from handlers.tickets.common import (cut_note, entry, handled_ticket, load_ticket, notify_handlers, said_why_not,
+                                     status_label, survivor_of)
 from storage.tickets import TRIAGE_STATES, Ticket, Transition
 
 DAY = 86400.0
@@ -29,14 +29,7 @@ async def _change(ctx: Context, ticket: Ticket, status: str, action: str, note: 
     fields = {"status": status, **(fields or {})}
     done = await ctx.services.tickets.transition(ticket.id, ctx.event.id, action, fields,
                                                  entry(ctx, action, status, note))
-    if done.result == "conflict":
-        ctx.reply(ctx.t("ticket.wrong_state", id=ticket.id, status=status_label(ctx, done.before),
-                        action=ctx.t(f"action.{action}")))
-        return None
-    if done.result == "missing":
-        ctx.reply(ctx.t("ticket.not_found", id=ticket.id))
-        return None
-    return done
+    return None if said_why_not(ctx, ticket, done, action) else done
 
 
 def _tell_reporter(ctx: Context, ticket: Ticket, status: str, note: str) -> None:

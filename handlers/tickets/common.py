@@ -9,7 +9,7 @@ from handlers.commands import ticket_ref
 from handlers.community import Person
 from handlers.context import Context
 from handlers.permissions import TICKET_HANDLER, Refusal
-from storage.tickets import OPEN_STATES, Ticket   # OPEN_STATES: the states the ticket indexes hold
+from storage.tickets import OPEN_STATES, Ticket, Transition   # OPEN_STATES: the states the ticket indexes hold
 
 
 def entry(ctx: Context, action: str, status: str, note: str = "") -> dict[str, Any]:
@@ -183,3 +183,16 @@ async def handled_ticket(ctx: Context, args: str, usage: str) -> tuple[Ticket, s
     ticket, rest = await load_ticket(ctx, args, usage)
     TICKET_HANDLER.require(ctx, ticket)
     return ticket, rest
+
+
+def said_why_not(ctx: Context, ticket: Ticket, done: Transition, action: str) -> bool:
+    """Tell the sender why a state change did not happen (the ticket is in the wrong state
+    for `action`, or gone); True when it did not."""
+    if done.result == "conflict":
+        ctx.reply(ctx.t("ticket.wrong_state", id=ticket.id, status=status_label(ctx, done.before),
+                        action=ctx.t(f"action.{action}")))
+        return True
+    if done.result == "missing":
+        ctx.reply(ctx.t("ticket.not_found", id=ticket.id))
+        return True
+    return False

@@ -23,7 +23,7 @@ from datetime import datetime, time, timedelta
 from handlers import timers
 from handlers.context import Context
 from handlers.tickets import deadlines, learning
-from handlers.tickets.common import OPEN_STATES, load_ticket, notify_handlers, place, status_label
+from handlers.tickets.common import OPEN_STATES, load_ticket, notify_handlers, place, said_why_not, status_label
 from handlers.tickets.duplicates import WINDOW_DAYS, same_problem
 from nlp import Classification
 from nlp.pii import mask_group
@@ -153,7 +153,7 @@ async def confirm(ctx: Context, args: str) -> None:
     """`确认 #N` (staff): the item becomes an ordinary ticket, told as a new one is."""
     ticket, _ = await load_ticket(ctx, args, "usage.triage")     # staff only: STAFF at the router
     done, ticket = await confirm_ticket(ctx, ticket, ctx.person.id)
-    if not _said_why_not(ctx, ticket, done, "confirmed"):
+    if not said_why_not(ctx, ticket, done, "confirmed"):
         ctx.reply(ctx.t("triage.confirmed_ok", id=ticket.id))
         await announce(ctx, ticket)
         if done.result == "ok":             # not again when the event is handled again
@@ -164,7 +164,7 @@ async def dismiss(ctx: Context, args: str) -> None:
     """`忽略 #N [原因]` (staff): not a ticket after all; nobody is told."""
     ticket, reason = await load_ticket(ctx, args, "usage.dismiss")
     done = await dismiss_ticket(ctx, ticket, ctx.person.id, reason)
-    if not _said_why_not(ctx, ticket, done, "dismissed"):
+    if not said_why_not(ctx, ticket, done, "dismissed"):
         ctx.reply(ctx.t("triage.dismissed_ok", id=ticket.id))
         if done.result == "ok":
             await learning.dismissed(ctx, ticket)
@@ -294,17 +294,6 @@ def _visible(ctx: Context, person, ticket: Ticket) -> bool:
     return ticket.building in person.buildings or person.id in reminded(ctx, ticket.building)
 
 
-
-
-def _said_why_not(ctx: Context, ticket: Ticket, done: Transition, action: str) -> bool:
-    if done.result == "conflict":
-        ctx.reply(ctx.t("ticket.wrong_state", id=ticket.id, status=status_label(ctx, done.before),
-                        action=ctx.t(f"action.{action}")))
-        return True
-    if done.result == "missing":
-        ctx.reply(ctx.t("ticket.not_found", id=ticket.id))
-        return True
-    return False
 
 
 async def _cancel_lapse(ctx: Context, ticket_id: int) -> None:

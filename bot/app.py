@@ -126,7 +126,8 @@ async def open_runtime(settings: Settings, fake_clock: bool = False,
             clock = FakeClock(float(saved) if saved else SystemClock().now())
         services = Services(store=store, community=settings.community, clock=clock, load_classifier=load_classifier, texts=texts,
                             tickets=Tickets(store), jobs=Jobs(store, inbound),
-                            audit=Audit(store, keep_days=settings.audit_days), examples=Examples(store))
+                            audit=Audit(store, keep_days=settings.audit_days), examples=Examples(store),
+                            web_url=settings.web_url)
         runtime = Runtime(settings, redis, store, inbound, Outbox(store, settings.dead_letters_max), services,
                           embedded=getattr(redis, "linli_embedded", None))
         path = settings.rules_file or DEFAULT_RULES

@@ -8,8 +8,10 @@ information and (through the root logger's handlers) any string attribute passed
 some shapes are masked wherever they appear: a password in a URL's user part
 (`redis://user:***@host`), the values of the query parameters `access_token`,
 `corpsecret`, `secret`, `secret_token`, `key` and any `…password`, the same keys in a logged
-dict or JSON (`'secret_token': '***'`), and a WeCom group robot's webhook key in an
-identity (`wecom:robot:***`).
+dict or JSON (`'secret_token': '***'`), a WeCom group robot's webhook key in an
+identity (`wecom:robot:***`), and the token of a web workbench sign-in link
+(`/web/login/***`). LINLI_WEB_SECRET is a settings field declared repr=False, so it is
+one of the listed secrets.
 
 How, so that nothing slips past:
 - the record factory (`logging.setLogRecordFactory`) is wrapped, so every record made by
@@ -47,6 +49,7 @@ _PATTERNS = (
     (re.compile(rf"([?&](?:{_SECRET_NAMES})=)[^&\s'\"#]+"), r"\1" + MASK),
     (re.compile(rf"""(['"](?:{_SECRET_NAMES})['"]\s*:\s*['"])[^'"]+"""), r"\1" + MASK),
     (re.compile(r"(wecom:robot:)[A-Za-z0-9_-]+"), r"\1" + MASK),
+    (re.compile(r"(/web/login/)[A-Za-z0-9_-]+"), r"\1" + MASK),   # a web workbench sign-in link's token
 )
 # A LogRecord's own attributes; anything else on a record came from `extra=`.
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime", "taskName"}

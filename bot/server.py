@@ -10,6 +10,7 @@ from aiohttp import web
 from bot import metrics
 from bot.app import Runtime
 from bot.supervisor import UNAVAILABLE, describe
+from bot.web import mount as mount_workbench
 
 log = logging.getLogger(__name__)
 RUNTIME = web.AppKey("runtime", Runtime)
@@ -81,4 +82,5 @@ def build_app(runtime: Runtime, channels: list | tuple = ()) -> web.Application:
                 app.router.add_get(path, handler)   # HEAD too, as aiohttp's GET routes answer it
             else:
                 app.router.add_route(method, path, handler)
+    mount_workbench(app, runtime)   # /web/, when LINLI_WEB_URL is set (bot/web/)
     return app

@@ -45,6 +45,11 @@ class Settings:
     log_level: str = "INFO"
     dead_letters_max: int = 10_000    # entries the dead-letter stream keeps (LINLI_DEAD_LETTERS_MAX)
     audit_days: int = 3 * 365         # audit entries older than this are trimmed (LINLI_AUDIT_DAYS)
+    # The web workbench (bot/web/): served when web_url is set (LINLI_WEB_URL, the address a
+    # browser reaches this server at); its session cookies are encrypted with web_secret.
+    web_url: str | None = None
+    web_secret: str | None = field(default=None, repr=False)   # LINLI_WEB_SECRET
+    web_session_hours: float = 8.0    # LINLI_WEB_SESSION_HOURS: a sign-in lasts this long
     # Each configured channel's own settings, by channel name, read by the channel itself
     # (its `configure`; bot/channels/registry.py lists the channels).
     channels: Mapping[str, ChannelConfig] = field(default_factory=dict)
@@ -80,7 +85,10 @@ class Settings:
             config = channel.configure(env)
             if config is not None:
                 channels[channel.name] = config
+        web_url, web_secret = _web(env)
         return cls(
+            web_url=web_url, web_secret=web_secret,
+            web_session_hours=read_number(env, "LINLI_WEB_SESSION_HOURS", "8"),
             channels=channels,
             community=community, community_file=path,
             data_dir=Path(data_dir or env.get("LINLI_DATA_DIR") or default_data_dir(env)).expanduser(),
@@ -94,6 +102,27 @@ class Settings:
             dead_letters_max=read_number(env, "LINLI_DEAD_LETTERS_MAX", "10000", int),
             audit_days=read_number(env, "LINLI_AUDIT_DAYS", "1095", int),
         )
+
+
+WEB_SECRET_MIN = 32
+
+
+def _web(env: Mapping[str, str]) -> tuple[str | None, str | None]:
+    """LINLI_WEB_URL (an http(s) address, no trailing slash kept) and LINLI_WEB_SECRET,
+    which it needs: at least WEB_SECRET_MIN characters. Errors name the variable, never
+    the secret."""
+    url = (env.get("LINLI_WEB_URL") or "").strip().rstrip("/") or None
+    secret = env.get("LINLI_WEB_SECRET") or None
+    if url is None:
+        return None, secret
+    if not url.startswith(("http://", "https://")) or "://" not in url or not url.split("://", 1)[1]:
+        raise SettingsError(f"LINLI_WEB_URL: {url!r} is not an http:// or https:// address")
+    if secret is None:
+        raise SettingsError("LINLI_WEB_SECRET: required when LINLI_WEB_URL is set (the key of the workbench's "
+                            "session cookies): e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(32))'")
+    if len(secret) < WEB_SECRET_MIN:
+        raise SettingsError(f"LINLI_WEB_SECRET: must be at least {WEB_SECRET_MIN} characters")
+    return url, secret
 
 
 def read_number(env: Mapping[str, str], name: str, default: str, kind=float):

@@ -33,6 +33,7 @@ class Services:
     jobs: Jobs
     audit: Audit
     examples: Examples
+    web_url: str | None = None   # where the web workbench is served (登录 links), None: not served
     # The classifier is built on first use (about a second: pinyin and jieba's tables), so
     # an admin command that classifies nothing does not pay for it.
     load_classifier: Callable[[], Classifier] = field(repr=False, default=Classifier.from_file)

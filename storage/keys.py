@@ -317,6 +317,19 @@ class Keys:
     def rewards_of(self, person_id: str) -> str:
         return self("reward", "of", person_id)
 
+    # the web workbench (storage/web.py)
+    def web_login(self, digest: str) -> str:
+        """A one-time sign-in link: the SHA-256 of its token -> the person; expires."""
+        return self("web", "login", digest)
+
+    def web_session(self, digest: str) -> str:
+        """A signed-in browser: the SHA-256 of its session id -> the person; expires."""
+        return self("web", "session", digest)
+
+    def web_failures(self, client: str) -> str:
+        """Failed sign-ins from one client address in the current window."""
+        return self("web", "failures", client)
+
     # learning from staff
     def examples(self) -> str:
         """Labelled examples from staff judgements (a stream, masked text)."""

@@ -322,6 +322,12 @@ class Tickets:
         """Tickets opened at or after `at`, oldest first (every ticket: prefer the open indexes)."""
         return [int(i) for i in await self.store.redis.zrangebyscore(self.k.tickets(), at, "+inf")]
 
+    async def created_between(self, start: float, end: float, limit: int) -> list[int]:
+        """Up to `limit` tickets opened from `start` to `end`, newest first (the index of
+        every ticket by creation time, read by range: a listing of a period)."""
+        found = await self.store.redis.zrevrangebyscore(self.k.tickets(), end, start, start=0, num=limit)
+        return [int(i) for i in found]
+
     async def ids_of(self, person_id: str, since: float) -> list[int]:
         """The tickets a person reported or co-reported (joined) at or after `since`, newest first."""
         found = await self.store.redis.zrevrangebyscore(self.k.tickets_of(person_id), "+inf", since)

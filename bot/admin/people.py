@@ -2,6 +2,7 @@
 
     linli admin people import ROSTER.csv [--dry-run]   person id, name, household, verified
     linli admin people link-code PERSON                a one-time code for 绑定 on a new account
+    linli admin people web-login PERSON                a one-time sign-in link to the web workbench
     linli admin people unverified [--json]             registrations waiting for 核实
     linli admin people verify PERSON                   the same as 核实 @PERSON in chat
     linli admin people households [--building B] [--json]
@@ -22,6 +23,8 @@ from bot.admin.common import actor as _actor, audit as _audit, iso as _iso, STDO
 from bot.app import Runtime
 from handlers.people.households import describe, memberships, parse_household
 from handlers.people.linking import CODE_TTL
+from handlers.people.web_login import login_link, may_sign_in
+from storage.web import LINK_SECONDS
 from storage.households import Households
 from storage.identities import LinkCodes
 
@@ -150,6 +153,10 @@ def register(areas: argparse._SubParsersAction, community_options) -> None:
     code = actions.add_parser("link-code", help="a one-time code the person sends (绑定 CODE) from a new account")
     community_options(code)
     code.add_argument("person", metavar="PERSON")
+    login = actions.add_parser("web-login", help="a one-time sign-in link to the web workbench (its last line; "
+                                                 f"{LINK_SECONDS // 60} minutes, once)")
+    community_options(login)
+    login.add_argument("person", metavar="PERSON")
     listing = actions.add_parser("households", help="everyone's household, file and registrations merged")
     community_options(listing)
     listing.add_argument("--building", help="only this building, e.g. 3")
@@ -168,7 +175,29 @@ async def link_code(args: argparse.Namespace, runtime: Runtime) -> int:
     return 0
 
 
+async def web_login(args: argparse.Namespace, runtime: Runtime, out: TextIO = STDOUT) -> int:
+    """A sign-in link for the first set-up (later, staff send 登录 to the bot); the URL is
+    the last line, for scripts."""
+    settings = runtime.settings
+    person = settings.community.find_person(args.person)
+    if person is None:
+        print(f"linli: error: no person {args.person!r} in {settings.community.source}", file=sys.stderr)
+        return 1
+    if not settings.web_url:
+        print("linli: error: the web workbench is not served: set LINLI_WEB_URL (and LINLI_WEB_SECRET)",
+              file=sys.stderr)
+        return 2
+    if not may_sign_in(runtime.services, person):
+        print(f"linli: error: {person.id} ({person.name}) may not sign in: the workbench is for staff, grid "
+              "workers, the secretary and departments' contacts", file=sys.stderr)
+        return 1
+    url = await login_link(runtime.services, person.id)
+    await _audit(runtime, "web_link", f"person:{person.id}")
+    out.write(f"{person.name} ({person.id}): open this within {LINK_SECONDS // 60} minutes; it works once\n{url}\n")
+    return 0
+
+
 async def run(args: argparse.Namespace, runtime: Runtime) -> int:
     handler = {"import": import_roster, "unverified": unverified, "verify": verify, "households": households,
-               "link-code": link_code}
+               "link-code": link_code, "web-login": web_login}
     return await handler[args.action](args, runtime)

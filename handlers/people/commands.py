@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.commands import Command
-from handlers.people import households, linking
+from handlers.people import households, linking, web_login
 from handlers.permissions import ANYONE, STAFF
 
 COMMANDS = [
@@ -14,6 +14,8 @@ COMMANDS = [
     Command("linkcode", ("绑定码",), "linkcode", linking.issue_code, "linking.usage.code", allowed=STAFF),
     Command("bind", ("绑定群",), "bind", linking.bind_chat, "linking.usage.bind", allowed=STAFF),
     Command("unbind", ("解绑群",), "unbind", linking.unbind_chat, "linking.usage.unbind", allowed=STAFF),
+    Command("login", ("登录",), "login", web_login.login, "web.usage.login", allowed=web_login.WORKBENCH,
+            refusal="web.not_allowed"),
 ]
 
 TIMERS: dict = {}

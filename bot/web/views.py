@@ -1,0 +1,96 @@
+"""The read views of the workbench beside tickets: 议事投票, 志愿服务, 积分超市 (staff only).
+
+Each reads what is current and bounded: open polls and the latest RECENT closed ones;
+the latest RECENT volunteer tasks; the catalogue, the latest redemptions and, on request
+only, a check of the ledger (it reads every entry).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.web.data import Viewer
+from handlers.points.earning import hours_text
+from handlers.points.verify import verify
+from storage.ledger import Ledger
+from storage.polls import Polls
+from storage.rewards import Rewards
+from storage.tasks import Tasks
+
+RECENT = 30
+RULES = {"plurality": "相对多数", "majority": "过半数", "threshold": "达到比例"}
+ELECTORATES = {"council": "议事会成员", "chat": "群成员", "households": "按户", "people": "指定人员"}
+
+
+async def polls(viewer: Viewer) -> list[dict[str, Any]]:
+    ctx = viewer.ctx
+    repo = Polls(ctx.services.store)
+    open_ids = await repo.open_ids()
+    ids = list(dict.fromkeys(sorted(open_ids, reverse=True) + sorted(await repo.ids(), reverse=True)[:RECENT]))
+    shown = []
+    for poll_id in ids:
+        snapshot = await repo.snapshot(poll_id)
+        if snapshot is None:
+            continue
+        poll = snapshot.poll
+        counts = [0] * len(poll.options)
+        for choice in snapshot.choices():
+            if 1 <= choice <= len(counts):
+                counts[choice - 1] += 1
+        rule = RULES.get(poll.rule.get("kind", ""), poll.rule.get("kind", ""))
+        if poll.rule.get("fraction"):
+            rule += f" {poll.rule['fraction']}"
+        shown.append({
+            "id": poll.id, "question": poll.question, "status": poll.status,
+            "status_label": {"open": "进行中", "closed": "已结束", "cancelled": "已取消"}.get(poll.status, poll.status),
+            "rule": rule, "electorate": ELECTORATES.get(poll.electorate.get("kind", ""), ""),
+            "unit": "户" if poll.unit == "household" else "人", "eligible": poll.eligible,
+            "voted": len(snapshot.ballots) if not poll.anonymous else len(snapshot.box),
+            "deadline": ctx.when(poll.deadline), "created_by": ctx.name_of(poll.created_by),
+            "options": list(zip(poll.options, counts)) if (poll.show_counts or poll.status != "open") else
+                       [(o, None) for o in poll.options],
+            "result": (poll.result or {}).get("summary") or (poll.result or {}).get("text") or "",
+            "cancel_reason": poll.cancel_reason or "",
+        })
+    return shown
+
+
+async def tasks(viewer: Viewer) -> dict[str, Any]:
+    ctx = viewer.ctx
+    repo = Tasks(ctx.services.store)
+    ids = sorted(await repo.ids(), reverse=True)[:RECENT]
+    rows = []
+    for task_id in ids:
+        task = await repo.get(task_id)
+        if task is None:
+            continue
+        rows.append({"ref": task.ref, "title": task.title, "status": task.status,
+                     "status_label": ctx.t(f"tasks.status.{task.status}"),
+                     "places": task.places, "left": task.left, "urgent": task.urgent,
+                     "claimants": [ctx.name_of(p) for p in task.claimants()],
+                     "ticket": task.ticket, "when": ctx.when(task.at) if task.at else "",
+                     "place": task.place or (f"{task.building}号楼" if task.building else ""),
+                     "created": ctx.when(task.created_at)})
+    ledger = Ledger(ctx.services.store)
+    volunteers = []
+    for person in ctx.community.with_role("volunteer"):
+        hours = await ledger.balance(f"person:{person.id}", "hours")
+        volunteers.append({"name": person.name, "hours": hours_text(hours),
+                           "open": len(await repo.open_of(person.id))})
+    volunteers.sort(key=lambda v: v["name"])
+    return {"tasks": rows, "open": [r for r in rows if r["status"] == "open"], "volunteers": volunteers}
+
+
+async def points(viewer: Viewer, check: bool) -> dict[str, Any]:
+    ctx = viewer.ctx
+    rewards = Rewards(ctx.services.store)
+    items = [{"name": i.name, "price": i.price, "unit": "积分" if i.unit == "points" else "小时",
+              "stock": "不限" if i.stock is None else i.stock, "active": i.active}
+             for i in await rewards.items()]
+    waiting = [{"code": r.code, "name": ctx.name_of(r.person), "item": r.name, "at": ctx.when(r.at)}
+               for r in await rewards.redemptions(count=200) if r.status == "issued"]
+    report = None
+    if check:
+        result = await verify(Ledger(ctx.services.store))
+        report = {"ok": result.ok, "entries": result.entries, "problems": result.problems[:20]}
+    return {"goods": items, "waiting": waiting, "report": report}

@@ -1,0 +1,273 @@
+"""The web workbench without a browser (aiohttp's test client): sign-in by a one-time link,
+sessions, CSRF, who sees what, and an action taken through the inbound stream."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.app import open_runtime
+from bot.console import ConsoleSession
+from bot.server import build_app
+from bot.settings import Settings, SettingsError
+from bot.web import app as web_app
+from storage.web import WebLogins, digest
+from tests.conftest import DEMO, Transcript
+
+SECRET = "test-secret-" + "x" * 40
+WEB_ENV = {"LINLI_WEB_URL": "http://127.0.0.1:8080", "LINLI_WEB_SECRET": SECRET}
+
+
+@pytest.fixture
+def web_settings(redis_server, tmp_path):
+    return Settings.load(DEMO, data_dir=tmp_path, env={"REDIS_URL": redis_server, **WEB_ENV})
+
+
+@pytest.fixture
+async def bench(web_settings, redis, monkeypatch):
+    """A console (to report and to run the worker) and a test client of the HTTP server."""
+    monkeypatch.setattr(web_app, "FAIL_DELAY", 0)
+    async with open_runtime(web_settings, fake_clock=True) as runtime:
+        transcript = Transcript()
+        async with ConsoleSession(runtime, out=transcript.buffer) as console:
+            console.transcript = transcript
+            app = build_app(runtime)
+            client = TestClient(TestServer(app))
+            await client.start_server()
+            sub = next(r for r in app.router.resources() if getattr(r, "_app", None) is not None)._app
+            sub[web_app.WORKBENCH].action_wait = 0
+            client.console = console
+            client.runtime = runtime
+            try:
+                yield client
+            finally:
+                await client.close()
+
+
+async def sign_in(client, person: str) -> str:
+    """Sign `person` in with a fresh link; the CSRF token of their session."""
+    token = await WebLogins(client.runtime.store).issue(person)
+    page = await client.get(f"/web/login/{token}")
+    assert page.status == 200, await page.text()
+    answer = await client.post("/web/login", data={"token": token}, allow_redirects=False)
+    assert answer.status == 303 and answer.headers["Location"] == "/web/today"
+    today = await client.get("/web/today")
+    assert today.status == 200
+    return re.search(r'name="csrf" value="([0-9a-f]+)"', await today.text()).group(1)
+
+
+async def report(client, person: str, text: str) -> int:
+    await client.console.say(person, None, text)
+    lines = client.console.transcript.new()
+    return int(re.search(r"#(\d+)", " ".join(line["text"] for line in lines)).group(1))
+
+
+async def test_no_page_without_a_session(bench):
+    for path in ("/web/today", "/web/tickets", "/web/tickets/1", "/web/polls", "/web/tasks", "/web/points", "/web/"):
+        answer = await bench.get(path, allow_redirects=False)
+        assert answer.status == 401, path
+        assert "登录" in await answer.text()
+    answer = await bench.post("/web/tickets/1/action", data={"action": "start"})
+    assert answer.status == 401
+    forged = await bench.get("/web/today", cookies={"linli_session": "not-a-real-cookie"})
+    assert forged.status == 401
+
+
+async def test_a_link_works_once_and_makes_a_safe_cookie(bench):
+    token = await WebLogins(bench.runtime.store).issue("grid")
+    preview = await bench.get(f"/web/login/{token}")            # a chat app's link preview takes nothing
+    assert preview.status == 200 and "进入工作台" in await preview.text()
+    answer = await bench.post("/web/login", data={"token": token}, allow_redirects=False)
+    assert answer.status == 303
+    cookie = answer.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Max-Age=28800" in cookie and "Path=/web" in cookie
+    assert "grid" not in cookie                                    # encrypted, not readable
+    assert (await bench.get("/web/today")).status == 200
+    bench.session.cookie_jar.clear()
+    again = await bench.post("/web/login", data={"token": token}, allow_redirects=False)
+    assert again.status == 403 and "已用过" in await again.text()
+    assert "Set-Cookie" not in again.headers
+    assert (await bench.get(f"/web/login/{token}")).status == 403
+    assert (await bench.get("/web/today")).status == 401
+    from prometheus_client import generate_latest
+    from bot import metrics
+    counted = generate_latest(metrics.REGISTRY).decode()
+    assert "/web/login/{token}" in counted and token not in counted   # the route, never the link
+
+
+async def test_an_expired_link_and_an_ended_session_are_refused(bench, redis):
+    store = bench.runtime.store
+    token = await WebLogins(store).issue("staff_chen")
+    await redis.pexpire(store.keys.web_login(digest(token)), 1)    # its 10 minutes are over
+    await redis.delete(store.keys.web_login(digest(token)))
+    answer = await bench.post("/web/login", data={"token": token}, allow_redirects=False)
+    assert answer.status == 403 and "过期" in await answer.text()
+    await sign_in(bench, "staff_chen")
+    for key in await redis.keys(store.keys("web", "session", "*")):   # the session's time is over
+        await redis.delete(key)
+    assert (await bench.get("/web/today")).status == 401
+
+
+async def test_a_link_lasts_ten_minutes(bench, redis):
+    token = await WebLogins(bench.runtime.store).issue("grid")
+    ttl = await redis.ttl(bench.runtime.store.keys.web_login(digest(token)))
+    assert 590 <= ttl <= 600
+
+
+async def test_repeated_failed_sign_ins_are_slowed_then_refused(bench):
+    for n in range(web_app.MAX_FAILURES):
+        answer = await bench.post("/web/login", data={"token": f"guess{n}"}, allow_redirects=False)
+        assert answer.status == 403
+    token = await WebLogins(bench.runtime.store).issue("grid")   # even a good link, from there, for now
+    answer = await bench.post("/web/login", data={"token": token}, allow_redirects=False)
+    assert answer.status == 429 and int(answer.headers["Retry-After"]) > 0
+    assert "次数过多" in await answer.text()
+    entries = await bench.runtime.services.audit.entries()
+    assert sum(e["action"] == "web_login_failed" for e in entries) == web_app.MAX_FAILURES
+
+
+async def test_a_resident_and_a_volunteer_are_refused(bench):
+    for person in ("zhang", "vol_wang"):
+        token = await WebLogins(bench.runtime.store).issue(person)
+        page = await bench.get(f"/web/login/{token}")
+        assert page.status == 403 and "只对社区工作人员" in await page.text()
+        answer = await bench.post("/web/login", data={"token": token}, allow_redirects=False)
+        assert answer.status == 403 and "Set-Cookie" not in answer.headers
+        assert (await bench.get("/web/today")).status == 401
+
+
+async def test_a_form_without_its_token_is_refused(bench):
+    ticket = await report(bench, "zhang", "3号楼2单元楼道灯坏了，晚上看不见")
+    csrf = await sign_in(bench, "grid")
+    for form in ({"action": "start"}, {"action": "start", "csrf": "0" * 64}):
+        answer = await bench.post(f"/web/tickets/{ticket}/action", data=form, allow_redirects=False)
+        assert answer.status == 403 and "表单已失效" in await answer.text()
+    assert await bench.runtime.inbound.backlog() == 0               # nothing was put on the stream
+    assert (await bench.post("/web/logout", data={}, allow_redirects=False)).status == 403
+    elsewhere = await bench.post(f"/web/tickets/{ticket}/action", data={"action": "start", "csrf": csrf},
+                                 headers={"Origin": "https://evil.example"}, allow_redirects=False)
+    assert elsewhere.status == 403
+    assert (await bench.runtime.services.tickets.get(ticket)).status == "open"
+
+
+async def test_an_action_is_the_chat_command_from_the_signed_in_person(bench):
+    ticket = await report(bench, "zhang", "3号楼2单元楼道灯坏了，晚上看不见")
+    csrf = await sign_in(bench, "grid")
+    answer = await bench.post(f"/web/tickets/{ticket}/action", data={"action": "start", "note": "下午去看",
+                                                                        "csrf": csrf}, allow_redirects=False)
+    assert answer.status == 303 and answer.headers["Location"].startswith(f"/web/tickets/{ticket}?done=start")
+    await bench.console.drain()                                    # the worker handles it as if typed
+    said = bench.console.transcript.new()
+    assert any(line["to"] == "@grid" and f"#{ticket}" in line["text"] for line in said)   # the reply, in chat
+    assert any(line["to"] == "@zhang" for line in said)                                  # the reporter told
+    found = await bench.runtime.services.tickets.get(ticket)
+    assert found.status == "in_progress"
+    assert found.history[-1]["by"] == "grid" and found.history[-1]["note"] == "下午去看"
+    page = await (await bench.get(f"/web/tickets/{ticket}")).text()
+    assert "处理中" in page and "下午去看" in page
+    entries = await bench.runtime.services.audit.entries()
+    assert any(e["action"] == "web_action" and e["subject"].startswith(f"ticket:{ticket} start") for e in entries)
+    assert any(e["action"] == "web_view" and e["subject"] == f"ticket:{ticket}" for e in entries)
+    assert any(e["action"] == "web_login" and e["actor"] == "grid" for e in entries)
+
+
+async def test_an_incomplete_form_is_not_sent(bench):
+    ticket = await report(bench, "zhang", "3号楼2单元楼道灯坏了，晚上看不见")
+    csrf = await sign_in(bench, "grid")
+    for form in ({"action": "resolve"}, {"action": "assign", "person": "nobody"}, {"action": "merge", "other": "x"},
+                 {"action": "rm -rf"}):
+        answer = await bench.post(f"/web/tickets/{ticket}/action", data={**form, "csrf": csrf}, allow_redirects=False)
+        assert answer.status == 400
+    assert await bench.runtime.inbound.backlog() == 0
+
+
+async def test_a_department_contact_sees_only_theirs(bench):
+    repair = await report(bench, "zhang", "3号楼2单元楼道灯坏了，晚上看不见")          # 设施维修: routed to 物业
+    litter = await report(bench, "r201", "2号楼门口垃圾堆了三天没人清理，臭死了")        # 环境卫生: not theirs
+    assert (await bench.runtime.services.tickets.get(litter)).category != "设施维修"
+    await sign_in(bench, "wuye_li")
+    listing = await (await bench.get("/web/tickets")).text()
+    assert f"#{repair}" in listing and f"#{litter}" not in listing
+    today = await (await bench.get("/web/today")).text()
+    assert f"#{repair}" in today and f"#{litter}" not in today
+    assert (await bench.get(f"/web/tickets/{repair}")).status == 200
+    refused = await bench.get(f"/web/tickets/{litter}")
+    assert refused.status == 403 and "不归您处理" in await refused.text()
+    assert (await bench.get("/web/tickets?status=all")).status == 200
+    assert f"#{litter}" not in await (await bench.get("/web/tickets?status=all")).text()
+    assert (await bench.get("/web/polls")).status == 403             # community views are staff's
+    # the city department sees nothing of 物业's until a ticket is escalated to it
+    bench.session.cookie_jar.clear()
+    await sign_in(bench, "dept_cg")
+    assert f"#{repair}" not in await (await bench.get("/web/tickets")).text()
+
+
+async def test_staff_see_the_community_and_every_page(bench):
+    repair = await report(bench, "zhang", "3号楼2单元楼道灯坏了，晚上看不见")
+    litter = await report(bench, "r201", "2号楼门口垃圾堆了三天没人清理，臭死了")
+    await sign_in(bench, "secretary")
+    for path in ("/web/today", "/web/tickets", "/web/polls", "/web/tasks", "/web/points", "/web/points?verify=1",
+                 f"/web/tickets/{repair}"):
+        answer = await bench.get(path)
+        assert answer.status == 200, path
+        page = await answer.text()
+        assert "<html" in page and "cdn" not in page.lower()
+        assert "Content-Security-Policy" in answer.headers and answer.headers["Cache-Control"] == "no-store"
+    listing = await (await bench.get("/web/tickets")).text()
+    assert f"#{repair}" in listing and f"#{litter}" in listing
+    only = await (await bench.get("/web/tickets?building=2")).text()
+    assert f"#{litter}" in only and f"#{repair}" not in only
+    searched = await (await bench.get("/web/tickets?q=垃圾")).text()
+    assert f"#{litter}" in searched and f"#{repair}" not in searched
+    assert "账本完好" in await (await bench.get("/web/points?verify=1")).text()
+    css = await bench.get("/web/static/web.css")
+    assert css.status == 200 and "body" in await css.text()
+
+
+async def test_words_in_lists_are_masked_as_in_a_group(bench):
+    ticket = await report(bench, "zhang", "3号楼楼道灯坏了，联系我13812345678")
+    await sign_in(bench, "grid")
+    listing = await (await bench.get("/web/tickets")).text()
+    assert f"#{ticket}" in listing and "13812345678" not in listing and "138****5678" in listing
+
+
+async def test_sign_in_from_chat(bench):
+    console = bench.console
+    await console.say("grid", None, "登录")
+    [line] = console.transcript.new()
+    url = re.search(r"http://127\.0\.0\.1:8080(/web/login/\S+)", line["text"]).group(1)
+    assert "10 分钟" in line["text"]
+    assert (await bench.get(url)).status == 200
+    await console.say("zhang", None, "登录")
+    [refused] = console.transcript.new()
+    assert "只对社区工作人员" in refused["text"] and "/web/login/" not in refused["text"]
+    await console.say("grid", "b3", "登录")                          # never a link in a group
+    said = console.transcript.new()
+    assert said and all("/web/login/" not in line["text"] for line in said)
+    assert "私聊" in said[0]["text"]
+
+
+def test_the_admin_cli_prints_a_link_last(linli, redis_server, tmp_path):
+    env = {"REDIS_URL": redis_server, "LINLI_DATA_DIR": str(tmp_path), **WEB_ENV}
+    ran = linli("admin", "people", "web-login", "grid", "--community", str(DEMO), env=env)
+    assert ran.returncode == 0, ran.stderr
+    assert re.fullmatch(r"http://127\.0\.0\.1:8080/web/login/[A-Za-z0-9_-]{40,}", ran.stdout.splitlines()[-1])
+    resident = linli("admin", "people", "web-login", "zhang", "--community", str(DEMO), env=env)
+    assert resident.returncode == 1 and "may not sign in" in resident.stderr
+    off = linli("admin", "people", "web-login", "grid", "--community", str(DEMO),
+                env={"REDIS_URL": redis_server, "LINLI_DATA_DIR": str(tmp_path)})
+    assert off.returncode == 2 and "LINLI_WEB_URL" in off.stderr
+
+
+def test_settings_need_a_secret_and_keep_it_out_of_logs(redis_server, tmp_path):
+    from bot import logsafe
+    with pytest.raises(SettingsError, match="LINLI_WEB_SECRET"):
+        Settings.load(DEMO, data_dir=tmp_path, env={"LINLI_WEB_URL": "https://linli.example.cn"})
+    with pytest.raises(SettingsError, match="at least"):
+        Settings.load(DEMO, data_dir=tmp_path, env={"LINLI_WEB_URL": "https://x.cn", "LINLI_WEB_SECRET": "short"})
+    settings = Settings.load(DEMO, data_dir=tmp_path, env=WEB_ENV)
+    assert SECRET in logsafe.secrets_of(settings) and SECRET not in repr(settings)
+    redactor = logsafe.Redactor(logsafe.secrets_of(settings))
+    assert redactor.redact(f"key {SECRET} GET /web/login/AbC_123-x") == "key *** GET /web/login/***"

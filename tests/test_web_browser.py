@@ -1,0 +1,169 @@
+"""The web workbench in a real headless browser: Debian's chromium driven by its
+chromedriver through selenium (installed by .ci/run; nothing is downloaded). A grid worker
+signs in with the link `登录` sends in chat, opens every page, filters, takes an action
+(处理) and sees the ticket change on the page and the reply in chat; a resident's link is
+refused; a department's contact sees only their tickets.
+
+The HTTP server and the worker run in the test's event loop; selenium, which blocks, runs
+in a thread beside it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import socket
+
+import pytest
+from aiohttp.test_utils import TestServer
+
+from bot.app import open_runtime
+from bot.console import ConsoleSession
+from bot.server import build_app
+from bot.settings import Settings
+from bot.web import app as web_app
+from storage.web import WebLogins
+from tests.conftest import DEMO, Transcript
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+
+try:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+except ImportError:   # pragma: no cover - the test extra installs it
+    webdriver = None
+
+pytestmark = pytest.mark.skipif(
+    webdriver is None or not CHROMIUM or not CHROMEDRIVER,
+    reason="needs selenium and Debian's chromium and chromium-driver (apt-get install -y chromium "
+           "chromium-driver; .ci/run installs them)")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def browser():
+    os.environ.setdefault("SE_OFFLINE", "true")      # selenium manager must never fetch a browser or driver
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                     "--window-size=420,900", "--lang=zh-CN"):   # a phone's width
+        options.add_argument(argument)
+    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+
+
+@pytest.fixture
+async def served(redis_server, redis, tmp_path, monkeypatch):
+    """The workbench on a real port, and a console whose worker and delivery keep running."""
+    monkeypatch.setattr(web_app, "FAIL_DELAY", 0)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    settings = Settings.load(DEMO, data_dir=tmp_path, env={
+        "REDIS_URL": redis_server, "LINLI_WEB_URL": base, "LINLI_WEB_SECRET": "browser-test-" + "s" * 40})
+    async with open_runtime(settings, fake_clock=True) as runtime:
+        transcript = Transcript()
+        async with ConsoleSession(runtime, out=transcript.buffer) as console:
+            console.transcript = transcript
+            server = TestServer(build_app(runtime), host="127.0.0.1", port=port)
+            await server.start_server()
+            stop = asyncio.Event()
+
+            async def keep_handling():
+                while not stop.is_set():
+                    await console.drain()
+                    await asyncio.sleep(0.05)
+
+            handling = asyncio.create_task(keep_handling())
+            try:
+                yield base, console
+            finally:
+                stop.set()
+                await handling
+                await server.close()
+
+
+async def test_a_grid_worker_works_a_ticket_in_the_browser(served):
+    base, console = served
+    await console.say("zhang", None, "3号楼2单元楼道灯坏了，晚上看不见")
+    await console.say("r201", None, "2号楼门口垃圾堆了三天没人清理，臭死了")
+    console.transcript.new()
+    await console.say("grid", None, "登录")
+    [line] = console.transcript.new()
+    link = re.search(r"http://\S+/web/login/\S+", line["text"]).group(0)
+    resident_link = f"{base}/web/login/" + await WebLogins(console.runtime.store).issue("zhang")
+    contact_link = f"{base}/web/login/" + await WebLogins(console.runtime.store).issue("wuye_li")
+
+    def scenario() -> dict:
+        seen = {}
+        driver = browser()
+        try:
+            driver.implicitly_wait(5)
+            driver.get(link)
+            assert "进入工作台" in driver.page_source
+            driver.find_element(By.ID, "enter").click()
+            assert driver.current_url.endswith("/web/today")
+            today = driver.find_element(By.TAG_NAME, "main").text
+            seen["today"] = today
+            for nav, heading in (("工单", "工单"), ("议事投票", "议事投票"), ("志愿服务", "志愿服务"),
+                                 ("积分超市", "积分超市"), ("今日", "今日")):
+                driver.find_element(By.LINK_TEXT, nav).click()
+                assert driver.find_element(By.TAG_NAME, "h1").text.startswith(heading), nav
+            # filter: 2号楼 only, then words
+            driver.find_element(By.LINK_TEXT, "工单").click()
+            Select(driver.find_element(By.NAME, "building")).select_by_value("2")
+            driver.find_element(By.ID, "apply").click()
+            seen["building2"] = driver.find_element(By.TAG_NAME, "main").text
+            driver.get(f"{base}/web/tickets")
+            driver.find_element(By.NAME, "q").send_keys("楼道灯")
+            driver.find_element(By.ID, "apply").click()
+            seen["search"] = driver.find_element(By.TAG_NAME, "main").text
+            # take an action: 处理 #1
+            driver.find_element(By.PARTIAL_LINK_TEXT, "#1 ").click()
+            assert driver.find_element(By.ID, "status").text == "待受理"
+            driver.find_element(By.XPATH, "//summary[text()='处理']").click()
+            form = driver.find_element(By.ID, "action-start")
+            form.find_element(By.NAME, "note").send_keys("下午去看")
+            form.find_element(By.TAG_NAME, "button").click()
+            seen["notice"] = driver.find_element(By.ID, "notice").text
+            seen["status"] = driver.find_element(By.ID, "status").text
+            seen["timeline"] = driver.find_element(By.ID, "timeline").text
+            # sign out; a resident's link; a department's contact
+            driver.find_element(By.XPATH, "//button[text()='退出']").click()
+            seen["signed_out"] = driver.find_element(By.TAG_NAME, "main").text
+            driver.get(f"{base}/web/today")
+            seen["after_sign_out"] = driver.find_element(By.TAG_NAME, "main").text
+            driver.get(resident_link)
+            seen["resident"] = driver.find_element(By.TAG_NAME, "main").text
+            driver.get(contact_link)
+            driver.find_element(By.ID, "enter").click()
+            driver.get(f"{base}/web/tickets")
+            seen["contact"] = driver.find_element(By.TAG_NAME, "main").text
+            driver.get(f"{base}/web/tickets/2")
+            seen["contact_other"] = driver.find_element(By.TAG_NAME, "main").text
+        finally:
+            driver.quit()
+        return seen
+
+    seen = await asyncio.to_thread(scenario)
+    assert "#1 设施维修" in seen["today"] and "#2" in seen["today"] and "3号楼" in seen["today"]
+    assert "#2" in seen["building2"] and "#1 " not in seen["building2"]
+    assert "#1 " in seen["search"] and "#2" not in seen["search"]
+    assert "已提交“处理”" in seen["notice"]
+    assert seen["status"] == "处理中"
+    assert "林网格员 开始处理：下午去看" in seen["timeline"]
+    said = console.transcript.new()
+    assert any(m["to"] == "@grid" and "#1" in m["text"] for m in said), said       # the reply, in chat
+    assert any(m["to"] == "@zhang" and "#1" in m["text"] for m in said), said      # the resident told
+    ticket = await console.runtime.services.tickets.get(1)
+    assert ticket.status == "in_progress" and ticket.history[-1]["by"] == "grid"
+    assert "已退出" in seen["signed_out"] and "请先登录" in seen["after_sign_out"]
+    assert "只对社区工作人员" in seen["resident"]
+    assert "#1 " in seen["contact"] and "#2" not in seen["contact"]
+    assert "不归您处理" in seen["contact_other"]

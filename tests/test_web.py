@@ -271,3 +271,23 @@ def test_settings_need_a_secret_and_keep_it_out_of_logs(redis_server, tmp_path):
     assert SECRET in logsafe.secrets_of(settings) and SECRET not in repr(settings)
     redactor = logsafe.Redactor(logsafe.secrets_of(settings))
     assert redactor.redact(f"key {SECRET} GET /web/login/AbC_123-x") == "key *** GET /web/login/***"
+
+
+def test_filters_survive_paging():
+    from bot.web.data import Filters
+    f = Filters.parse({"status": "closed", "building": "3", "overdue": "1", "urgent": "0", "page": "2", "q": "灯",
+                       "start": "2026-13-01", "end": "2026-11-30"})
+    assert f.start == "" and f.end == "2026-11-30" and not f.urgent
+    assert f.query(page=3) == "status=closed&building=3&end=2026-11-30&overdue=1&q=%E7%81%AF&page=3"
+    assert Filters.parse({"status": "nonsense"}).status == ""
+
+
+async def test_a_grid_worker_starts_on_their_buildings_and_what_nobody_covers(bench):
+    from bot.web.data import Viewer
+    community = bench.runtime.settings.community
+    person = community.people["grid"]
+    narrow = type(person)(**{**person.__dict__, "buildings": ("3",)})
+    viewer = Viewer.of(bench.runtime.services, narrow)
+    assert viewer.home_buildings == ("3",)
+    scope = viewer.home_scope
+    assert "3" in scope and None in scope and "2" not in scope   # 2 is the demo grid worker's (in the file)

@@ -283,10 +283,9 @@ async def home(request: web.Request) -> web.StreamResponse:
 async def today(request: web.Request) -> web.Response:
     bench, session, viewer = _viewer(request)
     everything = request.query.get("scope") == "all"
-    buildings = () if everything else viewer.home_buildings
-    page = await data.today(viewer, buildings)
+    page = await data.today(viewer, () if everything else viewer.home_scope)
     await bench.audit(session.person.id, "web_view", "page:today")
-    return bench.render("today.html", session=session, page=page, nav="today", buildings=buildings,
+    return bench.render("today.html", session=session, page=page, nav="today", buildings=viewer.home_buildings,
                         everything=everything, can_widen=bool(viewer.home_buildings))
 
 

@@ -62,6 +62,18 @@ class Viewer:
         """A grid worker's buildings: their default view."""
         return self.person.buildings if self.person.has("grid_worker") else ()
 
+    @property
+    def home_scope(self) -> tuple[str | None, ...]:
+        """What a grid worker's default view holds: their buildings, and the tickets no grid
+        worker's buildings cover (no building, or a building nobody lists), as on 待办."""
+        if not self.home_buildings:
+            return ()
+        community = self.ctx.community
+        covered = {b for p in community.with_role("grid_worker") for b in p.buildings}
+        known = {c.building for c in community.chats.values() if c.building} | \
+                {p.building for p in community.people.values() if p.building}
+        return (*self.home_buildings, None, *sorted(known - covered))
+
     def sees(self, ticket: Ticket) -> bool:
         return TICKET_HANDLER.allows(self.ctx, ticket)
 
@@ -258,9 +270,15 @@ class Filters:
         """These filters as a query string (for the pages' links)."""
         from urllib.parse import urlencode
         values = {**self.__dict__, **changes}
-        pairs = {k: ("1" if v is True else v) for k, v in values.items() if v not in ("", False, None, 1) or
-                 (k == "page" and v != 1)}
-        pairs = {k: v for k, v in pairs.items() if v is not False}
+        pairs = {}
+        for name, value in values.items():
+            if value is True:
+                pairs[name] = "1"
+            elif name == "page":
+                if value != 1:
+                    pairs[name] = str(value)
+            elif value not in ("", False, None):
+                pairs[name] = value
         return urlencode(pairs)
 
 
@@ -357,7 +375,7 @@ def _buildings_of(viewer: Viewer, f: Filters) -> tuple[str, ...]:
     if f.building:
         return (f.building,)
     if f.scope != "all" and viewer.home_buildings:
-        return viewer.home_buildings
+        return viewer.home_scope
     return ()
 
 

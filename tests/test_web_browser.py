@@ -33,7 +33,8 @@ try:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 except ImportError:   # pragma: no cover - the test extra installs it
     webdriver = None
 
@@ -57,6 +58,13 @@ def browser():
                      "--window-size=420,900", "--lang=zh-CN"):   # a phone's width
         options.add_argument(argument)
     return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+
+
+def follow(driver, element) -> None:
+    """Click `element` and wait for the page it leads to (a click returns before it loads)."""
+    page = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(page))
 
 
 @pytest.fixture
@@ -107,42 +115,42 @@ async def test_a_grid_worker_works_a_ticket_in_the_browser(served):
             driver.implicitly_wait(5)
             driver.get(link)
             assert "进入工作台" in driver.page_source
-            driver.find_element(By.ID, "enter").click()
+            follow(driver, driver.find_element(By.ID, "enter"))
             assert driver.current_url.endswith("/web/today")
             today = driver.find_element(By.TAG_NAME, "main").text
             seen["today"] = today
             for nav, heading in (("工单", "工单"), ("议事投票", "议事投票"), ("志愿服务", "志愿服务"),
                                  ("积分超市", "积分超市"), ("今日", "今日")):
-                driver.find_element(By.LINK_TEXT, nav).click()
+                follow(driver, driver.find_element(By.LINK_TEXT, nav))
                 assert driver.find_element(By.TAG_NAME, "h1").text.startswith(heading), nav
             # filter: 2号楼 only, then words
-            driver.find_element(By.LINK_TEXT, "工单").click()
+            follow(driver, driver.find_element(By.LINK_TEXT, "工单"))
             Select(driver.find_element(By.NAME, "building")).select_by_value("2")
-            driver.find_element(By.ID, "apply").click()
+            follow(driver, driver.find_element(By.ID, "apply"))
             seen["building2"] = driver.find_element(By.TAG_NAME, "main").text
             driver.get(f"{base}/web/tickets")
             driver.find_element(By.NAME, "q").send_keys("楼道灯")
-            driver.find_element(By.ID, "apply").click()
+            follow(driver, driver.find_element(By.ID, "apply"))
             seen["search"] = driver.find_element(By.TAG_NAME, "main").text
             # take an action: 处理 #1
-            driver.find_element(By.PARTIAL_LINK_TEXT, "#1 ").click()
+            follow(driver, driver.find_element(By.PARTIAL_LINK_TEXT, "#1 "))
             assert driver.find_element(By.ID, "status").text == "待受理"
             driver.find_element(By.XPATH, "//summary[text()='处理']").click()
             form = driver.find_element(By.ID, "action-start")
             form.find_element(By.NAME, "note").send_keys("下午去看")
-            form.find_element(By.TAG_NAME, "button").click()
+            follow(driver, form.find_element(By.TAG_NAME, "button"))
             seen["notice"] = driver.find_element(By.ID, "notice").text
             seen["status"] = driver.find_element(By.ID, "status").text
             seen["timeline"] = driver.find_element(By.ID, "timeline").text
             # sign out; a resident's link; a department's contact
-            driver.find_element(By.XPATH, "//button[text()='退出']").click()
+            follow(driver, driver.find_element(By.XPATH, "//button[text()='退出']"))
             seen["signed_out"] = driver.find_element(By.TAG_NAME, "main").text
             driver.get(f"{base}/web/today")
             seen["after_sign_out"] = driver.find_element(By.TAG_NAME, "main").text
             driver.get(resident_link)
             seen["resident"] = driver.find_element(By.TAG_NAME, "main").text
             driver.get(contact_link)
-            driver.find_element(By.ID, "enter").click()
+            follow(driver, driver.find_element(By.ID, "enter"))
             driver.get(f"{base}/web/tickets")
             seen["contact"] = driver.find_element(By.TAG_NAME, "main").text
             driver.get(f"{base}/web/tickets/2")

@@ -125,7 +125,7 @@ async def open_runtime(settings: Settings, fake_clock: bool = False,
             saved = await redis.get(store.keys.fake_clock())
             clock = FakeClock(float(saved) if saved else SystemClock().now())
         services = Services(store=store, community=settings.community, clock=clock, load_classifier=load_classifier, texts=texts,
-                            tickets=Tickets(store), jobs=Jobs(store, inbound),
+                            tickets=Tickets(store, settings.community.tz), jobs=Jobs(store, inbound),
                             audit=Audit(store, keep_days=settings.audit_days), examples=Examples(store),
                             web_url=settings.web_url)
         runtime = Runtime(settings, redis, store, inbound, Outbox(store, settings.dead_letters_max), services,

@@ -24,6 +24,7 @@ from bot.supervisor import Health, sleep_unless, supervise
 from bot.worker import Worker
 from handlers.router import COMMANDS
 from storage.identities import Identities
+from storage.stats import Stats
 
 log = logging.getLogger(__name__)
 EMBEDDED_CHECK_SECONDS = 1.0
@@ -53,6 +54,9 @@ async def serve(settings: Settings, with_server: bool = True, worker_processes: 
         # A database written before the open-ticket indexes is indexed once, now, rather
         # than on the first report (seconds for tens of thousands of tickets).
         await runtime.services.tickets.ensure_indexed()
+        # Likewise the statistics' counters (storage/stats.py), before any worker changes a ticket.
+        if await Stats(runtime.store, settings.community.tz).ensure_built():
+            log.info("ticket statistics rebuilt from the stored tickets")
         channels = await _start_channels(runtime)
         await _warn_unreachable(runtime)
         health = runtime.health

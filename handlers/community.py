@@ -93,6 +93,18 @@ class Sla:
 
 
 @dataclass(frozen=True)
+class Targets:
+    """`[targets]`: what the community aims for, drawn on the statistics' charts (README
+    "Statistics"): rates as fractions (0.95 is 95%); `reopen_rate` is a most, the others
+    a least."""
+    response_rate: float = 0.95
+    resolution_rate: float = 0.90
+    satisfaction_rate: float = 0.90
+    reopen_rate: float = 0.05
+    average_rating: float = 4.5
+
+
+@dataclass(frozen=True)
 class Triage:
     """`[triage]`: an `auto` group's message the classifier is unsure about waits for staff
     (待确认). `threshold` None: the rule file's, else TRIAGE_THRESHOLD; 0: no triage."""
@@ -123,6 +135,7 @@ class Community:
     source: str = ""
     triage: Triage = field(default_factory=Triage)
     office_phone: str | None = None   # a public office number residents may be given
+    targets: Targets = field(default_factory=Targets)
 
     def triage_threshold(self, chat: Chat | None, rule_file: float | None) -> float | None:
         """Where an `auto` group's unsure messages start going to the triage queue: the
@@ -253,7 +266,8 @@ class _Parser:
 
     def community(self, raw: dict) -> Community:
         self.table(raw, "(top level)", {"community", "sla", "routing", "departments", "chats", "people",
-                                        "points", "timebank", "rewards", "volunteers", "dictionary", "triage"},
+                                        "points", "timebank", "rewards", "volunteers", "dictionary", "triage",
+                                        "targets"},
                    {"community"})
         head = self.table(raw["community"], "community", {"id", "name", "timezone", "bot_name", "office_phone"},
                           {"id", "name"})
@@ -289,7 +303,8 @@ class _Parser:
                          volunteering=tasks.parse_volunteering(raw.get("volunteers"), self.fail),
                          dictionary=self.dictionary(raw.get("dictionary", {})),
                          triage=self.triage(raw.get("triage", {})),
-                         office_phone=self.text(head, "community", "office_phone"))
+                         office_phone=self.text(head, "community", "office_phone"),
+                         targets=self.targets(raw.get("targets", {})))
 
     def fraction(self, raw: dict, key: str, name: str) -> float | None:
         value = raw.get(name)
@@ -298,6 +313,22 @@ class _Parser:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
             raise self.fail(f"{key}.{name}", "must be a number from 0 to 1, e.g. 0.35")
         return float(value)
+
+    def targets(self, raw: Any) -> Targets:
+        """`[targets] response_rate = 0.95 …` (all optional): rates from 0 to 1, the
+        average rating from 1 to 5."""
+        raw = self.table(raw, "targets", set(Targets.__dataclass_fields__), set())
+        values = {}
+        for name in Targets.__dataclass_fields__:
+            if name == "average_rating":
+                value = raw.get(name, Targets.average_rating)
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or not 1 <= value <= 5:
+                    raise self.fail(f"targets.{name}", "must be a number from 1 to 5, e.g. 4.5")
+                values[name] = float(value)
+            else:
+                found = self.fraction(raw, "targets", name)
+                values[name] = getattr(Targets, name) if found is None else found
+        return Targets(**values)
 
     def triage(self, raw: Any) -> Triage:
         """`[triage] threshold = 0.35, lapse_days = 3, remind_at = "09:00"` (all optional)."""

@@ -79,6 +79,10 @@ class CreateOnce:
         self.spec.setdefault("sadd", []).append({"key": self._key(key), "member": str(member)})
         return self
 
+    def hincrby(self, key: str, name: str, by: int) -> "CreateOnce":
+        self.spec.setdefault("hincrby", []).append({"key": self._key(key), "field": str(name), "by": int(by)})
+        return self
+
     async def run(self, store: Store) -> Created:
         spec = {**self.spec, "remember": self.remember}
         found, created = await store.scripts["create_once"](

@@ -7,8 +7,9 @@ touch several keys run on one Cluster slot. The scripts get their keys in KEYS, 
 documented exceptions, both on the same hash tag because they are made from a key of this
 file: a key of a record that does not exist yet is passed as a template, the method called
 with NEW_ID (`ticket(NEW_ID)`), and create_once.lua puts the id it draws in its place; and
-the ticket scripts make the open-ticket index names from `tickets_open()` and the fields
-they read (`tickets_open_by` spells the same names for Python).
+the ticket scripts make the open-ticket index names from `tickets_open()`, and the
+statistics' bucket names from `stats_prefix()`, with the fields they read
+(`tickets_open_by` and `stats` spell the same names for Python).
 """
 
 from __future__ import annotations
@@ -174,6 +175,25 @@ class Keys:
 
     def tickets_indexed(self) -> str:
         return self("tickets", "indexed")
+
+    # ticket statistics (storage/stats.py)
+    def stats_prefix(self) -> str:
+        """The prefix of the statistics' buckets: the ticket scripts make a bucket's name
+        from it the way `stats` does (PREFIX:PERIOD:DIM)."""
+        return self("stats")
+
+    def stats(self, period: str, dim: str) -> str:
+        """Hash `VALUE|METRIC` -> count for the tickets created in one period (a day
+        "2026-11-03" or a month "2026-11"), by one dimension (storage/stats.py DIMS)."""
+        return self("stats", period, dim)
+
+    def stats_periods(self) -> str:
+        """The days and months that have a bucket."""
+        return self("stats", "periods")
+
+    def stats_version(self) -> str:
+        """Which version of the statistics the buckets hold (missing: rebuild them)."""
+        return self("stats", "version")
 
     def tickets(self) -> str:
         return self("tickets")

@@ -9,7 +9,8 @@ assignee and department, each scored by creation time), so finding a duplicate o
 listing 待办 costs what is open, not what was ever reported. Readers still check each
 ticket they load: an index narrows the search, the ticket's own fields decide. A ticket
 waiting for staff to confirm it (待确认, `unconfirmed`) is not open: it is in none of those
-indexes but in the triage queue, which the same scripts keep.
+indexes but in the triage queue, which the same scripts keep. They keep the statistics too
+(storage/stats.py: counters by the day a ticket was created), in the same step.
 
 Memory: a closed ticket keeps its hash (a listpack: a long text is stored in pieces of at
 most PIECE_BYTES, so the hash never turns into a hashtable), its history (compact rows)
@@ -23,10 +24,12 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from datetime import tzinfo
 from typing import Any, Iterable
 
 from storage.create_once import Created, CreateOnce
 from storage.keys import NEW_ID
+from storage.stats import DEFAULT_TZ, increments, local_day, periods_of
 from storage.store import Store
 
 STATUSES = ("open", "assigned", "in_progress", "resolved", "closed", "escalated", "duplicate", "rejected",
@@ -71,7 +74,7 @@ REMEMBER_SECONDS = 8 * 86400
 PIECE_BYTES = 60          # longer values are kept as NAME, NAME~1, … (hash-max-listpack-value is 64)
 INDEX_VERSION = "1"
 _NUMBERS = {"created_at", "respond_due", "resolve_due", "responded_at", "resolved_at", "closed_at"}
-_INTS = {"rating", "duplicate_of"}
+_INTS = {"rating", "duplicate_of", "reopens"}
 _JSON = {"location"}
 _BRIEF = ("id", "status", "reporter", "created_at", "category", "urgent", "building", "assignee",
           "department", "respond_due", "resolve_due")
@@ -100,6 +103,7 @@ class Ticket:
     closed_at: float | None = None
     duplicate_of: int | None = None
     reason: str | None = None
+    reopens: int = 0            # times 重开 (the statistics' reopen rate)
     history: list[dict[str, Any]] = field(default_factory=list)
     co_reporters: dict[str, dict[str, Any]] = field(default_factory=dict)  # person -> their report
 
@@ -225,10 +229,11 @@ def _times(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 class Tickets:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, tz: tzinfo | None = None) -> None:
         self.store = store
         self.k = store.keys
         self._indexed = False
+        self.tz = tz or DEFAULT_TZ     # the community's: a ticket counts in its local day (storage/stats.py)
 
     # -- writing --------------------------------------------------------------------
 
@@ -239,6 +244,7 @@ class Tickets:
         values = in_pieces({name: value for name, value in to_hash(fields).items()
                             if value != "" and not (name == "urgent" and value == "0")})
         k, at, reporter = self.k, fields["created_at"], fields["reporter"]
+        values["day"] = local_day(at, self.tz)      # the day it counts in (storage/stats.py)
         # The ticket keeps its event as 12 hex digits of its SHA-1 (no by-event hash to
         # grow forever): a redelivery finds it among its reporter's tickets of the days an
         # event can come again (and a day ahead, for clocks apart).
@@ -259,6 +265,12 @@ class Tickets:
             once.sadd(k.tickets_open_buildings(), values.get("building") or NONE)
         if values.get("status") in QUEUE_STATES:
             once.zadd(k.tickets_unconfirmed(), at, NEW_ID)
+        # the statistics: it counts as created (and urgent) on its day, in the same step
+        for key, counts in increments(k, values).items():
+            for name, n in counts.items():
+                once.hincrby(key, name, n)
+        for period in periods_of(values):
+            once.sadd(k.stats_periods(), period)
         return await once.run(self.store)
 
     async def transition(self, ticket_id: int, op_key: str, action: str, fields: dict[str, Any],
@@ -276,7 +288,8 @@ class Tickets:
             args=[op_key, "*" if allowed is None else ",".join(allowed),
                   json.dumps(values, ensure_ascii=False), history_json(entry),
                   self.k.tickets_open(), ",".join(OPEN_STATES), REMEMBER_SECONDS,
-                  self.k.tickets_unconfirmed(), ",".join(QUEUE_STATES)])
+                  self.k.tickets_unconfirmed(), ",".join(QUEUE_STATES),
+                  self.k.stats_prefix(), self.k.stats_periods()])
         return Transition(result, before)
 
     async def join(self, ticket_id: int, person_id: str, report: dict[str, Any]) -> bool:

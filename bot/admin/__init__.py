@@ -8,6 +8,7 @@ from bot.admin import ledger, rewards
 from bot.admin import people, polls
 from bot.admin import tasks
 from bot.admin import examples
+from bot.admin import stats
 
 AREAS = {"tickets": tickets, "ledger": ledger, "rewards": rewards, "polls": polls, "people": people,
-         "tasks": tasks, "examples": examples}
+         "tasks": tasks, "examples": examples, "stats": stats}

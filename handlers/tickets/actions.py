@@ -277,7 +277,7 @@ async def reopen(ctx: Context, args: str) -> None:
     status = "in_progress" if ticket.assignee else "open"
     due = ctx.community.sla.deadlines(ctx.now, ticket.urgent)    # an urgent ticket's again
     fields = {"resolve_due": due["resolve_due"], "resolved_at": None, "closed_at": None,
-              "rating": None, "comment": None}
+              "rating": None, "comment": None, "reopens": ticket.reopens + 1}    # (the reopen rate)
     if status == "open":
         fields["respond_due"] = due["respond_due"]
     if await _change(ctx, ticket, status, "reopened", reason, fields):

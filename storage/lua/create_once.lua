@@ -13,6 +13,7 @@
 --   rpush     [{key, value}]
 --   zadd      [{key, score, member}]
 --   sadd      [{key, member}]
+--   hincrby   [{key, field, by}]  (a counter the record adds to: the ticket statistics)
 -- A `key` is an index in KEYS, or a template of storage/keys.py (a key method called
 -- with NEW_ID "$id", so it carries the community's hash tag): "$id" in it, and a value
 -- or member that is exactly "$id", become the id (find: the candidate's id).
@@ -64,6 +65,9 @@ for _, z in ipairs(spec.zadd or {}) do
 end
 for _, s in ipairs(spec.sadd or {}) do
   redis.call('SADD', key(s.key, id), value(s.member, id))
+end
+for _, h in ipairs(spec.hincrby or {}) do
+  redis.call('HINCRBY', key(h.key, id), h.field, h.by)
 end
 if spec.remember then
   redis.call('HSET', KEYS[1], ARGV[1], id)

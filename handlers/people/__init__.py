@@ -2,7 +2,9 @@
 and linking (绑定: a platform account becomes a person; 绑定群: a group chat one of the
 community's chats).
 
-- households.py, linking.py; commands.py: the package's commands; texts.toml: its texts.
+- households.py, linking.py; web_login.py: 登录, a one-time link to the web workbench
+  (bot/web/) and who may sign in (WORKBENCH); commands.py: the package's commands;
+  texts.toml and web.toml: its texts.
   Finding a person by @name is the community's (`Community.find_person`).
 
 Other packages use only the names below (`from handlers import people`).

@@ -291,3 +291,21 @@ async def test_a_grid_worker_starts_on_their_buildings_and_what_nobody_covers(be
     assert viewer.home_buildings == ("3",)
     scope = viewer.home_scope
     assert "3" in scope and None in scope and "2" not in scope   # 2 is the demo grid worker's (in the file)
+
+
+async def test_the_statistics_page(bench):
+    ticket = await report(bench, "zhang", "3号楼2单元楼道灯坏了，晚上看不见")
+    await bench.console.say("grid", None, f"处理 #{ticket}")
+    await sign_in(bench, "secretary")
+    page = await bench.get("/web/stats")
+    assert page.status == 200
+    text = await page.text()
+    assert "响应率" in text and "解决率" in text and "满意率" in text and "100.0%" in text and "近 12 个月" in text
+    assert "3号楼" in text or ">3<" in text
+    by_category = await (await bench.get("/web/stats?by=category")).text()
+    assert "设施维修" in by_category
+    wrong = await (await bench.get("/web/stats?period=abc")).text()
+    assert "not a period" in wrong or "abc" in wrong
+    bench.session.cookie_jar.clear()
+    await sign_in(bench, "wuye_li")
+    assert (await bench.get("/web/stats")).status == 403

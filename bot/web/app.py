@@ -401,6 +401,16 @@ async def points(request: web.Request) -> web.Response:
     return bench.render("points.html", session=session, nav="points", page=await views.points(viewer, verify))
 
 
+async def stats(request: web.Request) -> web.Response:
+    bench, session, viewer = _viewer(request)
+    if not viewer.community_wide:
+        return bench.message("无权查看", "统计只对社区工作人员开放。", 403, session)
+    from bot.web import views
+    period, by = request.query.get("period", "")[:40], request.query.get("by", "building")
+    await bench.audit(session.person.id, "web_view", f"page:stats {period} {by}"[:200])
+    return bench.render("stats.html", session=session, nav="stats", s=await views.statistics(viewer, period, by))
+
+
 def build(runtime: Runtime) -> web.Application:
     """The workbench as an aiohttp application, mounted at /web by `mount`."""
     app = web.Application(middlewares=[security])
@@ -417,5 +427,6 @@ def build(runtime: Runtime) -> web.Application:
     app.router.add_get("/polls", polls, name="polls")
     app.router.add_get("/tasks", tasks, name="tasks")
     app.router.add_get("/points", points, name="points")
+    app.router.add_get("/stats", stats, name="stats")
     app.router.add_static("/static", HERE / "static", name="static")
     return app

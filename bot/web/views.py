@@ -94,3 +94,43 @@ async def points(viewer: Viewer, check: bool) -> dict[str, Any]:
         result = await verify(Ledger(ctx.services.store))
         report = {"ok": result.ok, "entries": result.entries, "problems": result.problems[:20]}
     return {"goods": items, "waiting": waiting, "report": report}
+
+
+BY = {"building": "楼栋", "category": "类别", "department": "部门", "holder": "负责人"}
+
+
+def _percent(rate) -> dict[str, Any]:
+    value = rate.value
+    return {"text": "—" if value is None else f"{value * 100:.1f}%", "of": f"{rate.numerator}/{rate.denominator}",
+            "target": "" if rate.target is None else f"{rate.target * 100:.0f}%", "met": rate.met}
+
+
+def _figures(row) -> dict[str, Any]:
+    return {"label": row.label, "created": row.created, "urgent": row.urgent, "rejected": row.rejected,
+            "response": _percent(row.response), "resolution": _percent(row.resolution),
+            "satisfaction": _percent(row.satisfaction), "reopen": _percent(row.reopen),
+            "average": "—" if row.average_rating is None else f"{row.average_rating:.2f}",
+            "ratings": [row.ratings.get(score, 0) for score in range(5, 0, -1)]}
+
+
+async def statistics(viewer: Viewer, period: str, by: str) -> dict[str, Any]:
+    """统计: the three rates of a period (README "Statistics" defines them), by a dimension,
+    the last 12 months, and category × building — from the counters the tickets keep."""
+    from handlers import tickets
+    ctx = viewer.ctx
+    by = by if by in BY else "building"
+    try:
+        rates = await tickets.rates(ctx, period or None, by)
+    except tickets.PeriodError as error:
+        return {"error": str(error), "by": by, "period": period, "dims": BY}
+    trend = await tickets.trend(ctx, 12)
+    months = [(name, _figures(row)) for name, row in zip(trend.months, trend.series.get(None, []))]
+    heat = None
+    if all(len(bucket) == 7 for bucket in rates.period.buckets):
+        found = await tickets.heat_map(ctx, period or None)
+        heat = {"categories": found.categories, "buildings": found.buildings,
+                "rows": [(c, [found.created(c, b) for b in found.buildings]) for c in found.categories]}
+    return {"error": "", "period": rates.period.name, "first": rates.period.first.isoformat(),
+            "last": rates.period.last.isoformat(), "by": by, "by_label": BY[by], "dims": BY,
+            "total": _figures(rates.total), "rows": [_figures(r) for r in rates.rows], "months": months,
+            "heat": heat}

@@ -309,3 +309,96 @@ async def test_the_statistics_page(bench):
     bench.session.cookie_jar.clear()
     await sign_in(bench, "wuye_li")
     assert (await bench.get("/web/stats")).status == 403
+
+
+async def _tenth_of_next_month(bench) -> str:
+    """Move the clock to 09:00 on the 10th of the next month; that month's name."""
+    from datetime import datetime, timedelta
+    runtime = bench.runtime
+    now = datetime.fromtimestamp(runtime.clock.now(), runtime.settings.community.tz)
+    tenth = (now.replace(day=28) + timedelta(days=4)).replace(day=10, hour=9, minute=0, second=0, microsecond=0)
+    runtime.clock.set(tenth.timestamp())
+    await runtime.save_fake_clock()
+    return f"{tenth.year:04d}-{tenth.month:02d}"
+
+
+async def test_the_monthly_report_and_its_export(bench):
+    import io
+
+    import openpyxl
+
+    from bot.web.report import COLUMNS
+    before = await _tenth_of_next_month(bench)
+    earlier = await report(bench, "r201", "2号楼门口垃圾堆了三天没人清理，臭死了")   # a month before: not in it
+    month = await _tenth_of_next_month(bench)
+    lamp = await report(bench, "zhang", "3号楼2单元楼道灯坏了，晚上看不见，电话13812345678")
+    litter = await report(bench, "r201", "2号楼门口垃圾堆了三天没人清理，臭死了")
+    await bench.console.say("grid", None, f"处理 #{lamp}")
+    await bench.console.say("grid", None, f"办结 #{lamp} 换了灯泡")
+    await bench.console.say("grid", None, f"处理 #{litter}")
+    bench.console.transcript.new()
+    await sign_in(bench, "secretary")
+
+    page = await bench.get(f"/web/report?month={month}")
+    assert page.status == 200
+    text = await page.text()
+    assert "月报" in text and "cdn" not in text.lower()
+    rates = {name: re.search(rf'id="rate-{name}">.*?</div>', text, re.S).group(0)
+             for name in ("response", "resolution", "satisfaction")}
+    assert "100.0%" in rates["response"] and "2 / 2" in rates["response"] and "≥95%" in rates["response"]
+    assert "50.0%" in rates["resolution"] and "1 / 2" in rates["resolution"] and "未达标" in rates["resolution"]
+    assert "—" in rates["satisfaction"] and "0 / 0" in rates["satisfaction"]
+    assert re.search(r'id="created">2<', text) and re.search(r'id="resolved">1<', text)
+    assert "设施维修" in text and "环境卫生" in text and "3号楼" in text      # the top problems
+    assert f"#{lamp}" in text and "换了灯泡" in text and "13812345678" not in text   # what was done, masked
+    assert '<script src="/web/static/vendor/echarts.min.js">' in text and 'id="chart-data"' in text
+    assert 'data-chart="rates"' in text and "@page" not in text          # print rules live in web.css
+    css = await (await bench.get("/web/static/web.css")).text()
+    assert "@page" in css and "A4" in css
+    for path in ("/web/static/vendor/echarts.min.js", "/web/static/charts.js"):
+        served = await bench.get(path)
+        assert served.status == 200 and "javascript" in served.headers["Content-Type"], path
+    assert "Apache" in await (await bench.get("/web/static/vendor/echarts.LICENSE")).text()
+    default = await (await bench.get("/web/report")).text()                   # this month by default
+    assert f'value="{month}"' in default
+    wrong = await bench.get("/web/report?month=2026-13")
+    assert wrong.status == 400 and "不是月份" in await wrong.text()
+
+    answer = await bench.get(f"/web/report/export?month={month}")
+    assert answer.status == 200
+    assert answer.headers["Content-Type"].startswith("application/vnd.openxmlformats-officedocument.spreadsheetml")
+    assert f"tickets-{month}.xlsx" in answer.headers["Content-Disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(await answer.read()))
+    sheet = book.active
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert tuple(rows[0]) == COLUMNS
+    for header in ("编号", "状态", "类别", "报告人", "负责人", "响应期限", "办结期限", "是否超期"):
+        assert header in rows[0]
+    by_id = {row[0]: dict(zip(COLUMNS, row)) for row in rows[1:]}
+    assert set(by_id) == {lamp, litter}                                       # the month's, not the one before
+    lamp_row = by_id[lamp]
+    assert lamp_row["报告人"] == "张阿姨" and lamp_row["负责人"] == "林网格员" and lamp_row["状态"] == "已办结"
+    assert lamp_row["类别"] == "设施维修" and lamp_row["楼栋"] == "3号楼" and lamp_row["是否超期"] == "否"
+    assert "13812345678" not in lamp_row["内容"]
+    assert lamp_row["创建时间"].strftime("%Y-%m") == month and lamp_row["办结期限"] > lamp_row["创建时间"]
+    assert lamp_row["办结时间"] is not None and by_id[litter]["办结时间"] is None
+    assert by_id[litter]["状态"] == "处理中" and by_id[litter]["报告人"] == "陈大爷"
+    older = openpyxl.load_workbook(io.BytesIO(await (await bench.get(f"/web/report/export?month={before}")).read()))
+    assert [row[0] for row in older.active.iter_rows(min_row=2, values_only=True)] == [earlier]
+
+
+async def test_the_monthly_report_is_staff_only(bench):
+    await report(bench, "zhang", "3号楼2单元楼道灯坏了，晚上看不见")
+    for path in ("/web/report", "/web/report/export"):
+        assert (await bench.get(path, allow_redirects=False)).status == 401, path   # no session
+    token = await WebLogins(bench.runtime.store).issue("zhang")                      # a resident gets none
+    assert (await bench.get(f"/web/login/{token}")).status == 403
+    answer = await bench.post("/web/login", data={"token": token}, allow_redirects=False)
+    assert answer.status == 403 and "linli_session" not in answer.cookies
+    assert (await bench.get("/web/report")).status == 401
+    await sign_in(bench, "wuye_li")                                                 # a department's contact
+    for path in ("/web/report", "/web/report/export", "/web/report?month=2026-11"):
+        refused = await bench.get(path)
+        assert refused.status == 403, path
+        assert "只对社区工作人员" in await refused.text()
+    assert "/web/report" not in await (await bench.get("/web/today")).text()        # not in their menu

@@ -36,7 +36,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Awaitable, Callable
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import jinja2
 from aiohttp import web
@@ -411,6 +411,44 @@ async def stats(request: web.Request) -> web.Response:
     return bench.render("stats.html", session=session, nav="stats", s=await views.statistics(viewer, period, by))
 
 
+async def report(request: web.Request) -> web.Response:
+    """GET /web/report?month=2026-11: 月报, one printable page (staff only, as 统计)."""
+    bench, session, viewer = _viewer(request)
+    if not viewer.community_wide:
+        await bench.audit(session.person.id, "web_refused", "page:report")
+        return bench.message("无权查看", "月报只对社区工作人员开放。", 403, session)
+    from bot.web import report as monthly
+    month = request.query.get("month", "")[:20]
+    await bench.audit(session.person.id, "web_view", f"page:report {month}".strip())
+    try:
+        found = monthly.month_of(viewer, month)
+    except monthly.MonthError as error:
+        return bench.render("report.html", status=400, session=session, nav="report", r=None, month=month,
+                            error=str(error))
+    return bench.render("report.html", session=session, nav="report", r=await monthly.monthly(viewer, found),
+                        month=found.name, error="", made=viewer.ctx.when(viewer.ctx.now))
+
+
+async def report_export(request: web.Request) -> web.Response:
+    """GET /web/report/export?month=2026-11: the month's tickets as an .xlsx (staff only)."""
+    bench, session, viewer = _viewer(request)
+    if not viewer.community_wide:
+        await bench.audit(session.person.id, "web_refused", "export:report")
+        return bench.message("无权查看", "月报只对社区工作人员开放。", 403, session)
+    from bot.web import report as monthly
+    try:
+        found = monthly.month_of(viewer, request.query.get("month", "")[:20])
+    except monthly.MonthError as error:
+        return bench.message("月份不对", str(error), 400, session, ("/web/report", "返回月报"))
+    body = await monthly.export(viewer, found)
+    await bench.audit(session.person.id, "web_export", f"report:{found.name}")
+    filename = f"工单-{found.name}.xlsx"
+    return web.Response(body=body, content_type=monthly.XLSX, headers={
+        "Content-Disposition": f"attachment; filename=\"tickets-{found.name}.xlsx\"; "
+                               f"filename*=UTF-8''{quote(filename)}",
+        "Cache-Control": "no-store"})
+
+
 def build(runtime: Runtime) -> web.Application:
     """The workbench as an aiohttp application, mounted at /web by `mount`."""
     app = web.Application(middlewares=[security])
@@ -428,5 +466,7 @@ def build(runtime: Runtime) -> web.Application:
     app.router.add_get("/tasks", tasks, name="tasks")
     app.router.add_get("/points", points, name="points")
     app.router.add_get("/stats", stats, name="stats")
+    app.router.add_get("/report", report, name="report")
+    app.router.add_get("/report/export", report_export, name="report_export")
     app.router.add_static("/static", HERE / "static", name="static")
     return app

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.web.data import Viewer
+from bot.web.report import chart_data
 from handlers.points.earning import hours_text
 from handlers.points.verify import verify
 from storage.ledger import Ledger
@@ -125,7 +126,7 @@ async def statistics(viewer: Viewer, period: str, by: str) -> dict[str, Any]:
         return {"error": str(error), "by": by, "period": period, "dims": BY}
     trend = await tickets.trend(ctx, 12)
     months = [(name, _figures(row)) for name, row in zip(trend.months, trend.series.get(None, []))]
-    heat = None
+    heat = found = None
     if all(len(bucket) == 7 for bucket in rates.period.buckets):
         found = await tickets.heat_map(ctx, period or None)
         heat = {"categories": found.categories, "buildings": found.buildings,
@@ -133,4 +134,4 @@ async def statistics(viewer: Viewer, period: str, by: str) -> dict[str, Any]:
     return {"error": "", "period": rates.period.name, "first": rates.period.first.isoformat(),
             "last": rates.period.last.isoformat(), "by": by, "by_label": BY[by], "dims": BY,
             "total": _figures(rates.total), "rows": [_figures(r) for r in rates.rows], "months": months,
-            "heat": heat}
+            "heat": heat, "charts": chart_data(trend, rates.total, {"by": (rates.rows, BY[by])}, found)}

@@ -175,3 +175,80 @@ async def test_a_grid_worker_works_a_ticket_in_the_browser(served):
     assert "只对社区工作人员" in seen["resident"]
     assert "#1 " in seen["contact"] and "#2" not in seen["contact"]
     assert "不归您处理" in seen["contact_other"]
+
+
+async def test_charts_on_statistics_and_the_monthly_report(served):
+    """统计 and 月报 draw their charts with the ECharts file the app serves itself (no CDN):
+    a canvas (统计) or an SVG (月报, for print) inside each chart's box, no script error; 月报
+    printed shows the report without the menu and the buttons."""
+    base, console = served
+    await console.say("zhang", None, "3号楼2单元楼道灯坏了，晚上看不见")
+    await console.say("r201", None, "2号楼门口垃圾堆了三天没人清理，臭死了")
+    await console.say("grid", None, "处理 #1")
+    await console.say("grid", None, "办结 #1 换了灯泡")
+    console.transcript.new()
+    link = f"{base}/web/login/" + await WebLogins(console.runtime.store).issue("secretary")
+
+    def drawn(driver, box: str, inside: str) -> bool:
+        return driver.execute_script(
+            "var el = document.getElementById(arguments[0]);"
+            "return !!(el && el.querySelector(arguments[1]) && echarts.getInstanceByDom(el));", box, inside)
+
+    def scenario() -> dict:
+        seen = {}
+        driver = browser()
+        try:
+            driver.implicitly_wait(5)
+            driver.get(link)
+            follow(driver, driver.find_element(By.ID, "enter"))
+            follow(driver, driver.find_element(By.LINK_TEXT, "统计"))
+            WebDriverWait(driver, 10).until(lambda d: drawn(d, "chart-response", "canvas"))
+            seen["stats_echarts"] = driver.execute_script("return typeof echarts + ' ' + echarts.version")
+            seen["stats_drawn"] = {box: drawn(driver, box, "canvas") for box in
+                                   ("chart-response", "chart-resolution", "chart-satisfaction", "chart-by",
+                                    "chart-ratings", "chart-heat")}
+            seen["stats_markline"] = driver.execute_script(
+                "var o = echarts.getInstanceByDom(document.getElementById('chart-response')).getOption();"
+                "return o.series[0].markLine.data[0].yAxis;")
+            seen["stats_table"] = driver.find_element(By.ID, "rates").text
+            seen["stats_scripts"] = driver.execute_script(
+                "return Array.from(document.scripts).filter(s => s.src).map(s => s.src);")
+            seen["stats_resources"] = driver.execute_script(
+                "return performance.getEntriesByType('resource').map(e => e.name);")
+            follow(driver, driver.find_element(By.LINK_TEXT, "月报"))
+            WebDriverWait(driver, 10).until(lambda d: drawn(d, "chart-rates", "svg"))
+            seen["report_drawn"] = {box: drawn(driver, box, "svg") for box in
+                                    ("chart-rates", "chart-category", "chart-building", "chart-ratings", "chart-heat")}
+            seen["report_rates"] = driver.find_element(By.ID, "rates").text
+            seen["report_done"] = driver.find_element(By.ID, "done").text
+            seen["report_resources"] = driver.execute_script(
+                "return performance.getEntriesByType('resource').map(e => e.name);")
+            seen["export"] = driver.find_element(By.ID, "export").get_attribute("href")
+            driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+            seen["print_menu"] = driver.find_element(By.CSS_SELECTOR, "header.top").is_displayed()
+            seen["print_tools"] = driver.find_element(By.ID, "export").is_displayed()
+            seen["print_chart"] = driver.find_element(By.ID, "chart-rates").is_displayed()
+            driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+            try:
+                seen["errors"] = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"
+                                  and "favicon.ico" not in entry["message"]]
+            except Exception:   # pragma: no cover - a driver without the log
+                seen["errors"] = []
+        finally:
+            driver.quit()
+        return seen
+
+    seen = await asyncio.to_thread(scenario)
+    assert seen["stats_echarts"].startswith("object 5.")
+    assert all(seen["stats_drawn"].values()), seen["stats_drawn"]
+    assert seen["stats_markline"] == 95                    # [targets] response_rate, drawn on the chart
+    assert "响应率" in seen["stats_table"] and "50.0%" in seen["stats_table"]     # #1 answered, #2 not yet
+    assert f"{base}/web/static/vendor/echarts.min.js" in seen["stats_scripts"]
+    for resources in (seen["stats_resources"], seen["report_resources"]):
+        assert resources and all(name.startswith(base + "/web/static/") for name in resources), resources
+    assert all(seen["report_drawn"].values()), seen["report_drawn"]
+    assert "响应率" in seen["report_rates"] and "1 / 2" in seen["report_rates"] and "未达标" in seen["report_rates"]
+    assert "换了灯泡" in seen["report_done"]
+    assert seen["export"].startswith(f"{base}/web/report/export?month=")
+    assert not seen["print_menu"] and not seen["print_tools"] and seen["print_chart"]
+    assert not seen["errors"], seen["errors"]

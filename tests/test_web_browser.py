@@ -10,6 +10,7 @@ in a thread beside it."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import os
 import re
 import shutil
@@ -229,6 +230,9 @@ async def test_charts_on_statistics_and_the_monthly_report(served):
             seen["print_tools"] = driver.find_element(By.ID, "export").is_displayed()
             seen["print_chart"] = driver.find_element(By.ID, "chart-rates").is_displayed()
             driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+            pdf = driver.execute_cdp_cmd("Page.printToPDF", {"paperWidth": 8.27, "paperHeight": 11.69,
+                                                             "preferCSSPageSize": True, "printBackground": True})
+            seen["pdf"] = base64.b64decode(pdf["data"])
             try:
                 seen["errors"] = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"
                                   and "favicon.ico" not in entry["message"]]
@@ -251,4 +255,6 @@ async def test_charts_on_statistics_and_the_monthly_report(served):
     assert "换了灯泡" in seen["report_done"]
     assert seen["export"].startswith(f"{base}/web/report/export?month=")
     assert not seen["print_menu"] and not seen["print_tools"] and seen["print_chart"]
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", seen["pdf"]))                  # print to PDF: A4 pages
+    assert seen["pdf"].startswith(b"%PDF") and 1 <= pages <= 4, pages
     assert not seen["errors"], seen["errors"]

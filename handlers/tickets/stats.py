@@ -287,10 +287,11 @@ async def today(where: Services | Context, buildings: set[str | None] | None = N
     pressing = sorted(found, key=lambda t: (not t.urgent, next_due(t) or float("inf"), t.id))
     soon = now + soon_hours * 3600
     overdue = [t for t in pressing if (next_due(t) or float("inf")) < now]
+    late = {t.id for t in overdue}
     per_building: dict[str | None, Counter] = {}
     for t in found:
         counts = per_building.setdefault(t.building, Counter())
-        counts.update(open=1, urgent=int(t.urgent), overdue=int(t in overdue), unaccepted=int(t.status == "open"))
+        counts.update(open=1, urgent=int(t.urgent), overdue=int(t.id in late), unaccepted=int(t.status == "open"))
     rows = [BuildingToday(b, label_of(services, "building", b or NONE), c["open"], c["urgent"], c["overdue"],
                           c["unaccepted"])
             for b, c in per_building.items()]

@@ -66,6 +66,9 @@ def follow(driver, element) -> None:
     page = driver.find_element(By.TAG_NAME, "html")
     element.click()
     WebDriverWait(driver, 10).until(expected_conditions.staleness_of(page))
+    # The old page is gone, but the new one may still be loading: an element found now can
+    # belong to a document about to be replaced ("Node … does not belong to the document").
+    WebDriverWait(driver, 10).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
 @pytest.fixture

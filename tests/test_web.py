@@ -173,6 +173,136 @@ async def test_an_action_is_the_chat_command_from_the_signed_in_person(bench):
     assert any(e["action"] == "web_login" and e["actor"] == "grid" for e in entries)
 
 
+async def _page_action(bench, page: str, csrf: str, **form) -> str:
+    """Post an action of a page beside tickets; run the worker on it; the page it leads back to."""
+    answer = await bench.post(f"/web/{page}/action", data={**form, "csrf": csrf}, allow_redirects=False)
+    assert answer.status == 303, await answer.text()
+    location = answer.headers["Location"]
+    assert location.startswith(f"/web/{page}?") and f"done={form['action']}" in location
+    await bench.console.drain()                                    # the worker handles it as if typed
+    return location
+
+
+def _web_actions(entries) -> list[str]:
+    return [e["subject"] for e in entries if e["action"] == "web_action"]
+
+
+async def test_todays_triage_queue_is_confirmed_and_dismissed_from_the_page(bench):
+    tickets = bench.runtime.services.tickets
+    await bench.console.say("zhang", "b3", "楼道灯好像不太亮")             # unsure: waits for staff
+    await bench.console.say("zhang", "b3", "楼下好吵啊")
+    assert bench.console.transcript.new() == [] and sorted(await tickets.queue_ids()) == [1, 2]
+    csrf = await sign_in(bench, "secretary")
+    today = await (await bench.get("/web/today")).text()
+    for form in ("triage-confirm-1", "triage-dismiss-1", "triage-confirm-2", "triage-dismiss-2"):
+        assert f'id="{form}"' in today
+    back = await _page_action(bench, "today", csrf, action="confirm", target="1")
+    said = bench.console.transcript.new()
+    assert any(line["to"] == "@secretary" and "#1" in line["text"] for line in said)    # the reply, in chat
+    assert any(line["to"] == "@zhang" and "#1" in line["text"] for line in said)        # told as a new ticket
+    assert (await tickets.get(1)).status == "open"
+    assert "已提交“确认”" in await (await bench.get(back)).text()        # (pending: the test waits 0 s)
+    await _page_action(bench, "today", csrf, action="dismiss", target="#2", note="只是闲聊")
+    dismissed = await tickets.get(2)
+    assert dismissed.status == "dismissed" and dismissed.reason == "只是闲聊"
+    assert not any(line["to"] == "@zhang" for line in bench.console.transcript.new())   # nobody else hears
+    assert await tickets.queue_ids() == []
+    assert 'id="triage-confirm' not in await (await bench.get("/web/today")).text()
+    subjects = _web_actions(await bench.runtime.services.audit.entries())
+    assert any(s.startswith("ticket:1 confirm event:web:") for s in subjects)
+    assert any(s.startswith("ticket:2 dismiss event:web:") for s in subjects)
+
+
+async def test_a_poll_is_cancelled_from_the_page_with_a_reason(bench):
+    await bench.console.say("r101", "council", "发起投票 是否同意调整物业费 规则=三分之二 范围=议事会 截止=3天")
+    bench.console.transcript.new()
+    csrf = await sign_in(bench, "secretary")
+    assert 'id="poll-cancel-1"' in await (await bench.get("/web/polls")).text()
+    empty = await bench.post("/web/polls/action", data={"action": "cancelpoll", "target": "1", "csrf": csrf},
+                             allow_redirects=False)
+    assert empty.status == 400 and await bench.runtime.inbound.backlog() == 0            # a reason is needed
+    await _page_action(bench, "polls", csrf, action="cancelpoll", target="1", note="问题写错了")
+    said = bench.console.transcript.new()
+    assert any(line["to"] == "@secretary" for line in said)
+    from storage.polls import Polls
+    poll = await Polls(bench.runtime.store).get(1)
+    assert poll.status == "cancelled" and poll.cancel_reason == "问题写错了" and poll.cancelled_by == "secretary"
+    page = await (await bench.get("/web/polls?done=cancelpoll")).text()
+    assert 'id="poll-cancel-1"' not in page and "已提交“取消投票”" in page
+    assert any(s.startswith("poll:1 cancelpoll event:web:") for s in _web_actions(
+        await bench.runtime.services.audit.entries()))
+
+
+async def test_tasks_are_confirmed_and_cancelled_from_the_page(bench):
+    from storage.tasks import Tasks
+    for text in ("发布任务 帮忙买菜 @r303", "发布任务 陪同看病 @r303"):
+        await bench.console.say("grid", None, text)
+    await bench.console.say("vol_liu", None, "接单 T1")
+    await bench.console.say("vol_liu", None, "完成 T1 1.5")
+    bench.console.transcript.new()
+    repo = Tasks(bench.runtime.store)
+    assert (await repo.get(1)).status == "completed" and (await repo.get(2)).status == "open"
+    csrf = await sign_in(bench, "secretary")
+    page = await (await bench.get("/web/tasks")).text()
+    assert 'id="task-confirm-T1"' in page and 'id="task-cancel-T2"' in page
+    assert 'id="task-cancel-T1"' not in page and 'id="task-confirm-T2"' not in page   # only what each state allows
+    await _page_action(bench, "tasks", csrf, action="confirm", target="T1")
+    assert (await repo.get(1)).status == "confirmed"
+    assert any(line["to"] == "@vol_liu" for line in bench.console.transcript.new())   # the volunteer hears
+    await _page_action(bench, "tasks", csrf, action="canceltask", target="T2", note="家属来了")
+    assert (await repo.get(2)).status == "cancelled"
+    subjects = _web_actions(await bench.runtime.services.audit.entries())
+    assert any(s.startswith("task:T1 confirm event:web:") for s in subjects)
+    assert any(s.startswith("task:T2 canceltask event:web:") for s in subjects)
+
+
+async def test_a_redemption_is_fulfilled_from_the_page(bench):
+    from storage.ledger import POOL, Ledger, Transfer, Txn
+    from storage.rewards import Rewards
+    txn = Txn(key="fund:web", event="test", at=bench.runtime.clock.now(),
+              transfers=[Transfer("points", POOL, "person:zhang", 120, "adjusted", "test")])
+    assert (await Ledger(bench.runtime.store).post(txn)).ok
+    await bench.console.say("zhang", None, "兑换 理发券")
+    code = re.search(r"兑换码：([A-Z0-9]{6})", " ".join(m["text"] for m in bench.console.transcript.new())).group(1)
+    csrf = await sign_in(bench, "staff_chen")
+    assert f'id="fulfil-{code}"' in await (await bench.get("/web/points")).text()
+    await _page_action(bench, "points", csrf, action="fulfil", target=code)
+    assert (await Rewards(bench.runtime.store).redemption(code)).status == "fulfilled"
+    said = bench.console.transcript.new()
+    assert any(line["to"] == "@staff_chen" for line in said) and any(line["to"] == "@zhang" for line in said)
+    assert f'id="fulfil-{code}"' not in await (await bench.get("/web/points")).text()
+    assert any(s.startswith(f"redemption:{code} fulfil event:web:") for s in _web_actions(
+        await bench.runtime.services.audit.entries()))
+
+
+async def test_page_actions_need_the_token_and_are_staffs(bench):
+    await bench.console.say("zhang", "b3", "楼道灯好像不太亮")
+    await bench.console.say("r101", "council", "发起投票 是否同意调整物业费 规则=三分之二 范围=议事会 截止=3天")
+    bench.console.transcript.new()
+    forms = {"today": {"action": "confirm", "target": "1"},
+             "polls": {"action": "cancelpoll", "target": "1", "note": "问题写错了"},
+             "tasks": {"action": "canceltask", "target": "T1"}, "points": {"action": "fulfil", "target": "K7Q4MX"}}
+    csrf = await sign_in(bench, "secretary")
+    for page, form in forms.items():
+        for token in ({}, {"csrf": "0" * 64}):
+            answer = await bench.post(f"/web/{page}/action", data={**form, **token}, allow_redirects=False)
+            assert answer.status == 403 and "表单已失效" in await answer.text(), page
+        bad = await bench.post(f"/web/{page}/action", data={**form, "action": "rm -rf", "csrf": csrf},
+                               allow_redirects=False)
+        assert bad.status == 400, page
+    assert await bench.runtime.inbound.backlog() == 0
+    bench.session.cookie_jar.clear()
+    csrf = await sign_in(bench, "wuye_li")                          # a department's contact
+    assert "/action" not in await (await bench.get("/web/today")).text()
+    for page, form in forms.items():
+        answer = await bench.post(f"/web/{page}/action", data={**form, "csrf": csrf}, allow_redirects=False)
+        assert answer.status == 403, page
+    assert await bench.runtime.inbound.backlog() == 0
+    assert (await bench.runtime.services.tickets.get(1)).status == "unconfirmed"
+    assert sum(e["action"] == "web_refused" and e["subject"].startswith("action:")
+               for e in await bench.runtime.services.audit.entries()) == len(forms)
+
+
 async def test_an_incomplete_form_is_not_sent(bench):
     ticket = await report(bench, "zhang", "3号楼2单元楼道灯坏了，晚上看不见")
     csrf = await sign_in(bench, "grid")

@@ -18,7 +18,9 @@ Actions. A button on a ticket page makes the chat command it stands for (`处理
 and puts it on the inbound stream as an event from the signed-in person's own chat
 identity (runtime.accept), so the same handler runs it, it is durable and audited, and
 everyone is told exactly as if it had been typed — the person included, in their chat.
-The page waits a few seconds for the worker to be done, then shows the ticket again.
+The page waits a few seconds for the worker to be done, then shows the ticket again. The
+pages beside tickets offer staff's actions the same way (/web/PAGE/action: 今日's triage
+queue 确认/忽略, 取消投票, 取消任务 and 确认 T3, 核销; bot/web/views.py), each back to its page.
 
 Every page read and every action is written to the audit log (via "web").
 """
@@ -286,7 +288,8 @@ async def today(request: web.Request) -> web.Response:
     page = await data.today(viewer, () if everything else viewer.home_scope)
     await bench.audit(session.person.id, "web_view", "page:today")
     return bench.render("today.html", session=session, page=page, nav="today", buildings=viewer.home_buildings,
-                        everything=everything, can_widen=bool(viewer.home_buildings))
+                        everything=everything, can_widen=bool(viewer.home_buildings), notice=_notice(request),
+                        may_triage=viewer.community_wide and data.COMMAND["dismiss"].allowed.allows(viewer.ctx))
 
 
 async def tickets(request: web.Request) -> web.Response:
@@ -321,14 +324,8 @@ async def ticket(request: web.Request) -> web.Response:
     if refusal is not None:
         return refusal
     await bench.audit(session.person.id, "web_view", f"ticket:{found.id}")
-    done = request.query.get("done", "")
-    notice = ""
-    if done in data.COMMAND:
-        word = data.COMMAND[done].words[0]
-        notice = (f"已提交“{word}”。结果已发到您的聊天窗口。" if request.query.get("pending") != "1"
-                  else f"已提交“{word}”，正在处理，请稍后刷新页面。")
     return bench.render("ticket.html", session=session, nav="tickets", t=await data.ticket_page(viewer, found),
-                        notice=notice, people=data.action_people(viewer),
+                        notice=_notice(request), people=data.action_people(viewer),
                         departments=list(viewer.ctx.community.departments.values()))
 
 
@@ -344,11 +341,56 @@ async def action(request: web.Request) -> web.StreamResponse:
     if text is None:
         return bench.message("缺少内容", "请把表单填写完整（例如办结要写结果，驳回要写理由）。", 400, session,
                              (f"/web/tickets/{found.id}", f"返回工单 #{found.id}"))
+    done = await _submit(bench, session, text, f"ticket:{found.id} {name}")
+    return _redirect(f"/web/tickets/{found.id}?done={name}" + ("" if done else "&pending=1"))
+
+
+PAGE_NAMES = {"today": "今日", "polls": "议事投票", "tasks": "志愿服务", "points": "积分超市"}
+
+
+async def page_action(request: web.Request) -> web.StreamResponse:
+    """POST /web/{today,polls,tasks,points}/action: an action of a page beside tickets
+    (views.PAGE_ACTIONS), sent as the chat command as a ticket page's are. These are staff's
+    actions, so only staff may post them; the handler still decides, as when typed."""
+    bench, session, viewer = _viewer(request)
+    from bot.web import views
+    page = request.match_info["page"]
+    back = f"/web/{page}"
+    if not viewer.community_wide:
+        await bench.audit(session.person.id, "web_refused", f"action:{page}")
+        return bench.message("无权操作", f"{PAGE_NAMES[page]}的操作只对社区工作人员开放。", 403, session)
+    form = await request.post()
+    name = str(form.get("action") or "")
+    made = views.page_command(page, name, form)
+    if made is None:
+        return bench.message("缺少内容", "请把表单填写完整（例如取消投票要写原因）。", 400, session,
+                             (back, f"返回{PAGE_NAMES[page]}"))
+    text, subject = made
+    done = await _submit(bench, session, text, f"{subject} {name}")
+    if page == "today" and form.get("scope") == "all":
+        back += "?scope=all&"
+    else:
+        back += "?"
+    return _redirect(f"{back}done={name}" + ("" if done else "&pending=1"))
+
+
+def _notice(request: web.Request) -> str:
+    """What a page says after one of its actions was sent (?done=NAME[&pending=1])."""
+    done = request.query.get("done", "")
+    if done not in data.COMMAND:
+        return ""
+    word = data.COMMAND[done].words[0]
+    return (f"已提交“{word}”。结果已发到您的聊天窗口。" if request.query.get("pending") != "1"
+            else f"已提交“{word}”，正在处理，请稍后刷新页面。")
+
+
+async def _submit(bench: Workbench, session: Session, text: str, subject: str) -> bool:
+    """Send `text` as the signed-in person's chat command (the inbound stream), audited as
+    web_action `subject`; whether the worker was done with it within the action wait."""
     event = await _as_chat(bench, session.person, text)
     await bench.runtime.accept(event)
-    await bench.audit(session.person.id, "web_action", f"ticket:{found.id} {name} event:{event.id}")
-    done = await _wait_done(bench, event.id)
-    return _redirect(f"/web/tickets/{found.id}?done={name}" + ("" if done else "&pending=1"))
+    await bench.audit(session.person.id, "web_action", f"{subject} event:{event.id}")
+    return await _wait_done(bench, event.id)
 
 
 async def _as_chat(bench: Workbench, person: Person, text: str) -> Event:
@@ -379,7 +421,8 @@ async def polls(request: web.Request) -> web.Response:
         return bench.message("无权查看", "议事投票只对社区工作人员开放。", 403, session)
     from bot.web import views
     await bench.audit(session.person.id, "web_view", "page:polls")
-    return bench.render("polls.html", session=session, nav="polls", polls=await views.polls(viewer))
+    return bench.render("polls.html", session=session, nav="polls", polls=await views.polls(viewer),
+                        notice=_notice(request))
 
 
 async def tasks(request: web.Request) -> web.Response:
@@ -388,7 +431,8 @@ async def tasks(request: web.Request) -> web.Response:
         return bench.message("无权查看", "志愿服务只对社区工作人员开放。", 403, session)
     from bot.web import views
     await bench.audit(session.person.id, "web_view", "page:tasks")
-    return bench.render("tasks.html", session=session, nav="tasks", page=await views.tasks(viewer))
+    return bench.render("tasks.html", session=session, nav="tasks", page=await views.tasks(viewer),
+                        notice=_notice(request))
 
 
 async def points(request: web.Request) -> web.Response:
@@ -398,7 +442,8 @@ async def points(request: web.Request) -> web.Response:
     from bot.web import views
     verify = request.query.get("verify") == "1"
     await bench.audit(session.person.id, "web_view", "page:points" + (" verify" if verify else ""))
-    return bench.render("points.html", session=session, nav="points", page=await views.points(viewer, verify))
+    return bench.render("points.html", session=session, nav="points", page=await views.points(viewer, verify),
+                        notice=_notice(request))
 
 
 async def stats(request: web.Request) -> web.Response:
@@ -462,6 +507,7 @@ def build(runtime: Runtime) -> web.Application:
     app.router.add_get("/tickets", tickets, name="tickets")
     app.router.add_get("/tickets/{id}", ticket, name="ticket")
     app.router.add_post("/tickets/{id}/action", action, name="action")
+    app.router.add_post("/{page:today|polls|tasks|points}/action", page_action, name="page_action")
     app.router.add_get("/polls", polls, name="polls")
     app.router.add_get("/tasks", tasks, name="tasks")
     app.router.add_get("/points", points, name="points")

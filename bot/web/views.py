@@ -3,20 +3,29 @@
 Each reads what is current and bounded: open polls and the latest RECENT closed ones;
 the latest RECENT volunteer tasks; the catalogue, the latest redemptions and, on request
 only, a check of the ledger (it reads every entry).
+
+Each offers the actions staff have in chat, where the command's permission lets the
+signed-in person (PAGE_ACTIONS; `page_command` makes the text a form stands for): on 今日
+确认/忽略 a message in the triage queue, 取消投票, 取消任务 and 确认 a task reported done,
+核销 a redemption. The form posts to /web/PAGE/action, which sends the text as a chat
+command (bot/web/app.py), as a ticket page's buttons do.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from bot.web.data import Viewer
+from bot.web.data import COMMAND, Viewer
 from bot.web.report import chart_data
 from handlers.points.earning import hours_text
 from handlers.points.verify import verify
+from handlers.polls.commands import MAY_CANCEL
+from handlers.tasks.claim import MAY_CONFIRM
 from storage.ledger import Ledger
 from storage.polls import Polls
 from storage.rewards import Rewards
-from storage.tasks import Tasks
+from storage.tasks import OPEN as TASK_OPEN, Tasks
 
 RECENT = 30
 RULES = {"plurality": "相对多数", "majority": "过半数", "threshold": "达到比例"}
@@ -52,6 +61,7 @@ async def polls(viewer: Viewer) -> list[dict[str, Any]]:
                        [(o, None) for o in poll.options],
             "result": (poll.result or {}).get("summary") or (poll.result or {}).get("text") or "",
             "cancel_reason": poll.cancel_reason or "",
+            "may_cancel": poll.status == "open" and MAY_CANCEL.allows(ctx, poll),
         })
     return shown
 
@@ -71,7 +81,9 @@ async def tasks(viewer: Viewer) -> dict[str, Any]:
                      "claimants": [ctx.name_of(p) for p in task.claimants()],
                      "ticket": task.ticket, "when": ctx.when(task.at) if task.at else "",
                      "place": task.place or (f"{task.building}号楼" if task.building else ""),
-                     "created": ctx.when(task.created_at)})
+                     "created": ctx.when(task.created_at),
+                     "may_cancel": task.status in TASK_OPEN and COMMAND["canceltask"].allowed.allows(ctx, task),
+                     "may_confirm": task.status == "completed" and MAY_CONFIRM.allows(ctx, task)})
     ledger = Ledger(ctx.services.store)
     volunteers = []
     for person in ctx.community.with_role("volunteer"):
@@ -94,7 +106,49 @@ async def points(viewer: Viewer, check: bool) -> dict[str, Any]:
     if check:
         result = await verify(Ledger(ctx.services.store))
         report = {"ok": result.ok, "entries": result.entries, "problems": result.problems[:20]}
-    return {"goods": items, "waiting": waiting, "report": report}
+    return {"goods": items, "waiting": waiting, "report": report, "may_fulfil": COMMAND["fulfil"].allowed.allows(ctx)}
+
+
+# The actions the pages beside tickets offer, by page: command names (handlers/router.py's).
+PAGE_ACTIONS: dict[str, tuple[str, ...]] = {
+    "today": ("confirm", "dismiss"), "polls": ("cancelpoll",), "tasks": ("canceltask", "confirm"),
+    "points": ("fulfil",),
+}
+_REDEMPTION_CODE = re.compile(r"^[A-Z0-9]{4,12}$")
+
+
+def page_command(page: str, name: str, form: Any) -> tuple[str, str] | None:
+    """(the chat command an action on `page` stands for, as if typed; what it is about, for
+    the audit log), or None when the form does not make one. Whether the person may do it
+    is the handler's, as when it is typed."""
+
+    def field(key: str, most: int = 500) -> str:
+        return " ".join(str(form.get(key) or "").split())[:most]
+
+    if name not in PAGE_ACTIONS.get(page, ()) or name not in COMMAND:
+        return None
+    word, target, note = COMMAND[name].words[0], field("target", 20), field("note")
+    if page == "today":                                  # a message waiting in the triage queue
+        number = target.lstrip("#＃")
+        if not number.isdigit():
+            return None
+        return f"{word} #{int(number)} {note}".strip() if name == "dismiss" else f"{word} #{int(number)}", \
+            f"ticket:{int(number)}"
+    if page == "polls":
+        number = target.lstrip("#＃Pp")
+        if not number.isdigit() or not note:
+            return None
+        return f"{word} {int(number)} {note}", f"poll:{int(number)}"
+    if page == "tasks":
+        number = target.lstrip("TtＴｔ")
+        if not number.isdigit():
+            return None
+        ref = f"T{int(number)}"
+        return (f"{word} {ref} {note}".strip() if name == "canceltask" else f"{word} {ref}"), f"task:{ref}"
+    if page == "points":
+        code = target.upper()
+        return (f"{word} {code}", f"redemption:{code}") if _REDEMPTION_CODE.match(code) else None
+    return None
 
 
 BY = {"building": "楼栋", "category": "类别", "department": "部门", "holder": "负责人"}

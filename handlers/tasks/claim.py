@@ -26,6 +26,7 @@ _REF = re.compile(r"^[TtＴｔ#＃]?(\d+)(?![\d.．])\s*(.*)$", re.S)   # "完�
 _HOURS = re.compile(r"^(半个?小时|\d{1,4}(?:\.\d{1,2})?(?:\s*(?:个?小时|h))?)(?:\s+|$|(?<=时)|(?<=[hH]))(.*)$",
                     re.S | re.I)
 _TASK_REF = re.compile(r"^\s*[TtＴｔ]\d")
+MAY_CONFIRM = BENEFICIARY | PUBLISHER | STAFF     # who may 确认 T3 a task reported done
 
 
 def is_task_ref(args: str) -> bool:
@@ -196,7 +197,7 @@ def _member_result(ctx: Context, task: Task, result: str, status: str, action: s
 async def confirm(ctx: Context, args: str) -> None:
     task, _ = await _load(ctx, args, "tasks.confirm_how")
     person = ctx.person
-    (BENEFICIARY | PUBLISHER | STAFF).require(ctx, task, "tasks.not_confirmer", ref=task.ref)
+    MAY_CONFIRM.require(ctx, task, "tasks.not_confirmer", ref=task.ref)
     result = await Tasks(ctx.services.store).transition(
         task, ctx.event.id, ("completed",), {"status": "confirmed", "confirmed_at": ctx.now, "confirmed_by": person.id},
         tickets.entry(ctx, "task_confirmed", "confirmed"))

@@ -2,7 +2,8 @@
 chromedriver through selenium (installed by .ci/run; nothing is downloaded). A grid worker
 signs in with the link `登录` sends in chat, opens every page, filters, takes an action
 (处理) and sees the ticket change on the page and the reply in chat; a resident's link is
-refused; a department's contact sees only their tickets.
+refused; a department's contact sees only their tickets. Staff confirm a triage-queue
+message from 今日.
 
 The HTTP server and the worker run in the test's event loop; selenium, which blocks, runs
 in a thread beside it."""
@@ -179,6 +180,42 @@ async def test_a_grid_worker_works_a_ticket_in_the_browser(served):
     assert "只对社区工作人员" in seen["resident"]
     assert "#1 " in seen["contact"] and "#2" not in seen["contact"]
     assert "不归您处理" in seen["contact_other"]
+
+
+async def test_staff_confirm_a_triage_message_from_today(served):
+    base, console = served
+    await console.say("zhang", "b3", "楼道灯好像不太亮")               # unsure: waits in the triage queue
+    assert console.transcript.new() == []
+    link = f"{base}/web/login/" + await WebLogins(console.runtime.store).issue("secretary")
+
+    def scenario() -> dict:
+        seen = {}
+        driver = browser()
+        try:
+            driver.implicitly_wait(5)
+            driver.get(link)
+            follow(driver, driver.find_element(By.ID, "enter"))
+            seen["triage"] = driver.find_element(By.ID, "triage").text
+            form = driver.find_element(By.ID, "triage-confirm-1")
+            follow(driver, form.find_element(By.TAG_NAME, "button"))
+            seen["url"] = driver.current_url
+            seen["notice"] = driver.find_element(By.ID, "notice").text
+        finally:
+            driver.quit()
+        return seen
+
+    seen = await asyncio.to_thread(scenario)
+    assert "#1" in seen["triage"] and "忽略" in seen["triage"]
+    assert "/web/today?done=confirm" in seen["url"] and "已提交“确认”" in seen["notice"]
+    said = []
+    for _ in range(100):                                         # the worker runs beside the browser
+        said += console.transcript.new()
+        if {"@secretary", "@zhang"} <= {m["to"] for m in said}:
+            break
+        await asyncio.sleep(0.1)
+    assert (await console.runtime.services.tickets.get(1)).status == "open"
+    assert any(m["to"] == "@secretary" and "#1" in m["text"] for m in said), said   # the reply, in chat
+    assert any(m["to"] == "@zhang" and "#1" in m["text"] for m in said), said       # told as a new ticket
 
 
 async def test_charts_on_statistics_and_the_monthly_report(served):

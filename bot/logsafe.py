@@ -35,7 +35,7 @@ import logging
 import re
 import traceback
 from dataclasses import fields
-from typing import Iterable
+from typing import Iterable, Mapping
 from urllib.parse import parse_qs, quote, quote_plus, unquote, urlsplit
 
 MASK = "***"
@@ -56,8 +56,8 @@ _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message
 
 
 def secrets_of(settings) -> list[str]:
-    """Every secret in a Settings: the fields declared with repr=False and the password in
-    REDIS_URL (never the URL itself), and each configured channel's secrets (its settings'
+    """Every secret in a Settings: the fields declared with repr=False (each value of a
+    mapping: the devices' HMAC keys) and the password in REDIS_URL (never the URL itself), and each configured channel's secrets (its settings'
     repr=False fields — the Telegram token and webhook secret, the WeChat/WeCom secrets,
     tokens and AES keys — and what the channel adds, such as the token's part after the colon)."""
     found: list[str] = []
@@ -69,6 +69,9 @@ def secrets_of(settings) -> list[str]:
             continue
         if spec.name == "redis_url":
             found += _url_passwords(str(value))
+            continue
+        if isinstance(value, Mapping):   # the devices' keys, by device id
+            found += [str(key) for key in value.values() if key]
             continue
         found.append(str(value))
     for config in settings.channels.values():

@@ -10,6 +10,7 @@ from aiohttp import web
 from bot import metrics
 from bot.app import Runtime
 from bot.supervisor import UNAVAILABLE, describe
+from bot.iot import mount as mount_devices
 from bot.web import mount as mount_workbench
 
 log = logging.getLogger(__name__)
@@ -83,4 +84,5 @@ def build_app(runtime: Runtime, channels: list | tuple = ()) -> web.Application:
             else:
                 app.router.add_route(method, path, handler)
     mount_workbench(app, runtime)   # /web/, when LINLI_WEB_URL is set (bot/web/)
+    mount_devices(app, runtime)     # POST /iot/{device}, when the community file has devices (bot/iot.py)
     return app

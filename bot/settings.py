@@ -4,6 +4,7 @@ file. Handlers never read the environment; secrets never reach a log line."""
 from __future__ import annotations
 
 import os
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
@@ -50,6 +51,12 @@ class Settings:
     web_url: str | None = None
     web_secret: str | None = field(default=None, repr=False)   # LINLI_WEB_SECRET
     web_session_hours: float = 8.0    # LINLI_WEB_SESSION_HOURS: a sign-in lasts this long
+    # Devices (bot/iot.py): each [[devices]]' HMAC key, by device id, from the variable its
+    # key_env names, else from the keys file (LINLI_DEVICE_KEYS_FILE); a device without one
+    # stops `linli run` (missing_device_keys). Readings older than device_retention_days go.
+    device_keys: Mapping[str, str] = field(default_factory=dict, repr=False)
+    missing_device_keys: tuple[str, ...] = ()
+    device_retention_days: float = 90.0   # LINLI_DEVICE_RETENTION_DAYS
     # Each configured channel's own settings, by channel name, read by the channel itself
     # (its `configure`; bot/channels/registry.py lists the channels).
     channels: Mapping[str, ChannelConfig] = field(default_factory=dict)
@@ -86,8 +93,11 @@ class Settings:
             if config is not None:
                 channels[channel.name] = config
         web_url, web_secret = _web(env)
+        device_keys, missing = _device_keys(community, env)
         return cls(
             web_url=web_url, web_secret=web_secret,
+            device_keys=device_keys, missing_device_keys=missing,
+            device_retention_days=read_number(env, "LINLI_DEVICE_RETENTION_DAYS", "90"),
             web_session_hours=read_number(env, "LINLI_WEB_SESSION_HOURS", "8"),
             channels=channels,
             community=community, community_file=path,
@@ -123,6 +133,43 @@ def _web(env: Mapping[str, str]) -> tuple[str | None, str | None]:
     if len(secret) < WEB_SECRET_MIN:
         raise SettingsError(f"LINLI_WEB_SECRET: must be at least {WEB_SECRET_MIN} characters")
     return url, secret
+
+
+DEVICE_KEY_MIN = 16
+
+
+def _device_keys(community: Community, env: Mapping[str, str]) -> tuple[dict[str, str], tuple[str, ...]]:
+    """Each device's HMAC key: from the environment variable its `key_env` names, else from
+    the keys file LINLI_DEVICE_KEYS_FILE (TOML, `"wm-301" = "KEY"` a line). Returns the keys
+    found and the ids of devices without one (an error for `linli run`, which serves them;
+    other commands do not need them). Errors name the variable or file, never a key."""
+    keys: dict[str, str] = {}
+    file_keys: dict = {}
+    path = env.get("LINLI_DEVICE_KEYS_FILE")
+    if path:
+        try:
+            file_keys = tomllib.loads(Path(path).expanduser().read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SettingsError(f"LINLI_DEVICE_KEYS_FILE: cannot read {path}: {exc.__class__.__name__}") from None
+        except tomllib.TOMLDecodeError:
+            raise SettingsError(f"LINLI_DEVICE_KEYS_FILE: {path} is not TOML (\"device-id\" = \"key\" a line)") from None
+        for name in file_keys:
+            if name not in community.devices:
+                raise SettingsError(f"LINLI_DEVICE_KEYS_FILE: {path}: {name!r} is no device of the community file")
+    missing = []
+    for device in community.devices.values():
+        source = device.key_env or f"LINLI_DEVICE_KEYS_FILE ({device.id})"
+        key = env.get(device.key_env) if device.key_env else None
+        if not key:
+            key = file_keys.get(device.id)
+        if not key:
+            missing.append(device.id)
+            continue
+        if not isinstance(key, str) or len(key) < DEVICE_KEY_MIN:
+            raise SettingsError(f"{source}: the key of device {device.id} must be a string of at least "
+                                f"{DEVICE_KEY_MIN} characters, e.g. openssl rand -hex 32")
+        keys[device.id] = key
+    return keys, tuple(missing)
 
 
 def read_number(env: Mapping[str, str], name: str, default: str, kind=float):

@@ -20,6 +20,8 @@ TICKET_ROLES = frozenset({"staff", "grid_worker", "secretary"})
 CHAT_KINDS = ("building", "council", "volunteers", "staff")
 CHAT_MODES = ("auto", "mention")
 TRIAGE_THRESHOLD = 0.35   # the community default when neither file sets a triage threshold
+# `[[devices]] type`: what each kind of device posts to /iot/{device} (bot/iot.py).
+DEVICE_TYPES = ("water_meter", "door", "button")
 
 
 class CommunityError(ValueError):
@@ -58,6 +60,17 @@ class Chat:
     identities: tuple[str, ...] = ()
     auto_threshold: float | None = None     # None: the rule file's
     triage_threshold: float | None = None   # None: the community's (see Triage); 0: no triage here
+
+
+@dataclass(frozen=True)
+class Device:
+    """`[[devices]]`: a device in someone's home posting to `/iot/{id}` (README "Devices
+    (IoT)"). Its HMAC key is never in this file: `key_env` names the environment variable
+    holding it (else the keys file, LINLI_DEVICE_KEYS_FILE, has it under the device's id)."""
+    id: str
+    type: str          # one of DEVICE_TYPES
+    person: str        # the person whose home it is in
+    key_env: str | None = None
 
 
 @dataclass(frozen=True)
@@ -136,6 +149,7 @@ class Community:
     triage: Triage = field(default_factory=Triage)
     office_phone: str | None = None   # a public office number residents may be given
     targets: Targets = field(default_factory=Targets)
+    devices: dict[str, Device] = field(default_factory=dict)   # [[devices]], by id
 
     def triage_threshold(self, chat: Chat | None, rule_file: float | None) -> float | None:
         """Where an `auto` group's unsure messages start going to the triage queue: the
@@ -267,7 +281,7 @@ class _Parser:
     def community(self, raw: dict) -> Community:
         self.table(raw, "(top level)", {"community", "sla", "routing", "departments", "chats", "people",
                                         "points", "timebank", "rewards", "volunteers", "dictionary", "triage",
-                                        "targets"},
+                                        "targets", "devices"},
                    {"community"})
         head = self.table(raw["community"], "community", {"id", "name", "timezone", "bot_name", "office_phone"},
                           {"id", "name"})
@@ -304,7 +318,33 @@ class _Parser:
                          dictionary=self.dictionary(raw.get("dictionary", {})),
                          triage=self.triage(raw.get("triage", {})),
                          office_phone=self.text(head, "community", "office_phone"),
-                         targets=self.targets(raw.get("targets", {})))
+                         targets=self.targets(raw.get("targets", {})),
+                         devices=self.unique([self.device(d, f"devices[{i}]", people)
+                                              for i, d in enumerate(self.list(raw, "devices"))], "devices"))
+
+    def device(self, raw: Any, key: str, people: dict[str, Person]) -> Device:
+        """`[[devices]] id = "wm-301", type = "water_meter", person = "wang_nainai",
+        key_env = "LINLI_DEVICE_KEY_WM301"`."""
+        if isinstance(raw, dict) and ("key" in raw or "secret" in raw):
+            raise self.fail(f"{key}.{'key' if 'key' in raw else 'secret'}",
+                            "never put a device's key in the community file: name the environment variable "
+                            "holding it with key_env, or put it in the keys file (LINLI_DEVICE_KEYS_FILE)")
+        raw = self.table(raw, key, {"id", "type", "person", "key_env"}, {"id", "type", "person"})
+        device_id = self.text(raw, key, "id")
+        if not device_id.isascii() or not device_id.replace("-", "").replace("_", "").isalnum():
+            raise self.fail(f"{key}.id", "use ASCII letters, digits, '-' or '_' only (it is part of the URL)")
+        kind = self.text(raw, key, "type")
+        if kind not in DEVICE_TYPES:
+            raise self.fail(f"{key}.type", f"unknown type {kind!r} (expected one of {', '.join(DEVICE_TYPES)})")
+        person = self.text(raw, key, "person")
+        if person not in people:
+            raise self.fail(f"{key}.person", f"unknown person {person!r}")
+        key_env = self.text(raw, key, "key_env")
+        if key_env is not None and not (key_env.isascii() and key_env.replace("_", "").isalnum()
+                                        and not key_env[0].isdigit()):
+            raise self.fail(f"{key}.key_env", f"{key_env!r} is not an environment variable name, "
+                                              "e.g. \"LINLI_DEVICE_KEY_WM301\"")
+        return Device(id=device_id, type=kind, person=person, key_env=key_env)
 
     def fraction(self, raw: dict, key: str, name: str) -> float | None:
         value = raw.get(name)

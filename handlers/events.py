@@ -20,7 +20,7 @@ class Event:
 
     id: str
     channel: str
-    kind: Literal["message", "timer"] = "message"
+    kind: Literal["message", "timer", "device"] = "message"   # "device": bot/iot.py, a reading in `data`
     sender: str | None = None
     chat: str | None = None
     chat_kind: ChatKind = "private"

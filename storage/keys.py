@@ -350,6 +350,19 @@ class Keys:
         """Failed sign-ins from one client address in the current window."""
         return self("web", "failures", client)
 
+    # devices (storage/devices.py)
+    def device_readings(self, device: str) -> str:
+        """A device's readings: a sorted set by their time, trimmed to the retention."""
+        return self("device", device, "readings")
+
+    def device_last(self, device: str) -> str:
+        """A device's newest reading (hash: at, reading, event), kept past the retention."""
+        return self("device", device, "last")
+
+    def device_nonce(self, device: str, signature: str) -> str:
+        """A signature seen from a device (expires once its timestamp is out of the window)."""
+        return self("device", device, "nonce", signature)
+
     # learning from staff
     def examples(self) -> str:
         """Labelled examples from staff judgements (a stream, masked text)."""

@@ -285,13 +285,23 @@ def test_linli_run_takes_a_signed_reading(community_file, tmp_path):
                 answers.append((r.status, await r.json()))
         return answers
 
+    def admin(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([*installed_linli(), "admin", "devices", *args, "--community", str(community_file),
+                               "--data-dir", str(tmp_path / "data")],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+
     try:
         answers = asyncio.run(talk())
+        posted = admin("post", "wm-301", "--reading", "12.5", "--url", f"http://127.0.0.1:{port}")
+        listed = admin("readings", "wm-301", "--json")
     finally:
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)
     assert [status for status, _ in answers] == [200, 200, 409], (answers, err[-3000:])
     assert answers[0][1]["use"] is False and answers[1][1]["use"] is True
     assert proc.returncode == 0, err[-3000:]
+    # The helper signs as the device does; the readings are read back from the same store.
+    assert posted.returncode == 0 and posted.stdout.startswith("200 "), posted.stderr
+    assert [(r["reading"], r["use"]) for r in json.loads(listed.stdout)] == [(10, False), (12, True), (12.5, True)]
     for key in (KEY, BUTTON_KEY):
         assert key not in err

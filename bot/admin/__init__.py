@@ -9,6 +9,7 @@ from bot.admin import people, polls
 from bot.admin import tasks
 from bot.admin import examples
 from bot.admin import stats
+from bot.admin import devices
 
 AREAS = {"tickets": tickets, "ledger": ledger, "rewards": rewards, "polls": polls, "people": people,
-         "tasks": tasks, "examples": examples, "stats": stats}
+         "tasks": tasks, "examples": examples, "stats": stats, "devices": devices}

@@ -305,3 +305,4 @@ def test_linli_run_takes_a_signed_reading(community_file, tmp_path):
     assert [(r["reading"], r["use"]) for r in json.loads(listed.stdout)] == [(10, False), (12, True), (12.5, True)]
     for key in (KEY, BUTTON_KEY):
         assert key not in err
+    assert "Traceback" not in err and " ERROR " not in err, err[-3000:]   # the worker took the device events

@@ -14,6 +14,7 @@ import redis.asyncio as aioredis
 
 from bot.settings import Settings
 from bot.supervisor import Health
+from handlers import care
 from handlers.clock import Clock, FakeClock, SystemClock
 from handlers.context import Services
 from handlers.events import Event
@@ -133,5 +134,7 @@ async def open_runtime(settings: Settings, fake_clock: bool = False,
         path = settings.rules_file or DEFAULT_RULES
         runtime.rules_seen = (os.stat(path).st_mtime, time.monotonic())
         await runtime.save_fake_clock()
+        if settings.community.care.people:   # the file's [[care.people]]: enrolled by a job, at once
+            await services.jobs.schedule_timer(care.SYNC, "file", clock.now(), "care", {})
         log.info("linli ready: %r", settings)
         yield runtime

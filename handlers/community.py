@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from handlers import points, tasks   # the file's [points]… and [volunteers] sections are theirs
+from handlers import care, points, tasks   # the file's [points]…, [volunteers] and [care] sections are theirs
 
 ROLES = ("resident", "volunteer", "party_member", "grid_worker", "staff", "secretary",
          "council", "department", "council_chair")
@@ -150,6 +150,7 @@ class Community:
     office_phone: str | None = None   # a public office number residents may be given
     targets: Targets = field(default_factory=Targets)
     devices: dict[str, Device] = field(default_factory=dict)   # [[devices]], by id
+    care: care.CareRules = field(default_factory=care.CareRules)   # [care], [[care.people]]
 
     def triage_threshold(self, chat: Chat | None, rule_file: float | None) -> float | None:
         """Where an `auto` group's unsure messages start going to the triage queue: the
@@ -281,7 +282,7 @@ class _Parser:
     def community(self, raw: dict) -> Community:
         self.table(raw, "(top level)", {"community", "sla", "routing", "departments", "chats", "people",
                                         "points", "timebank", "rewards", "volunteers", "dictionary", "triage",
-                                        "targets", "devices"},
+                                        "targets", "devices", "care"},
                    {"community"})
         head = self.table(raw["community"], "community", {"id", "name", "timezone", "bot_name", "office_phone"},
                           {"id", "name"})
@@ -320,7 +321,8 @@ class _Parser:
                          office_phone=self.text(head, "community", "office_phone"),
                          targets=self.targets(raw.get("targets", {})),
                          devices=self.unique([self.device(d, f"devices[{i}]", people)
-                                              for i, d in enumerate(self.list(raw, "devices"))], "devices"))
+                                              for i, d in enumerate(self.list(raw, "devices"))], "devices"),
+                         care=care.parse_care(raw.get("care"), people, self.fail))
 
     def device(self, raw: Any, key: str, people: dict[str, Person]) -> Device:
         """`[[devices]] id = "wm-301", type = "water_meter", person = "wang_nainai",

@@ -142,5 +142,12 @@ PUBLISHER = _named_by("created_by", "publisher")               # a task's (发�
 RECEIVER = _named_by("receiver", "receiver")                   # a time-bank exchange's
 OWNER = _named_by("person", "owner")                           # a redemption's (兑换码)
 
+# An elder in care (handlers/care) and their guardians: the subject is their enrolment.
+ELDER = _named_by("person", "elder")                           # the person in care themselves
+GUARDIAN = Permission((Kind("guardian", lambda ctx, enrolment: ctx.person is not None
+                            and ctx.person.id in (getattr(enrolment, "guardians", None) or ()),
+                            about_subject=True),))
+CARE_WATCHER = STAFF | GUARDIAN                                # who ever sees an elder's status
+
 # Who may change a ticket (派单, 处理, 办结, 驳回, 吹哨, 合并, 拆分) and read it whole.
 TICKET_HANDLER = STAFF | TICKET_HOLDER | DEPARTMENT_CONTACT

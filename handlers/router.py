@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from handlers import people, points, polls, tasks, tickets
+from handlers import care, people, points, polls, tasks, tickets
 from handlers.commands import Command, is_slash, parse
 from handlers.community import Chat, Person
 from handlers.context import Context
@@ -42,7 +42,7 @@ async def _help(ctx: Context, args: str) -> None:
 HELP = Command("help", ("帮助", "菜单"), "help", _help, "usage.help", menu="帮助")
 
 COMMANDS: list[Command] = [*tickets.COMMANDS, HELP, *polls.COMMANDS, *points.COMMANDS, *tasks.COMMANDS,
-                           *people.COMMANDS]
+                           *care.COMMANDS, *people.COMMANDS]
 
 
 def _join(*tables: dict[str, Callable]) -> dict[str, Callable]:
@@ -56,7 +56,7 @@ def _join(*tables: dict[str, Callable]) -> dict[str, Callable]:
 
 
 # What a scheduled job of each kind runs when it falls due (see handlers/timers.py).
-TIMERS = _join(tickets.TIMERS, polls.TIMERS, points.TIMERS, tasks.TIMERS, people.TIMERS)
+TIMERS = _join(tickets.TIMERS, polls.TIMERS, points.TIMERS, tasks.TIMERS, care.TIMERS, people.TIMERS)
 
 
 async def route(ctx: Context) -> None:
@@ -64,8 +64,12 @@ async def route(ctx: Context) -> None:
     if event.kind == "timer":
         await TIMERS[event.data["job"]](ctx)
         return
+    if event.kind == "device":     # a device's reading (bot/iot.py): care decides what it means
+        await care.on_device(ctx)
+        return
     community = ctx.community
     ctx.person, ctx.chat = await _who_and_where(ctx)
+    await care.on_message(ctx)     # from someone in care, any message is a sign of life
     if event.attachments or event.data.get("wechat"):
         await tickets.on_media(ctx)
         return

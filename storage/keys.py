@@ -363,6 +363,23 @@ class Keys:
         """A signature seen from a device (expires once its timestamp is out of the window)."""
         return self("device", device, "nonce", signature)
 
+    # elders in care (storage/care.py)
+    def care_people(self) -> str:
+        """Who is in care: person id -> their enrolment (JSON)."""
+        return self("care", "people")
+
+    def care_state(self, person_id: str) -> str:
+        """One person's last sign of life, absence, open alarm and its claim (hash)."""
+        return self("care", "state", person_id)
+
+    def care_log(self, person_id: str) -> str:
+        """One person's care log: entry ids by time (sorted set)."""
+        return self("care", "log", person_id)
+
+    def care_log_entries(self, person_id: str) -> str:
+        """The bodies of the care log's entries, by entry id (hash)."""
+        return self("care", "log", person_id, "entries")
+
     # learning from staff
     def examples(self) -> str:
         """Labelled examples from staff judgements (a stream, masked text)."""

@@ -14,7 +14,8 @@ from typing import Any, Callable
 
 UNITS = ("points", "hours")
 # Kinds the bundled features earn; a community may add its own with a `label`.
-KNOWN_KINDS = ("report_accepted", "rating_given", "ballot_cast", "event_attendance", "volunteer_task")
+KNOWN_KINDS = ("report_accepted", "rating_given", "ballot_cast", "event_attendance", "volunteer_task",
+               "care_visit")
 _KIND = re.compile(r"^[a-z][a-z0-9_]*$")
 
 

@@ -1,0 +1,22 @@
+"""The care package's commands and timers; the router joins every package's."""
+
+from __future__ import annotations
+
+from handlers.care import chat, ladder
+from handlers.care.common import SYNC, TIMER, WATER, WEEK
+from handlers.commands import Command
+from handlers.permissions import CARE_WATCHER, ELDER, RESIDENT
+
+COMMANDS = [
+    Command("safe", ("平安",), "safe", chat.safe, "care.usage.safe", allowed=RESIDENT),
+    Command("visit", ("探访",), "visit", chat.visit, "care.usage.visit", allowed=CARE_WATCHER,
+            refusal="care.not_guardian"),
+    Command("goandsee", ("我去看看",), "goandsee", chat.claim, "care.usage.claim", allowed=CARE_WATCHER,
+            refusal="care.not_guardian"),
+    Command("away", ("外出",), "away", chat.away, "care.usage.away", allowed=CARE_WATCHER | ELDER,
+            refusal="care.not_guardian"),
+    Command("care", ("关爱",), "care", chat.care, "care.usage.care", allowed=CARE_WATCHER,
+            refusal="care.not_guardian"),
+]
+
+TIMERS = {TIMER: ladder.on_timer, WATER: ladder.on_water, WEEK: ladder.on_week, SYNC: ladder.on_sync}

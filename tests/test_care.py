@@ -327,3 +327,27 @@ async def test_weekly_summary_to_the_grid_worker(console):
     await console.advance(8 * DAY)
     summaries = [t for t in to(console.transcript.new(), "@grid", everyone=True) if "【关爱周报】" in t]
     assert summaries and "王奶奶" in summaries[0] and "赵爷爷" in summaries[0]
+
+
+async def test_admin_cli_enrols_lists_shows_and_reads_the_log(console, linli, tmp_path, redis_server):
+    args = ["--community", str(tmp_path / "community.toml"), "--data-dir", str(tmp_path)]
+    env = {"REDIS_URL": redis_server}
+    ran = linli("admin", "care", "enrol", "王奶奶", "--guardian", "li", "--guardian", "王小明",
+                "--consent", "本人当面同意，2024-05-01", "--check-time", "9:30", *args, env=env)
+    assert ran.returncode == 0, ran.stderr
+    assert "enrolled wang" in ran.stdout and "09:30" in ran.stdout
+    await console.drain()
+    await console.say("li", None, "我去看看 @王奶奶")          # no alarm yet
+    assert "没有需要去看" in to(console.transcript.new(), "@li")[0]
+    await console.advance(2 * DAY)                           # quiet since enrolment: the reminder, then 李阿姨
+    listed = json.loads(linli("admin", "care", "list", "--json", *args, env=env).stdout)
+    wang = next(r for r in listed if r["person"] == "wang")
+    assert wang["guardians"] == ["li", "ming"] and wang["check_time"] == "09:30"
+    assert wang["alarm"]["reason"] == "quiet" and "li" in wang["alarm"]["asked"]
+    assert {r["person"] for r in listed} == {"wang", "zhao"}
+    shown = json.loads(linli("admin", "care", "show", "wang", "--json", *args, env=env).stdout)
+    assert shown["consent"] == "本人当面同意，2024-05-01" and shown["enrolled_how"] == "cli"
+    log = json.loads(linli("admin", "care", "log", "王奶奶", "--json", *args, env=env).stdout)
+    assert [e["what"] for e in log][:3] == ["enrolled", "reminded", "asked"]
+    ran = linli("admin", "care", "show", "nb", *args, env=env)
+    assert ran.returncode == 2 and "not in care" in ran.stderr

@@ -9,7 +9,9 @@ from bot.admin import people, polls
 from bot.admin import tasks
 from bot.admin import examples
 from bot.admin import stats
+from bot.admin import care
 from bot.admin import devices
 
 AREAS = {"tickets": tickets, "ledger": ledger, "rewards": rewards, "polls": polls, "people": people,
-         "tasks": tasks, "examples": examples, "stats": stats, "devices": devices}
+         "tasks": tasks, "examples": examples, "stats": stats, "devices": devices,
+         "care": care}

@@ -17,6 +17,6 @@ __getattr__, __all__ = exports(
     __name__,
     commands=("COMMANDS", "TIMERS"),
     ladder=("on_message", "on_device"),                  # the router: every message, device events
-    rules=("CareRules", "parse_care"),                   # the community file
-    common=("Enrolment", "SYNC", "next_at"),             # the admin CLI
+    rules=("CareRules", "parse_care", "parse_time"),     # the community file, the admin CLI
+    common=("Enrolment", "SYNC", "log", "schedule_check", "schedule_week"),   # the admin CLI
 )

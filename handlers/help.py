@@ -72,6 +72,7 @@ TOPICS = (
     Topic("tasks", ("志愿者", "志愿", "任务", "志愿任务"), package="tasks"),
     Topic("households", ("登记", "住户", "核实"), ("register", "verify")),
     Topic("linking", ("绑定", "账号", "解绑"), package="people"),
+    Topic("care", ("关爱", "独居", "老人", "平安", "探访"), package="care"),
 )
 
 _NOISE = re.compile(r"[\s#＃/“”\"'‘’?？!！。，,、：:]+")

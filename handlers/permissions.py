@@ -146,7 +146,10 @@ OWNER = _named_by("person", "owner")                           # a redemption's 
 ELDER = _named_by("person", "elder")                           # the person in care themselves
 GUARDIAN = Permission((Kind("guardian", lambda ctx, enrolment: ctx.person is not None
                             and ctx.person.id in (getattr(enrolment, "guardians", None) or ()),
-                            about_subject=True),))
+                            about_subject=True,
+                            # 帮助 tells the guardians the community file names (chat enrolments live in Redis)
+                            might=lambda ctx: ctx.person is not None and any(
+                                ctx.person.id in e.guardians for e in ctx.community.care.people)),))
 CARE_WATCHER = STAFF | GUARDIAN                                # who ever sees an elder's status
 
 # Who may change a ticket (派单, 处理, 办结, 驳回, 吹哨, 合并, 拆分) and read it whole.

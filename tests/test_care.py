@@ -351,3 +351,9 @@ async def test_admin_cli_enrols_lists_shows_and_reads_the_log(console, linli, tm
     assert [e["what"] for e in log][:3] == ["enrolled", "reminded", "asked"]
     ran = linli("admin", "care", "show", "nb", *args, env=env)
     assert ran.returncode == 2 and "not in care" in ran.stderr
+
+
+async def test_help_explains_care(console):
+    await console.say("li", None, "帮助 关爱")
+    text = to(console.transcript.new(), "@li")[0]
+    assert "关爱独居老人" in text and "探访 @王奶奶 情况良好" in text

@@ -143,7 +143,11 @@ RECEIVER = _named_by("receiver", "receiver")                   # a time-bank exc
 OWNER = _named_by("person", "owner")                           # a redemption's (兑换码)
 
 # An elder in care (handlers/care) and their guardians: the subject is their enrolment.
-ELDER = _named_by("person", "elder")                           # the person in care themselves
+# The person in care themselves; 帮助 tells those the community file names.
+ELDER = Permission((Kind("elder", lambda ctx, enrolment: ctx.person is not None
+                         and getattr(enrolment, "person", None) == ctx.person.id, about_subject=True,
+                         might=lambda ctx: ctx.person is not None and any(
+                             e.person == ctx.person.id for e in ctx.community.care.people)),))
 GUARDIAN = Permission((Kind("guardian", lambda ctx, enrolment: ctx.person is not None
                             and ctx.person.id in (getattr(enrolment, "guardians", None) or ()),
                             about_subject=True,

@@ -90,3 +90,12 @@ class Care:
             return []
         bodies = await self.redis.hmget(self.k.care_log_entries(person_id), ids)
         return sorted((json.loads(body) for body in bodies if body), key=lambda e: (e["at"], e.get("n", 0)))
+
+    async def latest(self, person_id: str, count: int) -> list[dict[str, Any]]:
+        """The newest `count` entries of the log, newest first (from its index: no full read)."""
+        ids = await self.redis.zrevrange(self.k.care_log(person_id), 0, count - 1)
+        if not ids:
+            return []
+        bodies = await self.redis.hmget(self.k.care_log_entries(person_id), ids)
+        return sorted((json.loads(body) for body in bodies if body), key=lambda e: (e["at"], e.get("n", 0)),
+                      reverse=True)

@@ -65,7 +65,8 @@ async def report(client, person: str, text: str) -> int:
 
 
 async def test_no_page_without_a_session(bench):
-    for path in ("/web/today", "/web/tickets", "/web/tickets/1", "/web/polls", "/web/tasks", "/web/points", "/web/"):
+    for path in ("/web/today", "/web/tickets", "/web/tickets/1", "/web/polls", "/web/tasks", "/web/points", "/web/care",
+                 "/web/"):
         answer = await bench.get(path, allow_redirects=False)
         assert answer.status == 401, path
         assert "登录" in await answer.text()
@@ -354,6 +355,35 @@ async def test_staff_see_the_community_and_every_page(bench):
     assert "账本完好" in await (await bench.get("/web/points?verify=1")).text()
     css = await bench.get("/web/static/web.css")
     assert css.status == 200 and "body" in await css.text()
+
+
+async def test_the_care_page_lists_who_is_in_care_for_staff_only(bench):
+    console = bench.console
+    await console.say("secretary", None, "关爱 登记 @张阿姨 监护 @卢奶奶 @余阿姨 同意 本人当面同意")
+    await console.say("secretary", None, "关爱 登记 @吴婶 监护 @卢奶奶 同意 本人当面同意")
+    await console.say("r103", None, "外出 5天 去女儿家")
+    await console.advance(2 * 86400)                     # 张阿姨 says nothing: reminded, then 卢奶奶 asked
+    await console.drain()
+    console.transcript.new()
+    await sign_in(bench, "grid")
+    answer = await bench.get("/web/care")
+    assert answer.status == 200
+    page = await answer.text()
+    zhang = page[page.index('id="care-zhang"'):].split("</tr>")[0]
+    assert "卢奶奶、余阿姨" in zhang and "没有报平安" in zhang and "最新一步" in zhang and "3-2-502" in zhang
+    wu = page[page.index('id="care-r103"'):].split("</tr>")[0]
+    assert "外出到" in wu and "本人发消息" in wu and "天前" in wu and "没有报平安" not in wu
+    assert "关爱记录" not in page
+    log = await (await bench.get("/web/care?person=zhang")).text()
+    assert "张阿姨 的关爱记录" in log and "登记关爱" in log and "提醒本人" in log and "请监护人去看" in log
+    entries = await bench.runtime.services.audit.entries()
+    assert any(e["action"] == "web_view" and e["subject"] == "page:care" and e["actor"] == "grid" for e in entries)
+    assert any(e["action"] == "web_view" and e["subject"] == "page:care log:zhang" for e in entries)
+    bench.session.cookie_jar.clear()
+    assert (await bench.get("/web/care", allow_redirects=False)).status == 401      # no session
+    await sign_in(bench, "wuye_li")                                                   # a department's contact
+    refused = await bench.get("/web/care?person=zhang")
+    assert refused.status == 403 and "张阿姨" not in await refused.text()
 
 
 async def test_words_in_lists_are_masked_as_in_a_group(bench):

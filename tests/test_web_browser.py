@@ -125,7 +125,7 @@ async def test_a_grid_worker_works_a_ticket_in_the_browser(served):
             today = driver.find_element(By.TAG_NAME, "main").text
             seen["today"] = today
             for nav, heading in (("工单", "工单"), ("议事投票", "议事投票"), ("志愿服务", "志愿服务"),
-                                 ("积分超市", "积分超市"), ("统计", "统计"), ("今日", "今日")):
+                                 ("积分超市", "积分超市"), ("关爱", "关爱"), ("统计", "统计"), ("今日", "今日")):
                 follow(driver, driver.find_element(By.LINK_TEXT, nav))
                 assert driver.find_element(By.TAG_NAME, "h1").text.startswith(heading), nav
             # filter: 2号楼 only, then words

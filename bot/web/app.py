@@ -446,6 +446,18 @@ async def points(request: web.Request) -> web.Response:
                         notice=_notice(request))
 
 
+async def care(request: web.Request) -> web.Response:
+    """GET /web/care[?person=ID]: 关爱, who is in care and their state; ID's care log."""
+    bench, session, viewer = _viewer(request)
+    if not viewer.community_wide:
+        await bench.audit(session.person.id, "web_refused", "page:care")
+        return bench.message("无权查看", "关爱名单只对社区工作人员开放。", 403, session)
+    from bot.web import views
+    chosen = request.query.get("person", "")[:80]
+    await bench.audit(session.person.id, "web_view", "page:care" + (f" log:{chosen}" if chosen else ""))
+    return bench.render("care.html", session=session, nav="care", page=await views.care(viewer, chosen))
+
+
 async def stats(request: web.Request) -> web.Response:
     bench, session, viewer = _viewer(request)
     if not viewer.community_wide:
@@ -511,6 +523,7 @@ def build(runtime: Runtime) -> web.Application:
     app.router.add_get("/polls", polls, name="polls")
     app.router.add_get("/tasks", tasks, name="tasks")
     app.router.add_get("/points", points, name="points")
+    app.router.add_get("/care", care, name="care")
     app.router.add_get("/stats", stats, name="stats")
     app.router.add_get("/report", report, name="report")
     app.router.add_get("/report/export", report_export, name="report_export")

@@ -1,8 +1,9 @@
-"""The read views of the workbench beside tickets: 议事投票, 志愿服务, 积分超市 (staff only).
+"""The read views of the workbench beside tickets: 议事投票, 志愿服务, 积分超市, 关爱 (staff only).
 
 Each reads what is current and bounded: open polls and the latest RECENT closed ones;
 the latest RECENT volunteer tasks; the catalogue, the latest redemptions and, on request
-only, a check of the ledger (it reads every entry).
+only, a check of the ledger (it reads every entry); who is in care (the enrolment index,
+each person's state hash, the newest entries of the log by its index, never a whole log).
 
 Each offers the actions staff have in chat, where the command's permission lets the
 signed-in person (PAGE_ACTIONS; `page_command` makes the text a form stands for): on 今日
@@ -16,12 +17,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.web.data import COMMAND, Viewer
+from bot.web.data import COMMAND, Viewer, ago
 from bot.web.report import chart_data
 from handlers.points.earning import hours_text
 from handlers.points.verify import verify
 from handlers.polls.commands import MAY_CANCEL
 from handlers.tasks.claim import MAY_CONFIRM
+from storage.care import Care
 from storage.ledger import Ledger
 from storage.polls import Polls
 from storage.rewards import Rewards
@@ -189,3 +191,46 @@ async def statistics(viewer: Viewer, period: str, by: str) -> dict[str, Any]:
             "last": rates.period.last.isoformat(), "by": by, "by_label": BY[by], "dims": BY,
             "total": _figures(rates.total), "rows": [_figures(r) for r in rates.rows], "months": months,
             "heat": heat, "charts": chart_data(trend, rates.total, {"by": (rates.rows, BY[by])}, found)}
+
+
+CARE_LOG = 30         # 关爱: the newest entries of one person's care log shown
+ALARMS = {"quiet": "没有报平安", "water": "水表长时间没用水", "button": "紧急按钮", "trouble": "上门发现有情况"}
+
+
+async def care(viewer: Viewer, chosen: str = "") -> dict[str, Any]:
+    """关爱: everyone in care, their guardians, last sign of life (how long ago, what kind),
+    a declared absence, an open alarm and its latest step; `chosen`'s care log."""
+    ctx = viewer.ctx
+    repo = Care(ctx.services.store)
+    label = lambda what: ctx.t(f"care.what.{what}") if what else ""
+    rows, log = [], None
+    for person_id, raw in (await repo.enrolled()).items():
+        state = await repo.state(person_id)
+        person = ctx.community.people.get(person_id)
+        row = {"id": person_id, "name": ctx.name_of(person_id),
+               "place": (person.household or (f"{person.building}号楼" if person.building else "")) if person else "",
+               "guardians": [ctx.name_of(g) for g in raw.get("guardians", [])],
+               "check_time": raw.get("check_time") or ctx.community.care.check_time,
+               "last": None, "away": "", "alarm": None}
+        if "last_sign" in state:
+            row["last"] = {"ago": ago(ctx.now - state["last_sign"]), "at": ctx.when(state["last_sign"]),
+                           "what": label(state.get("last_sign_what"))}
+        if state.get("away_until", 0) > ctx.now:
+            row["away"] = ctx.when(state["away_until"])
+        alarm = state["alarm"]
+        if alarm:
+            latest = [e for e in await repo.latest(person_id, 5) if e["at"] >= alarm["opened"]]
+            claimant = await repo.claimant(person_id, alarm["id"])
+            row["alarm"] = {"reason": ALARMS.get(alarm["reason"], alarm["reason"]), "urgent": alarm.get("urgent"),
+                            "opened": ctx.when(alarm["opened"]), "ago": ago(ctx.now - alarm["opened"]),
+                            "step": (label(latest[0]["what"]) + (f"：{latest[0]['note']}" if latest[0].get("note")
+                                                                 else "")) if latest else "",
+                            "claimed_by": ctx.name_of(claimant) if claimant else ""}
+        rows.append(row)
+        if person_id == chosen:
+            log = {"id": person_id, "name": row["name"],
+                   "entries": [{"at": ctx.when(e["at"]), "what": label(e["what"]),
+                                "by": "系统" if e.get("by") in (None, "", "system") else ctx.name_of(e["by"]),
+                                "note": e.get("note", "")} for e in await repo.latest(person_id, CARE_LOG)]}
+    rows.sort(key=lambda r: (r["alarm"] is None, r["name"]))
+    return {"people": rows, "alarms": sum(1 for r in rows if r["alarm"]), "log": log}

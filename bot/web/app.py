@@ -415,47 +415,44 @@ async def _wait_done(bench: Workbench, event_id: str) -> bool:
         await asyncio.sleep(0.1)
 
 
-async def polls(request: web.Request) -> web.Response:
+async def _staff_page(request: web.Request, nav: str, title: str, load, detail: str = "") -> web.Response:
+    """A page only those who see the whole community may read (a department's contact is
+    refused, audited); `load(viewer)` gives the template's values."""
     bench, session, viewer = _viewer(request)
     if not viewer.community_wide:
-        return bench.message("无权查看", "议事投票只对社区工作人员开放。", 403, session)
+        await bench.audit(session.person.id, "web_refused", f"page:{nav}")
+        return bench.message("无权查看", f"{title}只对社区工作人员开放。", 403, session)
+    await bench.audit(session.person.id, "web_view", f"page:{nav}{detail}")
+    return bench.render(f"{nav}.html", session=session, nav=nav, notice=_notice(request), **await load(viewer))
+
+
+async def polls(request: web.Request) -> web.Response:
     from bot.web import views
-    await bench.audit(session.person.id, "web_view", "page:polls")
-    return bench.render("polls.html", session=session, nav="polls", polls=await views.polls(viewer),
-                        notice=_notice(request))
+    return await _staff_page(request, "polls", "议事投票", lambda viewer: _as("polls", views.polls(viewer)))
 
 
 async def tasks(request: web.Request) -> web.Response:
-    bench, session, viewer = _viewer(request)
-    if not viewer.community_wide:
-        return bench.message("无权查看", "志愿服务只对社区工作人员开放。", 403, session)
     from bot.web import views
-    await bench.audit(session.person.id, "web_view", "page:tasks")
-    return bench.render("tasks.html", session=session, nav="tasks", page=await views.tasks(viewer),
-                        notice=_notice(request))
+    return await _staff_page(request, "tasks", "志愿服务", lambda viewer: _as("page", views.tasks(viewer)))
 
 
 async def points(request: web.Request) -> web.Response:
-    bench, session, viewer = _viewer(request)
-    if not viewer.community_wide:
-        return bench.message("无权查看", "积分超市只对社区工作人员开放。", 403, session)
     from bot.web import views
     verify = request.query.get("verify") == "1"
-    await bench.audit(session.person.id, "web_view", "page:points" + (" verify" if verify else ""))
-    return bench.render("points.html", session=session, nav="points", page=await views.points(viewer, verify),
-                        notice=_notice(request))
+    return await _staff_page(request, "points", "积分超市", lambda viewer: _as("page", views.points(viewer, verify)),
+                             " verify" if verify else "")
 
 
 async def care(request: web.Request) -> web.Response:
     """GET /web/care[?person=ID]: 关爱, who is in care and their state; ID's care log."""
-    bench, session, viewer = _viewer(request)
-    if not viewer.community_wide:
-        await bench.audit(session.person.id, "web_refused", "page:care")
-        return bench.message("无权查看", "关爱名单只对社区工作人员开放。", 403, session)
     from bot.web import views
     chosen = request.query.get("person", "")[:80]
-    await bench.audit(session.person.id, "web_view", "page:care" + (f" log:{chosen}" if chosen else ""))
-    return bench.render("care.html", session=session, nav="care", page=await views.care(viewer, chosen))
+    return await _staff_page(request, "care", "关爱名单", lambda viewer: _as("page", views.care(viewer, chosen)),
+                             f" log:{chosen}" if chosen else "")
+
+
+async def _as(name: str, pending) -> dict:
+    return {name: await pending}
 
 
 async def stats(request: web.Request) -> web.Response:

@@ -5,6 +5,10 @@ absence, the open alarm and its claim) and their care log.
   consent, who enrolled them and how);
 - `care_state(person)`: a hash of the person's state; the claim of an alarm is a field
   of its own, set with HSETNX so that of two guardians claiming at once exactly one wins;
+- `care_steps(person)`: which alarm steps which events applied (storage/lua/care_step.lua):
+  every change of the open alarm and every claim goes through `step`, applied only if the
+  alarm is still the one the step belongs to and unchanged since it was read, once per
+  event and step; a redelivered event gets back the alarm as it found it, to say the same again;
 - `care_log(person)` and `care_log_entries(person)`: the log, a sorted set of entry ids
   by time and their bodies. An entry id is made from the event that wrote it, so a
   redelivered event logs nothing twice.
@@ -13,13 +17,30 @@ absence, the open alarm and its claim) and their care log.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from storage.store import Store
 
+# As long as an event can come again (storage/tickets.py REMEMBER_SECONDS).
+REMEMBER_SECONDS = 8 * 86400
+
+
+@dataclass(frozen=True)
+class Step:
+    """What Care.step did: result ok | replay | stale | retry | taken | claimed; `before`
+    the alarm it found (stale: the alarm now; taken: None, `holder` who holds the claim),
+    `after` the alarm it left; `current`: the alarm is still as this step left it."""
+    result: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    current: bool
+    holder: str | None = None
+
 
 class Care:
     def __init__(self, store: Store) -> None:
+        self.store = store
         self.redis = store.redis
         self.k = store.keys
 
@@ -64,6 +85,31 @@ class Care:
             if keep:
                 pipe.hset(self.k.care_state(person_id), mapping=keep)
             await pipe.execute()
+
+    async def alarm_raw(self, person_id: str) -> str:
+        """The open alarm as stored (its JSON; "" for none): what `step` compares."""
+        return await self.redis.hget(self.k.care_state(person_id), "alarm") or ""
+
+    async def step(self, person_id: str, op: str, alarm_id: str, read: str, after: dict[str, Any] | None,
+                   claimant: str = "", unless_claimed: bool = False) -> Step:
+        """Apply one step of the alarm `alarm_id` ("": none open, the step opens one) once per
+        `op` (event id | step), if the alarm is still `read` (its raw JSON)."""
+        new = json.dumps(after, ensure_ascii=False) if after is not None else ""
+        result, before, done, current = await self.store.scripts["care_step"](
+            keys=[self.k.care_state(person_id), self.k.care_steps(person_id)],
+            args=[op, alarm_id, read, new, REMEMBER_SECONDS, claimant, "1" if unless_claimed else ""])
+        if result == "taken":
+            return Step(result, None, None, False, holder=before)
+        return Step(result, json.loads(before) if before else None, json.loads(done) if done else None,
+                    current == "1")
+
+    async def applied(self, person_id: str, op: str) -> dict[str, Any] | None:
+        """{before, after} (the alarms, parsed) if `op` was applied."""
+        raw = await self.redis.hget(self.k.care_steps(person_id), op)
+        if not raw:
+            return None
+        record = json.loads(raw)
+        return {name: json.loads(record[name]) if record.get(name) else None for name in ("before", "after")}
 
     async def claim(self, person_id: str, alarm_id: str, claimant: str) -> str:
         """The first claim of this alarm wins; returns who holds it."""

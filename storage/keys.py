@@ -372,6 +372,11 @@ class Keys:
         """One person's last sign of life, absence, open alarm and its claim (hash)."""
         return self("care", "state", person_id)
 
+    def care_steps(self, person_id: str) -> str:
+        """The alarm steps one person's events applied: operation key (event id | step) ->
+        the alarm before and after (hash, expiring; storage/lua/care_step.lua)."""
+        return self("care", "steps", person_id)
+
     def care_log(self, person_id: str) -> str:
         """One person's care log: entry ids by time (sorted set)."""
         return self("care", "log", person_id)

@@ -357,3 +357,100 @@ async def test_help_explains_care(console):
     await console.say("li", None, "帮助 关爱")
     text = to(console.transcript.new(), "@li")[0]
     assert "关爱独居老人" in text and "探访 @王奶奶 情况良好" in text
+
+
+# -- nothing lost, nothing doubled: each step once, a redelivery says the same again ------
+
+def _crash_once_on(monkeypatch, wanted):
+    """The worker dies after handling the first event `wanted` accepts, before its commit; the
+    event is then handled again. Returns each run's messages (recipient, text) for it."""
+    import bot.worker
+    from bot.worker import Worker
+    real_commit, runs = Worker._commit, []
+
+    async def crash_once(self, ctx):
+        if wanted(ctx.event):
+            runs.append([(m.to, m.text) for m in ctx.outgoing])
+            if len(runs) == 1:
+                raise RuntimeError("worker died before the commit")
+        await real_commit(self, ctx)
+
+    monkeypatch.setattr(Worker, "_commit", crash_once)
+    monkeypatch.setattr(bot.worker, "RETRY_BACKOFF", 0)
+    return runs
+
+
+@pytest.mark.parametrize("hours, step, what", [(DAY - HOUR / 2, "check", "reminded"), (2 * HOUR, "guardians", "asked"),
+                                                (HOUR, "guardians", "staff")])
+async def test_a_ladder_step_redelivered_after_a_crash_says_the_same_and_applies_once(console, monkeypatch, hours,
+                                                                                        step, what):
+    await enrolled(console)
+    await console.advance(HOUR + HOUR / 2)                 # day 1 10:30: the first check (nothing to say) done
+    if step != "check":
+        await console.advance(DAY - HOUR / 2)              # reminded
+        if what == "staff":
+            await console.advance(3 * HOUR)                # 13:00: both guardians asked
+    console.transcript.new()
+    runs = _crash_once_on(monkeypatch, lambda e: e.kind == "timer" and e.data.get("key") == "wang"
+                          and e.data.get("step") == step)
+    with pytest.raises(RuntimeError):
+        await console.advance(hours)                        # the step's job falls due: handled, not committed
+    await console.drain()                                  # the pending event again
+    assert len(runs) == 2 and runs[0] == runs[1] and runs[0]
+    out = console.transcript.new()
+    assert sorted((m["to"], m["text"]) for m in out if "赵爷爷" not in m["text"]) == sorted(runs[0])
+    care = Care(console.runtime.store)
+    log = [e["what"] for e in await care.entries("wang")]
+    assert log.count(what) == 1
+    alarm = (await care.state("wang"))["alarm"]
+    expected = {"reminded": [], "asked": ["li"], "staff": ["li", "ming", "grid"]}[what]
+    assert alarm["asked"] == expected                      # advanced once
+    jobs = dict(await console.runtime.services.jobs.pending())
+    assert "care:wang" in jobs                             # and the next step is there, once
+
+
+async def test_a_resolution_redelivered_after_a_crash_tells_everyone_again_once(console, monkeypatch):
+    await enrolled(console)
+    await console.advance(DAY + 3 * HOUR)                  # reminded, 李阿姨 asked
+    console.transcript.new()
+    runs = _crash_once_on(monkeypatch, lambda e: e.kind == "message" and (e.text or "").startswith("平安 @"))
+    with pytest.raises(RuntimeError):
+        await console.say("grid", None, "平安 @王奶奶 已上门，没事")
+    await console.drain()
+    assert len(runs) == 2 and runs[0] == runs[1]
+    assert any(to == "@li" and "王奶奶平安了" in text for to, text in runs[1])
+    out = console.transcript.new()
+    assert len([t for t in to(out, "@li") if "王奶奶平安了" in t]) == 1
+    assert any("平安了" in t or "没事" in t for t in to(out, "@grid"))
+    log = [e["what"] for e in await Care(console.runtime.store).entries("wang")]
+    assert log.count("resolved") == 1
+
+
+async def test_a_step_of_an_alarm_resolved_meanwhile_says_nothing(console, monkeypatch):
+    """A timer step read the alarm, then a 平安 (another shard: a chat is ordered apart from
+    the person's jobs) resolved it before the step wrote: the step is stale, says nothing,
+    brings no alarm back, and the daily check stays the person's job."""
+    from handlers.care import ladder
+    await enrolled(console)
+    await console.advance(DAY + HOUR)                      # reminded; 李阿姨 due at 12:00
+    care = Care(console.runtime.store)
+    seen = (await care.state("wang"))["alarm"]
+    await console.say("grid", None, "平安 @王奶奶 已上门，没事")
+    console.transcript.new()
+
+    async def as_read_before(ctx, person_id, alarm_id=None):
+        return seen if person_id == "wang" else None
+
+    monkeypatch.setattr(ladder, "current", as_read_before)
+    runtime = console.runtime
+    await runtime.accept(Event(id="timer:care:wang@stale", channel="timer", kind="timer",
+                               received_at=runtime.clock.now(),
+                               data={"step": "guardians", "i": 0, "alarm": seen["id"], "job": "care", "key": "wang",
+                                     "due": runtime.clock.now(), "order": "care:wang"}))
+    await console.drain()
+    out = console.transcript.new()
+    assert not to(out, "@li") and not to(out, "@ming") and not to(out, "@grid")
+    assert (await care.state("wang"))["alarm"] is None
+    assert "asked" not in [e["what"] for e in await care.entries("wang")]
+    await console.advance(DAY)                             # tomorrow's check still comes: no alarm (平安 counted)
+    assert not to(console.transcript.new(), "@li")

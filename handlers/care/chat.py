@@ -186,21 +186,26 @@ async def claim(ctx: Context, args: str) -> None:
             raise Refusal("care.usage.claim")
         enrolment = await enrolment_of(ctx, mine[0])
     elder = ctx.name_of(enrolment.person)
-    alarm = await ladder.current(ctx, enrolment.person)
-    if alarm is None:
+    done = await repo(ctx).applied(enrolment.person, ladder._op(ctx, "claim"))
+    alarm = done["before"] if done else await ladder.current(ctx, enrolment.person)   # a redelivery: the same
+    me = ctx.person.id
+    step = await ladder.apply(ctx, enrolment.person, "claim", str(alarm["id"]) if alarm else "",
+                              lambda before: before, claimant=me) if alarm else None
+    if step is None or step.result == "stale":
         ctx.reply(ctx.t("care.no_alarm", name=elder))
         return
-    me = ctx.person.id
-    winner = await repo(ctx).claim(enrolment.person, alarm["id"], me)
-    if winner != me:
-        ctx.reply(ctx.t("care.claim_taken", name=elder, claimer=ctx.name_of(winner)))
+    if step.result == "taken":
+        key = "care.claimed" if step.holder == me else "care.claim_taken"   # said twice: still theirs
+        ctx.reply(ctx.t(key, name=elder, claimer=ctx.name_of(step.holder)))
         return
+    alarm = step.before
     ctx.reply(ctx.t("care.claimed", name=elder))
     for person in dict.fromkeys(alarm.get("asked", [])):
         if person != me:
             ctx.tell(person, ctx.t("care.claimed_others", name=elder, claimer=ctx.name_of(me)))
     await log(ctx, enrolment.person, "claimed")
-    await ladder._next(ctx, enrolment, alarm, ctx.community.care.visit_hours, "staff", level=0)
+    if step.current:
+        await ladder._next(ctx, enrolment, alarm, ctx.community.care.visit_hours, "staff", level=0)
 
 
 async def away(ctx: Context, args: str) -> None:
@@ -225,9 +230,10 @@ async def away(ctx: Context, args: str) -> None:
     until = ctx.now + int(days.group(1)) * ladder.DAY
     await repo(ctx).set(enrolment.person, away_until=until)
     await log(ctx, enrolment.person, "away", note, until=until)
-    alarm = await ladder.current(ctx, enrolment.person)
-    if alarm is not None:
-        await ladder.resolve(ctx, enrolment, alarm, ctx.t("care.away_note", until=ctx.when(until)))
+    alarm = await ladder.resolvable(ctx, enrolment.person)
+    if alarm is not None and not await ladder.resolve(ctx, enrolment, alarm,
+                                                      ctx.t("care.away_note", until=ctx.when(until))):
+        alarm = None
     ctx.reply(ctx.t("care.away_set", name=elder, until=ctx.when(until)))
     for guardian in enrolment.guardians:
         if guardian != me and not (alarm and guardian in alarm.get("asked", [])):

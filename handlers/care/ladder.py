@@ -16,17 +16,28 @@ The water-meter rule is its own job (`care_water:PERSON`), moved at every use: n
 water_hours → guardians are asked at once. A button press tells the grid worker, the
 secretary and the guardians at once, with the emergency numbers. A declared absence
 (外出 7天) keeps the checks and the water rule quiet. `平安 @王奶奶 已上门，没事` (a guardian or
-staff) resolves any alarm and tells everyone who was asked."""
+staff) resolves any alarm and tells everyone who was asked.
+
+Nothing lost, nothing doubled: every change of the alarm (opening it, each step, a claim,
+resolving it) goes through Care.step (storage/lua/care_step.lua), applied only if the
+alarm is still the one the step belongs to and unchanged since it was read, once per event
+and step. A redelivered event (a crash before its commit) gets the alarm back as it found
+it and says the same messages again ("replay"); a step whose alarm was resolved or replaced
+meanwhile (a 平安 handled on another shard: a chat's messages and the person's timer jobs
+are ordered by different keys) says nothing ("stale")."""
 
 from __future__ import annotations
 
+import copy
+import json
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 from handlers import points, timers
 from handlers.care.common import (TIMER, WATER, Enrolment, enrolment_of, log, names, place, repo,
                                   schedule_check, schedule_week)
 from handlers.context import Context
+from storage.care import Step
 
 DAY = 86400.0
 SELF_RESOLVES = ("quiet", "water", "button")   # alarms the elder's own message answers
@@ -41,16 +52,28 @@ async def sign_of_life(ctx: Context, enrolment: Enrolment, what: str, note: str 
     care = repo(ctx)
     await care.set(enrolment.person, last_sign=ctx.now, last_sign_what=what)
     await log(ctx, enrolment.person, what, note)
-    alarm = (await care.state(enrolment.person))["alarm"]
-    if alarm and alarm["reason"] in resolves:
-        await resolve(ctx, enrolment, alarm, note)
+    alarm = await resolvable(ctx, enrolment.person)
+    if alarm and alarm["reason"] in resolves and await resolve(ctx, enrolment, alarm, note):
         return alarm
     return None
 
 
-async def resolve(ctx: Context, enrolment: Enrolment, alarm: dict[str, Any], note: str = "") -> None:
-    """The alarm is over: everyone who was asked hears it, the daily check comes back."""
-    await repo(ctx).set(enrolment.person, alarm=None)
+async def resolvable(ctx: Context, person_id: str) -> dict[str, Any] | None:
+    """The alarm this event resolved before (a redelivery: it is resolved again, saying the
+    same), else the open alarm."""
+    done = await repo(ctx).applied(person_id, _op(ctx, "resolve"))
+    if done is not None:
+        return done["before"]
+    return (await repo(ctx).state(person_id))["alarm"]
+
+
+async def resolve(ctx: Context, enrolment: Enrolment, alarm: dict[str, Any], note: str = "") -> bool:
+    """The alarm is over: everyone who was asked hears it, the daily check comes back.
+    False (and nothing said) when the alarm was resolved or replaced meanwhile."""
+    step = await apply(ctx, enrolment.person, "resolve", alarm["id"], lambda before: None)
+    if step.result not in ("ok", "replay"):
+        return False
+    alarm = step.before or alarm
     me = ctx.person.id if ctx.person and ctx.event.kind == "message" else None
     elder = ctx.name_of(enrolment.person)
     if me and me != enrolment.person:
@@ -61,7 +84,9 @@ async def resolve(ctx: Context, enrolment: Enrolment, alarm: dict[str, Any], not
         if person != me:
             ctx.tell(person, text)
     await log(ctx, enrolment.person, "resolved", note)
-    await schedule_check(ctx, enrolment)
+    if step.current:
+        await schedule_check(ctx, enrolment)
+    return True
 
 
 async def on_message(ctx: Context) -> None:
@@ -99,11 +124,32 @@ async def on_device(ctx: Context) -> None:
 
 # -- the alarm and its ladder -----------------------------------------------------------
 
+def _op(ctx: Context, step: str) -> str:
+    return f"{ctx.event.id}|{step}"
+
+
+async def apply(ctx: Context, person_id: str, op: str, alarm_id: str | None,
+                change: Callable[[dict[str, Any] | None], dict[str, Any] | None], **options: Any) -> Step:
+    """Apply `change` (the alarm read -> the alarm after) to the alarm `alarm_id` ("": none
+    may be open; None: whichever is open, or none), once for this event and `op`; read
+    again while another step changes the same alarm under it."""
+    care = repo(ctx)
+    for _ in range(20):
+        read = await care.alarm_raw(person_id)
+        before = json.loads(read) if read else None
+        expected = alarm_id if alarm_id is not None else (str(before["id"]) if before else "")
+        step = await care.step(person_id, _op(ctx, op), expected, read, change(copy.deepcopy(before)), **options)
+        if step.result != "retry":
+            return step
+    raise RuntimeError(f"care: the alarm of {person_id} kept changing under {op}")   # the event is retried
+
+
 async def open_alarm(ctx: Context, enrolment: Enrolment, reason: str, note: str = "",
-                     urgent: bool = False) -> dict[str, Any]:
+                     urgent: bool = False) -> dict[str, Any] | None:
+    """Open an alarm, if none is open (None otherwise); a redelivered event gets the one it opened."""
     alarm = {"id": ctx.event.id, "reason": reason, "opened": ctx.now, "asked": [], "note": note, "urgent": urgent}
-    await repo(ctx).set(enrolment.person, alarm=alarm)
-    return alarm
+    step = await apply(ctx, enrolment.person, "open", "", lambda before: alarm)
+    return step.after if step.result in ("ok", "replay") else None
 
 
 async def current(ctx: Context, person_id: str, alarm_id: str | None = None) -> dict[str, Any] | None:
@@ -132,6 +178,10 @@ async def on_timer(ctx: Context) -> None:
         return
     alarm = await current(ctx, enrolment.person, data.get("alarm"))
     if alarm is None:
+        done = [await repo(ctx).applied(enrolment.person, _op(ctx, op)) for op in _ops(step, data)]
+        alarm = next((d["before"] for d in done if d and d["before"]), None)   # a redelivery
+    if alarm is None:
+        await _heal(ctx, enrolment)
         return
     if step == "guardians":
         await ask_guardian(ctx, enrolment, alarm, int(data.get("i", 0)))
@@ -139,15 +189,29 @@ async def on_timer(ctx: Context) -> None:
         await escalate(ctx, enrolment, alarm, int(data.get("level", 0)))
 
 
+def _ops(step: str, data: dict[str, Any]) -> list[str]:
+    first = [f"ask:{data.get('i', 0)}"] if step == "guardians" else []
+    return [*first, "staff:0", "staff:1"]
+
+
+async def _heal(ctx: Context, enrolment: Enrolment) -> None:
+    """A step of an alarm no longer open: if none is, the daily check is the person's job
+    (a step that raced the 平安 may have taken its place)."""
+    if (await repo(ctx).state(enrolment.person))["alarm"] is None:
+        await schedule_check(ctx, enrolment)
+
+
 async def _check(ctx: Context, enrolment: Enrolment) -> None:
     state = await repo(ctx).state(enrolment.person)
     await schedule_check(ctx, enrolment)          # tomorrow's, unless a step takes its place below
-    if state.get("away_until", 0) > ctx.now or state["alarm"] is not None:
+    if state.get("away_until", 0) > ctx.now:
         return
     last = max(state.get("last_sign", 0), enrolment.at)
     if last > ctx.now - DAY:
         return
-    alarm = await open_alarm(ctx, enrolment, "quiet")
+    alarm = await open_alarm(ctx, enrolment, "quiet")   # an alarm already open: nothing
+    if alarm is None:
+        return
     ctx.tell(enrolment.person, ctx.t("care.reminder", name=ctx.name_of(enrolment.person)),
              buttons=((("平安", "平安"),),))
     await log(ctx, enrolment.person, "reminded")
@@ -161,28 +225,32 @@ async def on_water(ctx: Context) -> None:
         return
     state = await repo(ctx).state(enrolment.person)
     hours = ctx.community.care.water_hours
-    if state.get("last_water", 0) > ctx.now - hours * 3600 + 1 or state.get("away_until", 0) > ctx.now \
-            or state["alarm"] is not None:
+    if state.get("last_water", 0) > ctx.now - hours * 3600 + 1 or state.get("away_until", 0) > ctx.now:
         return
     alarm = await open_alarm(ctx, enrolment, "water", ctx.t("care.water_note", hours=f"{hours:g}"))
+    if alarm is None:
+        return
     await log(ctx, enrolment.person, "water_quiet", alarm["note"])
     await ask_guardian(ctx, enrolment, alarm, 0)
 
 
 async def ask_guardian(ctx: Context, enrolment: Enrolment, alarm: dict[str, Any], i: int) -> None:
-    if await repo(ctx).claimant(enrolment.person, alarm["id"]):
-        return
     if i >= len(enrolment.guardians):
         await escalate(ctx, enrolment, alarm, 0)
         return
     guardian, elder = enrolment.guardians[i], ctx.name_of(enrolment.person)
+    step = await apply(ctx, enrolment.person, f"ask:{i}", str(alarm["id"]),
+                       lambda before: {**before, "asked": [*before.get("asked", []), guardian]},
+                       unless_claimed=True)
+    if step.result not in ("ok", "replay"):
+        return                                    # resolved, replaced or claimed meanwhile
+    alarm = step.before
     since = ctx.when(alarm["opened"]) if alarm["reason"] != "water" else alarm["note"]
     ctx.tell(guardian, ctx.t("care.ask_guardian", name=elder, since=since),
              buttons=(((ctx.t("care.claim_button"), f"我去看看 @{elder}"),),))
-    alarm["asked"] = [*alarm.get("asked", []), guardian]
-    await repo(ctx).set(enrolment.person, alarm=alarm)
     await log(ctx, enrolment.person, "asked", ctx.name_of(guardian))
-    await _next(ctx, enrolment, alarm, ctx.community.care.guardian_minutes / 60, "guardians", i=i + 1)
+    if step.current:
+        await _next(ctx, enrolment, alarm, ctx.community.care.guardian_minutes / 60, "guardians", i=i + 1)
 
 
 async def escalate(ctx: Context, enrolment: Enrolment, alarm: dict[str, Any], level: int) -> None:
@@ -193,6 +261,11 @@ async def escalate(ctx: Context, enrolment: Enrolment, alarm: dict[str, Any], le
     if not staff and level == 0:
         await escalate(ctx, enrolment, alarm, 1)
         return
+    step = await apply(ctx, enrolment.person, f"staff:{level}", str(alarm["id"]),
+                       lambda before: {**before, "asked": [*before.get("asked", []), *staff]})
+    if step.result not in ("ok", "replay"):
+        return                                    # resolved or replaced meanwhile: say nothing
+    alarm = step.before
     detail = ""
     claimant = await repo(ctx).claimant(enrolment.person, alarm["id"])
     if alarm["reason"] == "trouble":
@@ -209,41 +282,42 @@ async def escalate(ctx: Context, enrolment: Enrolment, alarm: dict[str, Any], le
                  since=since, detail=detail)
     for someone in staff:
         ctx.tell(someone, text)
-    alarm["asked"] = [*alarm.get("asked", []), *staff]
-    await repo(ctx).set(enrolment.person, alarm=alarm)
     await log(ctx, enrolment.person, "staff" if level == 0 else "secretary", names(ctx, staff))
-    if level == 0:
+    if level == 0 and step.current:
         await _next(ctx, enrolment, alarm, community.care.escalate_hours, "staff", level=1)
 
 
 async def button(ctx: Context, enrolment: Enrolment, device: str) -> None:
     """An emergency button: everyone at once, with the emergency numbers."""
-    alarm = await current(ctx, enrolment.person)
-    if alarm is None:
-        alarm = await open_alarm(ctx, enrolment, "button", device, urgent=True)
     community, person = ctx.community, ctx.community.people.get(enrolment.person)
     told = [*(p.id for p in community.grid_workers_for(person.building if person else None)),
             *(p.id for p in community.with_role("secretary")), *enrolment.guardians]
     told = list(dict.fromkeys(told))
+
+    def press(before: dict[str, Any] | None) -> dict[str, Any]:
+        alarm = before or {"id": ctx.event.id, "reason": "button", "opened": ctx.now, "asked": [], "note": device,
+                           "urgent": True}
+        return {**alarm, "asked": list(dict.fromkeys([*alarm.get("asked", []), *told])), "urgent": True}
+
+    await apply(ctx, enrolment.person, "button", None, press)   # ok or replay: whichever, everyone is told
     elder = ctx.name_of(enrolment.person)
     text = ctx.t("care.button", name=elder, place=place(ctx, enrolment.person), numbers=community.care.emergency)
     for someone in told:
         ctx.tell(someone, text)
-    alarm["asked"] = list(dict.fromkeys([*alarm.get("asked", []), *told]))
-    alarm["urgent"] = True
-    await repo(ctx).set(enrolment.person, alarm=alarm)
     await log(ctx, enrolment.person, "button", device)
 
 
 async def trouble(ctx: Context, enrolment: Enrolment, note: str, urgent: bool) -> None:
     """A guardian (or staff) found something wrong: the grid worker now, the secretary next."""
-    alarm = await current(ctx, enrolment.person)
-    if alarm is None:
-        alarm = await open_alarm(ctx, enrolment, "trouble", note, urgent)
-    alarm.update(reason="trouble", note=note, by=ctx.person.id, urgent=bool(alarm.get("urgent") or urgent))
-    await repo(ctx).set(enrolment.person, alarm=alarm)
+    def report(before: dict[str, Any] | None) -> dict[str, Any]:
+        alarm = before or {"id": ctx.event.id, "reason": "trouble", "opened": ctx.now, "asked": [], "note": note,
+                           "urgent": urgent}
+        return {**alarm, "reason": "trouble", "note": note, "by": ctx.person.id,
+                "urgent": bool(alarm.get("urgent") or urgent)}
+
+    step = await apply(ctx, enrolment.person, "trouble", None, report)
     await log(ctx, enrolment.person, "trouble", note)
-    await escalate(ctx, enrolment, alarm, 0)
+    await escalate(ctx, enrolment, step.after, 0)
 
 
 async def earn_visit(ctx: Context, enrolment: Enrolment) -> None:

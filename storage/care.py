@@ -4,7 +4,8 @@ absence, the open alarm and its claim) and their care log.
 - `care_people()`: a hash, person id -> the enrolment (JSON: guardians, check time,
   consent, who enrolled them and how);
 - `care_state(person)`: a hash of the person's state; the claim of an alarm is a field
-  of its own, set with HSETNX so that of two guardians claiming at once exactly one wins;
+  of its own (`claim:ALARM`), set by `step` only if nobody holds it, so that of two
+  guardians claiming at once exactly one wins;
 - `care_steps(person)`: which alarm steps which events applied (storage/lua/care_step.lua):
   every change of the open alarm and every claim goes through `step`, applied only if the
   alarm is still the one the step belongs to and unchanged since it was read, once per
@@ -110,13 +111,6 @@ class Care:
             return None
         record = json.loads(raw)
         return {name: json.loads(record[name]) if record.get(name) else None for name in ("before", "after")}
-
-    async def claim(self, person_id: str, alarm_id: str, claimant: str) -> str:
-        """The first claim of this alarm wins; returns who holds it."""
-        key, field = self.k.care_state(person_id), f"claim:{alarm_id}"
-        if await self.redis.hsetnx(key, field, claimant):
-            return claimant
-        return await self.redis.hget(key, field)
 
     async def claimant(self, person_id: str, alarm_id: str) -> str | None:
         return await self.redis.hget(self.k.care_state(person_id), f"claim:{alarm_id}")

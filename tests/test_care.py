@@ -454,3 +454,27 @@ async def test_a_step_of_an_alarm_resolved_meanwhile_says_nothing(console, monke
     assert "asked" not in [e["what"] for e in await care.entries("wang")]
     await console.advance(DAY)                             # tomorrow's check still comes: no alarm (平安 counted)
     assert not to(console.transcript.new(), "@li")
+
+
+async def test_a_step_that_replaced_the_daily_check_just_after_a_resolution_gives_it_back(console, monkeypatch):
+    """The other order: the step applied, then a 平安 on another worker resolved the alarm and
+    put the daily check back, then the step scheduled its next step over it. The step looks
+    again after scheduling: the person's job is the daily check at once."""
+    from handlers import timers
+    await enrolled(console)
+    await console.advance(DAY + HOUR)                      # reminded; 李阿姨 due at 12:00
+    real_schedule, resolved = timers.schedule, []
+
+    async def resolved_just_before(ctx, kind, key, due, order, **data):
+        if key == "wang" and data.get("step") == "guardians" and not resolved:
+            resolved.append(True)                          # the 平安 lands between the step and its scheduling
+            care = Care(ctx.services.store)
+            await care.set("wang", alarm=None)
+        await real_schedule(ctx, kind, key, due, order, **data)
+
+    monkeypatch.setattr(timers, "schedule", resolved_just_before)
+    await console.advance(2 * HOUR)                        # 12:00: 李阿姨 asked, the next step scheduled
+    assert resolved
+    store = console.runtime.store
+    payload = json.loads(await store.redis.hget(store.keys.job_payloads(), "care:wang"))
+    assert payload["d"]["step"] == "check"                  # the daily check, not a leftover step

@@ -165,6 +165,12 @@ async def _next(ctx: Context, enrolment: Enrolment, alarm: dict[str, Any], after
                 **data: Any) -> None:
     await timers.schedule(ctx, TIMER, enrolment.person, ctx.now + after_hours * 3600, f"care:{enrolment.person}",
                           step=step, alarm=alarm["id"], **data)
+    # The person has one job. A 平安 handled at the same time on another worker may have
+    # resolved the alarm and put the daily check back just before this step replaced it:
+    # looked at again after scheduling, a resolved alarm gets its daily check back now, not
+    # when this leftover step fires.
+    if await current(ctx, enrolment.person, alarm["id"]) is None:
+        await _heal(ctx, enrolment)
 
 
 async def on_timer(ctx: Context) -> None:

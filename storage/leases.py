@@ -21,6 +21,10 @@ class Leases:
     async def renew(self, name: str, owner: str, ttl_ms: int) -> bool:
         return bool(await self.store.scripts["lease_renew"](keys=[self.store.keys.lease(name)], args=[owner, ttl_ms]))
 
+    async def held(self, name: str) -> bool:
+        """Whether anyone holds the lease now."""
+        return bool(await self.store.redis.exists(self.store.keys.lease(name)))
+
     async def release(self, name: str, owner: str) -> None:
         await self.store.scripts["lease_release"](keys=[self.store.keys.lease(name)], args=[owner])
 

@@ -121,3 +121,28 @@ def test_restart_in_the_middle_keeps_tickets_jobs_and_the_clock(linli, tmp_path)
     ticket = json.loads(shown.stdout)
     assert ticket["status"] == "closed" and ticket["rating"] == 5
     assert [h["action"] for h in ticket["history"]] == ["opened", "assigned", "overdue", "resolved", "rated"]
+
+
+async def test_a_run_worker_beside_a_console_leaves_what_it_answers_to_the_console(console):
+    """`linli run` (serving Telegram only) beside a `linli console` on the same data: a console
+    line the run worker handles is answered on the console, not kept as undeliverable (with no
+    console running it still is: tests/test_runtime.py)."""
+    from bot.worker import Worker
+    from handlers.context import Context
+    from handlers.events import Event
+
+    runtime = console.runtime
+    run_worker = Worker(runtime, channels=("tg",))
+
+    async def answered_by_run_worker(event_id: str) -> None:
+        ctx = Context(services=runtime.services,
+                      event=Event(id=event_id, channel="console", sender="console:zhang", text="你好",
+                                  received_at=runtime.clock.now()))
+        ctx.reply("您好，这是 linli run 的回答")
+        await run_worker._commit(ctx)
+
+    await console.drain()
+    console.transcript.new()
+    await answered_by_run_worker("beside-1")
+    await console.drain()
+    assert [m["text"] for m in console.transcript.new()] == ["您好，这是 linli run 的回答"]

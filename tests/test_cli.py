@@ -107,7 +107,10 @@ def test_run_serves_health_and_stops_cleanly_on_sigterm(tmp_path):
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         body = None
-        for _ in range(100):
+        # A fresh install's first `linli run` compiles every module and loads jieba, and its
+        # worker process starts after it: /healthz says 503 until a worker is alive.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
                     body = json.loads(response.read())

@@ -63,6 +63,9 @@ class Delivery:
         self.sent_unacked: set[str] = set()   # sent, acknowledgement not yet stored (Redis blip)
         self.lease_until = 0.0                # monotonic time our lease surely lasts until
         self.holding = False
+        # One step at a time: a console's drain may step the delivery its own loop also steps,
+        # and two steps sending to one recipient would both take its first message.
+        self.stepping = asyncio.Lock()
         self.cut_note = runtime.services.texts("message.cut")   # a text too long for the platform ends so
 
     async def start(self) -> None:
@@ -123,6 +126,10 @@ class Delivery:
 
     async def step(self, block_ms: int | None = None) -> int:
         """Deliver what may go now; returns how many messages went out."""
+        async with self.stepping:
+            return await self._step(block_ms)
+
+    async def _step(self, block_ms: int | None) -> int:
         if not await self._take_lease():
             if block_ms:
                 await asyncio.sleep(block_ms / 1000)

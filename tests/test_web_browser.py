@@ -35,7 +35,7 @@ try:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.ui import Select, WebDriverWait
 except ImportError:   # pragma: no cover - the test extra installs it
     webdriver = None
@@ -66,10 +66,26 @@ def follow(driver, element) -> None:
     """Click `element` and wait for the page it leads to (a click returns before it loads)."""
     page = driver.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(page))
-    # The old page is gone, but the new one may still be loading: an element found now can
-    # belong to a document about to be replaced ("Node … does not belong to the document").
-    WebDriverWait(driver, 10).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+    def gone(_driver) -> bool:
+        # Chromium answers a question about a node of a page being replaced either "stale
+        # element" or "Node with given id does not belong to the document": both mean gone.
+        try:
+            page.is_enabled()
+            return False
+        except WebDriverException:
+            return True
+
+    def loaded(_driver) -> bool:
+        # The old page is gone, but the new one may still be loading: an element found now
+        # can belong to a document about to be replaced.
+        try:
+            return driver.execute_script("return document.readyState") == "complete"
+        except WebDriverException:
+            return False
+
+    WebDriverWait(driver, 10).until(gone)
+    WebDriverWait(driver, 10).until(loaded)
 
 
 @pytest.fixture

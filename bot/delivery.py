@@ -45,6 +45,12 @@ MAX_ATTEMPTS = 10
 READ_COUNT = 200
 
 
+
+def delivery_lease(queue: str) -> str:
+    """The lease whose holder delivers `queue` (a channel's, or a console session's): held
+    means some process is delivering it."""
+    return f"out:{queue}"
+
 class Delivery:
     def __init__(self, runtime: Runtime, channel: Channel, name: str | None = None, queue: str | None = None) -> None:
         """`queue`: the outbox queue served, when not the channel's own (a console
@@ -55,7 +61,7 @@ class Delivery:
         self.queue = runtime.outbox.queue(queue)
         self.name = name or f"delivery-{queue}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self.leases = Leases(runtime.store)
-        self.lease = f"out:{queue}"
+        self.lease = delivery_lease(queue)
         self.concurrency = max(1, int(getattr(channel, "concurrency", 1)))
         self.waiting: OrderedDict[str, deque[Parcel]] = OrderedDict()   # per recipient, in order
         self.not_before: dict[str, float] = {}                           # recipient -> monotonic time

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from bot import metrics
 from bot.app import Runtime
+from bot.delivery import delivery_lease
 from bot.supervisor import UNAVAILABLE, describe
 from bot.iot import mount as mount_devices
 from bot.web import mount as mount_workbench
@@ -63,7 +64,7 @@ async def _storage_report(runtime: Runtime) -> dict:
     for channel in runtime.settings.platforms:
         queue = runtime.outbox.queue(channel)
         waiting = await queue.backlog()
-        holder = await redis.get(keys.lease(f"out:{channel}"))
+        holder = await redis.get(keys.lease(delivery_lease(channel)))
         outbox[channel] = {"backlog": waiting, "oldest_seconds": round(await queue.oldest_age(), 1)}
         if waiting and not holder:
             problems.append(f"outbox {channel}: {waiting} waiting and no process delivering")

@@ -26,6 +26,7 @@ from redis.exceptions import ResponseError
 
 from bot import metrics
 from bot.addressing import channel_of, encode, queue_of, resolve
+from bot.delivery import delivery_lease
 from bot.app import Runtime
 from bot.supervisor import UNAVAILABLE, Health, sleep_unless
 from handlers.context import Context
@@ -203,23 +204,20 @@ class Worker:
         items, unreachable, reply = [], [], None
         bound = Identities(self.runtime.services.store)
         event = ctx.event
-        console_running = None
+        served: dict[str, bool] = {}   # channels this deployment does not run, served by another process?
         for message in ctx.outgoing:
             extra = () if message.via else await bound.of(message.to)
             identity = resolve(self.runtime.settings.community, message, self.platforms, extra)
             channel = channel_of(identity)
             payload = encode(identity, message)
-            if channel == "console" and self.channels is not None and "console" not in self.channels:
-                # `linli run` beside a `linli console` on the same data (a scripted test with
-                # devices posting to the server): the console prints what this worker answers.
-                if console_running is None:
-                    console_running = await self.leases.held("out:console")
-                if console_running:
-                    items.append((queue_of(identity, event), payload))
-                    continue
             if self.channels is not None and channel not in self.channels:
-                unreachable.append((channel, payload))
-                continue
+                # A channel is running where some process holds its queue's delivery lease:
+                # `linli run` beside a `linli console` on the same data prints through it.
+                if channel not in served:
+                    served[channel] = await self.leases.held(delivery_lease(channel))
+                if not served[channel]:
+                    unreachable.append((channel, payload))
+                    continue
             if reply is None and message.in_reply_to == event.id and identity == event.sender:
                 reply = len(items)   # a callback still waiting may answer with this one (WeChat)
             items.append((queue_of(identity, event), payload))   # a console line's: its session's queue

@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from handlers import care, points, tasks   # the file's [points]…, [volunteers] and [care] sections are theirs
+from handlers import rooms   # [[rooms]]: what the community lends
 
 ROLES = ("resident", "volunteer", "party_member", "grid_worker", "staff", "secretary",
          "council", "department", "council_chair")
@@ -151,6 +152,7 @@ class Community:
     targets: Targets = field(default_factory=Targets)
     devices: dict[str, Device] = field(default_factory=dict)   # [[devices]], by id
     care: care.CareRules = field(default_factory=care.CareRules)   # [care], [[care.people]]
+    rooms: tuple[rooms.Room, ...] = ()   # [[rooms]]: rooms and equipment lent (handlers/rooms/rules.py)
 
     def triage_threshold(self, chat: Chat | None, rule_file: float | None) -> float | None:
         """Where an `auto` group's unsure messages start going to the triage queue: the
@@ -282,7 +284,7 @@ class _Parser:
     def community(self, raw: dict) -> Community:
         self.table(raw, "(top level)", {"community", "sla", "routing", "departments", "chats", "people",
                                         "points", "timebank", "rewards", "volunteers", "dictionary", "triage",
-                                        "targets", "devices", "care"},
+                                        "targets", "devices", "care", "rooms"},
                    {"community"})
         head = self.table(raw["community"], "community", {"id", "name", "timezone", "bot_name", "office_phone"},
                           {"id", "name"})
@@ -322,7 +324,8 @@ class _Parser:
                          targets=self.targets(raw.get("targets", {})),
                          devices=self.unique([self.device(d, f"devices[{i}]", people)
                                               for i, d in enumerate(self.list(raw, "devices"))], "devices"),
-                         care=care.parse_care(raw.get("care"), people, self.fail))
+                         care=care.parse_care(raw.get("care"), people, self.fail),
+                         rooms=rooms.parse_rooms(raw.get("rooms"), people, self.fail))
 
     def device(self, raw: Any, key: str, people: dict[str, Person]) -> Device:
         """`[[devices]] id = "wm-301", type = "water_meter", person = "wang_nainai",

@@ -57,6 +57,7 @@ LINES = (
     Line("newpoll", "newpoll"),
     Line("points", "points"),
     Line("newtask", "newtask"),
+    Line("rooms", "book"),
     Line("register", "register"),
     Line("linkcode", "linkcode"),
     Line("bind", "bind", GROUP),
@@ -73,6 +74,7 @@ TOPICS = (
     Topic("households", ("登记", "住户", "核实"), ("register", "verify")),
     Topic("linking", ("绑定", "账号", "解绑"), package="people"),
     Topic("care", ("关爱", "独居", "老人", "平安", "探访"), package="care"),
+    Topic("rooms", ("预约", "活动室", "场地", "借用", "轮椅"), package="rooms"),
 )
 
 _NOISE = re.compile(r"[\s#＃/“”\"'‘’?？!！。，,、：:]+")

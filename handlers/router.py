@@ -11,6 +11,7 @@ import re
 from typing import Callable
 
 from handlers import care, people, points, polls, tasks, tickets
+from handlers import rooms
 from handlers.commands import Command, is_slash, parse
 from handlers.community import Chat, Person
 from handlers.context import Context
@@ -43,6 +44,7 @@ HELP = Command("help", ("帮助", "菜单"), "help", _help, "usage.help", menu="
 
 COMMANDS: list[Command] = [*tickets.COMMANDS, HELP, *polls.COMMANDS, *points.COMMANDS, *tasks.COMMANDS,
                            *care.COMMANDS, *people.COMMANDS]
+COMMANDS += rooms.COMMANDS
 
 
 def _join(*tables: dict[str, Callable]) -> dict[str, Callable]:
@@ -57,6 +59,7 @@ def _join(*tables: dict[str, Callable]) -> dict[str, Callable]:
 
 # What a scheduled job of each kind runs when it falls due (see handlers/timers.py).
 TIMERS = _join(tickets.TIMERS, polls.TIMERS, points.TIMERS, tasks.TIMERS, care.TIMERS, people.TIMERS)
+TIMERS = _join(TIMERS, rooms.TIMERS)
 
 
 async def route(ctx: Context) -> None:

@@ -385,6 +385,45 @@ class Keys:
         """The bodies of the care log's entries, by entry id (hash)."""
         return self("care", "log", person_id, "entries")
 
+    # rooms and equipment the community lends (storage/rooms.py)
+    def room_booking_seq(self) -> str:
+        return self("rooms", "seq")
+
+    def room_booking_by_event(self) -> str:
+        """Event id -> the booking it made (storage/lua/room_book.lua)."""
+        return self("rooms", "by-event")
+
+    def room_booking(self, booking_id: int | str) -> str:
+        return self("rooms", "booking", booking_id)
+
+    def room_booking_ops(self, booking_id: int | str) -> str:
+        """Operation key -> the status it set (storage/lua/room_change.lua; replay-safe)."""
+        return self("rooms", "booking", booking_id, "ops")
+
+    def room_slots(self, room_id: str) -> str:
+        """A room's live bookings (pending or approved) by start; they never overlap."""
+        return self("rooms", "slots", room_id)
+
+    def room_slot_ends(self, room_id: str) -> str:
+        """Booking id -> end, for the live bookings of room_slots."""
+        return self("rooms", "ends", room_id)
+
+    def room_bookings(self) -> str:
+        """Every booking by start (the admin CLI's listing)."""
+        return self("rooms", "all")
+
+    def room_bookings_pending(self) -> str:
+        """Bookings waiting for approval, by start."""
+        return self("rooms", "pending")
+
+    def room_bookings_of(self, person_id: str) -> str:
+        """One person's bookings by start."""
+        return self("rooms", "of", person_id)
+
+    def room_usage(self, month: str) -> str:
+        """Room id -> approved booked seconds within opening hours in a month ("2026-12")."""
+        return self("rooms", "usage", month)
+
     # learning from staff
     def examples(self) -> str:
         """Labelled examples from staff judgements (a stream, masked text)."""

@@ -18,4 +18,5 @@ __getattr__, __all__ = exports(
     __name__,
     commands=("COMMANDS", "TIMERS"),
     hints=("votable",),                   # the open poll a sender may vote in (tickets: "我同意" → how to vote)
+    dates=("parse_when", "parse_length", "normalize"),   # Chinese dates and times (rooms: 预约 活动室 周六 14:00-16:00)
 )

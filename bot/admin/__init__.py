@@ -11,7 +11,9 @@ from bot.admin import examples
 from bot.admin import stats
 from bot.admin import care
 from bot.admin import devices
+from bot.admin import rooms
 
 AREAS = {"tickets": tickets, "ledger": ledger, "rewards": rewards, "polls": polls, "people": people,
          "tasks": tasks, "examples": examples, "stats": stats, "devices": devices,
          "care": care}
+AREAS["rooms"] = rooms

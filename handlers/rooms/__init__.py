@@ -19,6 +19,6 @@ __getattr__, __all__ = exports(
     commands=("COMMANDS", "TIMERS"),
     rules=("Room", "parse_rooms"),                              # the community file
     usage=("usage_of", "recount_month", "IDLE_BELOW"),          # the admin CLI
-    slots=("span_words",),                                      # the admin CLI
+    slots=("span_words", "midnight"),                           # the admin CLI
     privacy=("kept_about", "forget"),                           # 我的数据, 注销
 )

@@ -57,7 +57,6 @@ LINES = (
     Line("newpoll", "newpoll"),
     Line("points", "points"),
     Line("newtask", "newtask"),
-    Line("rooms", "book"),
     Line("register", "register"),
     Line("linkcode", "linkcode"),
     Line("bind", "bind", GROUP),

@@ -22,6 +22,7 @@ from bot.server import build_app
 from bot.settings import Settings
 from bot.supervisor import Health, sleep_unless, supervise
 from bot.worker import Worker
+from handlers import privacy
 from handlers.router import COMMANDS
 from storage.identities import Identities
 from storage.stats import Stats
@@ -57,6 +58,8 @@ async def serve(settings: Settings, with_server: bool = True, worker_processes: 
         # Likewise the statistics' counters (storage/stats.py), before any worker changes a ticket.
         if await Stats(runtime.store, settings.community.tz).ensure_built():
             log.info("ticket statistics rebuilt from the stored tickets")
+        # The daily retention job ([retention], README "Your data"), at its next run_at.
+        await privacy.schedule_retention(runtime.services.jobs, settings.community, runtime.clock.now())
         channels = await _start_channels(runtime)
         await _warn_unreachable(runtime)
         health = runtime.health

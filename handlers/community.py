@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from handlers import care, points, tasks   # the file's [points]…, [volunteers] and [care] sections are theirs
+from handlers import privacy   # [retention]: how long each kind of data is kept
 from handlers import rooms   # [[rooms]]: what the community lends
 
 ROLES = ("resident", "volunteer", "party_member", "grid_worker", "staff", "secretary",
@@ -149,6 +150,7 @@ class Community:
     source: str = ""
     triage: Triage = field(default_factory=Triage)
     office_phone: str | None = None   # a public office number residents may be given
+    retention: privacy.RetentionRules = field(default_factory=privacy.RetentionRules)   # [retention]
     targets: Targets = field(default_factory=Targets)
     devices: dict[str, Device] = field(default_factory=dict)   # [[devices]], by id
     care: care.CareRules = field(default_factory=care.CareRules)   # [care], [[care.people]]
@@ -282,7 +284,7 @@ class _Parser:
         return float(value)
 
     def community(self, raw: dict) -> Community:
-        self.table(raw, "(top level)", {"community", "sla", "routing", "departments", "chats", "people",
+        self.table(raw, "(top level)", {"community", "retention", "sla", "routing", "departments", "chats", "people",
                                         "points", "timebank", "rewards", "volunteers", "dictionary", "triage",
                                         "targets", "devices", "care", "rooms"},
                    {"community"})
@@ -321,6 +323,7 @@ class _Parser:
                          dictionary=self.dictionary(raw.get("dictionary", {})),
                          triage=self.triage(raw.get("triage", {})),
                          office_phone=self.text(head, "community", "office_phone"),
+                         retention=privacy.parse_retention(raw.get("retention"), self.fail),
                          targets=self.targets(raw.get("targets", {})),
                          devices=self.unique([self.device(d, f"devices[{i}]", people)
                                               for i, d in enumerate(self.list(raw, "devices"))], "devices"),

@@ -11,6 +11,7 @@ import re
 from typing import Callable
 
 from handlers import care, people, points, polls, tasks, tickets
+from handlers import privacy
 from handlers import rooms
 from handlers.commands import Command, is_slash, parse
 from handlers.community import Chat, Person
@@ -44,6 +45,7 @@ HELP = Command("help", ("帮助", "菜单"), "help", _help, "usage.help", menu="
 
 COMMANDS: list[Command] = [*tickets.COMMANDS, HELP, *polls.COMMANDS, *points.COMMANDS, *tasks.COMMANDS,
                            *care.COMMANDS, *people.COMMANDS]
+COMMANDS += privacy.COMMANDS
 COMMANDS += rooms.COMMANDS
 
 
@@ -59,11 +61,13 @@ def _join(*tables: dict[str, Callable]) -> dict[str, Callable]:
 
 # What a scheduled job of each kind runs when it falls due (see handlers/timers.py).
 TIMERS = _join(tickets.TIMERS, polls.TIMERS, points.TIMERS, tasks.TIMERS, care.TIMERS, people.TIMERS)
+TIMERS = _join(TIMERS, privacy.TIMERS)
 TIMERS = _join(TIMERS, rooms.TIMERS)
 
 
 async def route(ctx: Context) -> None:
     event = ctx.event
+    await privacy.screen(ctx)      # an erased person (注销) is nobody, their name 已注销居民
     if event.kind == "timer":
         await TIMERS[event.data["job"]](ctx)
         return
@@ -72,6 +76,8 @@ async def route(ctx: Context) -> None:
         return
     community = ctx.community
     ctx.person, ctx.chat = await _who_and_where(ctx)
+    if privacy.is_erased(ctx, ctx.person.id if ctx.person else None):
+        ctx.person = None
     await care.on_message(ctx)     # from someone in care, any message is a sign of life
     if event.attachments or event.data.get("wechat"):
         await tickets.on_media(ctx)
@@ -88,6 +94,8 @@ async def route(ctx: Context) -> None:
             await _run(ctx, *parsed, addressed)
         elif addressed or parsed:
             ctx.reply(ctx.t("person.unknown", bot=community.bot_name))
+        return
+    if await privacy.interrupts(ctx, parsed[0] if parsed else None):   # a 注销 waiting: anything else cancels it
         return
     if parsed is None:
         if is_slash(text):

@@ -432,3 +432,20 @@ class Keys:
     def quiet(self, person_id: str, chat: str) -> str:
         """The last message the bot stayed quiet on, per person and chat (expires)."""
         return self("quiet", person_id, chat)
+
+    # privacy (storage/privacy.py)
+    def privacy_erased(self) -> str:
+        """People erased (注销): person id -> when, by whom, on what request (hash)."""
+        return self("privacy", "erased")
+
+    def privacy_pending(self, person_id: str) -> str:
+        """A person's 注销 waiting for 确认注销 (expires)."""
+        return self("privacy", "pending", person_id)
+
+    def privacy_cursor(self, kind: str) -> str:
+        """How far the retention job has walked a time index (a score)."""
+        return self("privacy", "cursor", kind)
+
+    def privacy_waiting(self, kind: str) -> str:
+        """Records past the cursor not yet due (still open, closed too recently), by time (zset)."""
+        return self("privacy", "waiting", kind)

@@ -8,6 +8,7 @@ from bot.admin import ledger, rewards
 from bot.admin import people, polls
 from bot.admin import tasks
 from bot.admin import examples
+from bot.admin import privacy
 from bot.admin import stats
 from bot.admin import care
 from bot.admin import devices
@@ -16,4 +17,5 @@ from bot.admin import rooms
 AREAS = {"tickets": tickets, "ledger": ledger, "rewards": rewards, "polls": polls, "people": people,
          "tasks": tasks, "examples": examples, "stats": stats, "devices": devices,
          "care": care}
+AREAS["privacy"] = privacy
 AREAS["rooms"] = rooms

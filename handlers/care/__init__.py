@@ -16,6 +16,7 @@ from handlers.exports import exports
 __getattr__, __all__ = exports(
     __name__,
     commands=("COMMANDS", "TIMERS"),
+    privacy=("kept_about", "forget"),     # 我的数据 and 注销 (handlers/privacy)
     ladder=("on_message", "on_device"),                  # the router: every message, device events
     rules=("CareRules", "parse_care", "parse_time"),     # the community file, the admin CLI
     common=("Enrolment", "SYNC", "log", "schedule_check", "schedule_week"),   # the admin CLI

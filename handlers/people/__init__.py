@@ -15,5 +15,6 @@ from handlers.exports import exports
 __getattr__, __all__ = exports(
     __name__,
     commands=("COMMANDS", "TIMERS"),
+    privacy=("kept_about", "forget"),     # 我的数据 and 注销 (handlers/privacy)
     households=("describe", "memberships", "membership_of", "verified_households"),   # household polls
 )

@@ -16,6 +16,7 @@ from handlers.exports import exports
 __getattr__, __all__ = exports(
     __name__,
     commands=("COMMANDS", "TIMERS"),
+    privacy=("kept_about", "forget"),     # 我的数据 and 注销 (handlers/privacy)
     earning=("earn", "credit_hours", "report_accepted", "rating_given", "parse_hours", "hours_text",
              "amount_text"),
     rules=("LedgerRules", "parse_rules"),            # the community file

@@ -17,6 +17,7 @@ from handlers.exports import exports
 __getattr__, __all__ = exports(
     __name__,
     commands=("COMMANDS", "TIMERS"),
+    privacy=("kept_about", "forget"),     # 我的数据 and 注销 (handlers/privacy)
     hints=("votable",),                   # the open poll a sender may vote in (tickets: "我同意" → how to vote)
     dates=("parse_when", "parse_length", "normalize"),   # Chinese dates and times (rooms: 预约 活动室 周六 14:00-16:00)
 )

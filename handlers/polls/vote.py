@@ -85,7 +85,8 @@ async def cast_ballot(ctx: Context, poll: Poll, person_id: str, option: int, pro
         if proxy:
             await ctx.services.audit.record(ctx.now, proxy, "poll_proxy_ballot",
                                             f"poll:{poll.id}:person:{person_id} reason:{reason}", "chat")
-            ctx.tell(proxy, ctx.t("polls.vote.proxy_done", name=name, id=poll.id, choice=choice))
+            done = "polls.vote.proxy_done_anonymous" if poll.anonymous else "polls.vote.proxy_done"
+            ctx.tell(proxy, ctx.t(done, name=name, id=poll.id, choice=choice))
             ctx.tell(person_id, ctx.t("polls.vote.proxy_you", staff=ctx.name_of(proxy), id=poll.id,
                                       question=poll.question, reason=reason))
         else:

@@ -15,6 +15,7 @@ from handlers.exports import exports
 __getattr__, __all__ = exports(
     __name__,
     commands=("COMMANDS", "TIMERS"),
+    privacy=("kept_about", "forget"),     # 我的数据 and 注销 (handlers/privacy)
     claim=("is_task_ref", "rate", "confirm"),        # 评价 T3, 确认 T3 (words tickets and points own)
     create=("from_ticket",),                         # 派单 #12 志愿者 (tickets)
     push=("cancel_for_ticket",),                     # the ticket was closed (tickets)

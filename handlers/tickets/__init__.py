@@ -19,6 +19,7 @@ from handlers.exports import exports
 __getattr__, __all__ = exports(
     __name__,
     commands=("COMMANDS", "TIMERS"),
+    privacy=("kept_about", "forget"),     # 我的数据 and 注销 (handlers/privacy)
     reports=("on_text",),                 # text that is no command (the router)
     media=("on_media",),                  # a photo, a location, a voice message (the router)
     common=("OPEN_STATES", "entry", "place", "status_label"),

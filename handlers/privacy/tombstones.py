@@ -1,0 +1,45 @@
+"""An erased person is nobody: the community file may still list them (linli cannot edit
+it; staff are told to remove the entry), so every event first reads the tombstones
+(storage/privacy.py, one small hash) and works with the file as if the erased were gone —
+their name reads 已注销居民, they have no chat accounts, no household, no roles — and the
+router treats a message from one of their accounts as from someone unknown."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from handlers.community import Community, Person
+from handlers.context import Context
+from storage.privacy import ERASED, Privacy
+
+_BASE = "_privacy_base"        # the community as the file has it
+_ERASED = "_privacy_erased"    # the ids masked in this copy
+
+
+async def screen(ctx: Context) -> None:
+    """Make `ctx.community` the file's community with the erased masked (kept for the next
+    event while the tombstones do not change)."""
+    erased = await Privacy(ctx.services.store).erased_ids()
+    community = ctx.services.community
+    if community.__dict__.get(_ERASED) == erased:
+        return
+    base = community.__dict__.get(_BASE, community)
+    ctx.services.community = masked(base, erased, ctx.t("privacy.erased_name"))
+
+
+def masked(base: Community, erased: frozenset[str], name: str) -> Community:
+    """The file's community, the erased renamed and stripped; ERASED ("-", what an expired
+    or erased record names instead of its person) reads as the same name."""
+    people = {pid: replace(person, name=name, roles=frozenset(), household=None, identities=(), buildings=(),
+                           volunteer=None) if pid in erased else person
+              for pid, person in base.people.items()}
+    people.setdefault(ERASED, Person(id=ERASED, name=name, roles=frozenset()))
+    community = replace(base, people=people)
+    object.__setattr__(community, _BASE, base)
+    object.__setattr__(community, _ERASED, erased)
+    return community
+
+
+def is_erased(ctx: Context, person_id: str | None) -> bool:
+    """As of the last `screen`."""
+    return bool(person_id) and (person_id == ERASED or person_id in ctx.community.__dict__.get(_ERASED, ()))

@@ -60,10 +60,11 @@ def build_parser() -> argparse.ArgumentParser:
                          "JSON lines give their \"text\"), JSON lines out")
     classify.add_argument("--rules", metavar="FILE", help="rule file (default: the bundled rules)")
 
-    from bot import eval_cli, rules_cli
+    from bot import eval_cli, healthfile, rules_cli
     from bot.admin import AREAS
 
     eval_cli.register(commands)
+    healthfile.register(commands)
     rules_cli.register(commands)
     admin = commands.add_parser("admin", help=f"staff tools: {', '.join(AREAS)}")
     areas = admin.add_subparsers(dest="area", required=True, metavar="AREA")

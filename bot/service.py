@@ -15,6 +15,7 @@ import sys
 from aiohttp import web
 
 from bot.app import Runtime, open_runtime
+from bot import healthfile
 from bot.channels import registry
 from bot.delivery import Delivery
 from bot.scheduler import run_scheduler
@@ -75,7 +76,7 @@ async def serve(settings: Settings, with_server: bool = True, worker_processes: 
             # burst never slows the webhooks down, and a second core is used.
             for n in range(worker_processes):
                 name = f"worker-process-{n + 1}"
-                loops[name] = lambda name=name: _worker_process(settings, name, stop)
+                loops[name] = lambda name=name: _worker_process(settings, name, stop, health)
         else:
             worker = Worker(runtime, channels=settings.platforms)
             loops[worker.name] = lambda: worker.run(stop, health)
@@ -86,7 +87,9 @@ async def serve(settings: Settings, with_server: bool = True, worker_processes: 
             for channel in channels:
                 loops.update(channel.loops(runtime, stop, health))
         if parent:
-            loops["parent-watch"] = lambda: _stop_with_parent(int(parent), stop)
+            loops["parent-watch"] = lambda: _stop_with_parent(int(parent), stop, health)
+        # This process's health board on disk, for `linli health` (a worker has no /healthz).
+        loops[healthfile.NAME] = lambda: healthfile.keep_written(health, stop, "run" if with_server else "worker")
         if runtime.embedded is not None:
             loops["embedded-valkey"] = lambda: _watch_embedded(runtime, stop, health)
         tasks = [asyncio.create_task(supervise(name, body, stop, health)) for name, body in loops.items()]
@@ -102,7 +105,7 @@ async def serve(settings: Settings, with_server: bool = True, worker_processes: 
                 await channel.close()
 
 
-async def _worker_process(settings: Settings, name: str, stop: asyncio.Event) -> None:
+async def _worker_process(settings: Settings, name: str, stop: asyncio.Event, health: Health) -> None:
     """One `linli worker` child: started, waited for, stopped with us. An exit we did not
     ask for raises, so the supervisor logs it and starts another after a backoff."""
     args = [sys.executable, "-m", "bot.cli", "worker", "--community", str(settings.community_file),
@@ -115,7 +118,12 @@ async def _worker_process(settings: Settings, name: str, stop: asyncio.Event) ->
     waiting = asyncio.create_task(child.wait())
     stopping = asyncio.create_task(stop.wait())
     try:
-        await asyncio.wait({waiting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        # Beating while the child runs: waiting is this loop's work, not a hang (without it
+        # /healthz called every `linli run` unhealthy a minute after start).
+        while not (waiting.done() or stopping.done()):
+            await asyncio.wait({waiting, stopping}, timeout=EMBEDDED_CHECK_SECONDS,
+                               return_when=asyncio.FIRST_COMPLETED)
+            health.beat(name)
     finally:
         stopping.cancel()
         if child.returncode is None:
@@ -129,7 +137,7 @@ async def _worker_process(settings: Settings, name: str, stop: asyncio.Event) ->
         raise RuntimeError(f"{name} (pid {child.pid}) exited with code {child.returncode}")
 
 
-async def _stop_with_parent(parent: int, stop: asyncio.Event) -> None:
+async def _stop_with_parent(parent: int, stop: asyncio.Event, health: Health) -> None:
     """A worker started by `linli run` stops when that process is gone (even killed), so
     no orphan keeps holding shards."""
     while not stop.is_set():
@@ -137,6 +145,7 @@ async def _stop_with_parent(parent: int, stop: asyncio.Event) -> None:
             log.warning("the linli run that started this worker (pid %d) is gone; stopping", parent)
             stop.set()
             return
+        health.beat("parent-watch")
         await sleep_unless(stop, 1.0)
 
 

@@ -102,7 +102,7 @@ def _main(args: argparse.Namespace) -> int:
     settings = Settings.load(args.community, data_dir=args.data_dir, rules_file=args.rules,
                              host=getattr(args, "host", None), port=getattr(args, "port", None))
     from bot import logsafe
-    logsafe.install(logsafe.secrets_of(settings))   # no secret in any log line from here on
+    logsafe.install_for(settings)   # no secret, no resident's name or phone number in any log line from here on
     return asyncio.run(dispatch(args, settings)) or 0
 
 

@@ -26,6 +26,13 @@ How, so that nothing slips past:
 - httpx and httpcore, which log every request URL (Telegram's has the token in its path),
   are lowered to WARNING unless `quiet_http=False`.
 
+Personal data is masked the same way (`install_for(settings)`, what bot/cli.py calls):
+phone, ID-card and bank-card numbers by their shape wherever they appear (`138****5678`,
+nlp/pii.py, as in group replies), and the name of every person the community file lists
+(`***`). What linli itself logs names people by id and things by number, never a message's
+text; a handler's crash is logged without the exception's message (bot/worker.py), which
+may quote the message.
+
 `uninstall()` undoes it (tests).
 """
 
@@ -37,6 +44,8 @@ import traceback
 from dataclasses import fields
 from typing import Iterable, Mapping
 from urllib.parse import parse_qs, quote, quote_plus, unquote, urlsplit
+
+from nlp.pii import mask_pii
 
 MASK = "***"
 QUIET_LOGGERS = ("httpx", "httpcore")
@@ -79,6 +88,19 @@ def secrets_of(settings) -> list[str]:
     return found
 
 
+def personal_of(settings) -> list[str]:
+    """The names of the people the community file lists (a one-character name is left: it
+    would mask that character in every line)."""
+    return [person.name for person in settings.community.people.values()
+            if person.name and len(person.name) >= 2]
+
+
+def install_for(settings) -> "Redactor":
+    """Mask this deployment's secrets and its people's names (and phone and ID numbers, by
+    shape) in every log record from now on."""
+    return install(secrets_of(settings), personal=personal_of(settings))
+
+
 def _url_passwords(url: str) -> list[str]:
     try:
         parts = urlsplit(url)
@@ -92,14 +114,31 @@ def _url_passwords(url: str) -> list[str]:
     return found + [unquote(p) for p in found]
 
 
+def traceback_without_messages(exc: BaseException) -> str:
+    """A traceback for a log line: its frames and each exception's type, not the exceptions'
+    messages, which may quote what a resident wrote (`ValueError: cannot read 「…」`). The
+    whole traceback is kept where staff can read it (bot/worker.py: the dead-letter entry)."""
+    parts, seen = [], set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        kind = type(exc)
+        name = kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+        parts.append("Traceback (most recent call last):\n" + "".join(traceback.format_tb(exc.__traceback__))
+                     + f"{name} (its message is not logged)")
+        exc = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
+    return "\n\nThe above exception led to the following:\n\n".join(reversed(parts))
+
+
 class Redactor(logging.Filter):
     """Masks the secrets (and the secret shapes above) in a log record, in place. As a
     filter it never drops a record. Applying it twice changes nothing more (the record
     factory applies it first; the filters on handlers again, catching `extra=` attributes,
     which logging sets after the factory)."""
 
-    def __init__(self, secrets: Iterable[str]) -> None:
+    def __init__(self, secrets: Iterable[str], personal: Iterable[str] = ()) -> None:
         super().__init__()
+        names = sorted({name for name in personal if name}, key=len, reverse=True)
+        self.names = re.compile("|".join(map(re.escape, names))) if names else None
         variants = set()
         for secret in secrets:
             if not secret:
@@ -116,7 +155,9 @@ class Redactor(logging.Filter):
             text = self.pattern.sub(MASK, text)
         for pattern, replacement in _PATTERNS:
             text = pattern.sub(replacement, text)
-        return text
+        if self.names is not None:
+            text = self.names.sub(MASK, text)
+        return mask_pii(text)
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
@@ -145,11 +186,11 @@ class Redactor(logging.Filter):
 _installed: dict = {}
 
 
-def install(secrets: Iterable[str], quiet_http: bool = True) -> Redactor:
-    """Redact these secrets from every log record from now on (replacing what an earlier
-    install did). Returns the filter."""
+def install(secrets: Iterable[str], quiet_http: bool = True, personal: Iterable[str] = ()) -> Redactor:
+    """Redact these secrets and names (`personal`) from every log record from now on
+    (replacing what an earlier install did). Returns the filter."""
     uninstall()
-    redactor = Redactor(secrets)
+    redactor = Redactor(secrets, personal)
     previous = logging.getLogRecordFactory()
 
     def factory(*args, **kwargs) -> logging.LogRecord:

@@ -24,7 +24,7 @@ import uuid
 
 from redis.exceptions import ResponseError
 
-from bot import metrics
+from bot import logsafe, metrics
 from bot.addressing import channel_of, encode, queue_of, resolve
 from bot.delivery import delivery_lease
 from bot.app import Runtime
@@ -181,10 +181,11 @@ class Worker:
             await route(ctx)
         except UNAVAILABLE:
             raise
-        except Exception:
-            error = traceback.format_exc()
+        except Exception as exc:
+            error = traceback.format_exc()   # whole, in the dead-letter entry; the log line has no message text
             attempts = await runtime.inbound.deliveries(entry)
-            log.error("event %s failed (attempt %d/%d):\n%s", event.id, attempts, MAX_ATTEMPTS, error)
+            log.error("event %s failed (attempt %d/%d):\n%s", event.id, attempts, MAX_ATTEMPTS,
+                      logsafe.traceback_without_messages(exc))
             if attempts < MAX_ATTEMPTS:
                 metrics.event_handled(event.kind, "retry")
                 return False

@@ -21,11 +21,8 @@ from tests.conftest import at_local, console_of
 TZ = ZoneInfo("Asia/Shanghai")
 HOUR, DAY = 3600, 86400
 
-COMMUNITY = """
-[community]
-id = "rooms-test"
-name = "场地测试社区"
-
+# What both this file's community and the story's (tests/test_rooms_story.py) lend.
+ROOMS = """
 [[rooms]]
 id = "activity"
 name = "活动室"
@@ -34,18 +31,24 @@ open = "周一至周五 09:00-21:00, 周六 09:00-17:00"
 max_hours = 4
 
 [[rooms]]
+id = "wheelchair"
+name = "轮椅"
+kind = "equipment"
+max_days = 7
+"""
+
+COMMUNITY = """
+[community]
+id = "rooms-test"
+name = "场地测试社区"
+
+[[rooms]]
 id = "meeting"
 name = "会议室"
 open = "每天 08:00-20:00"
 approval = true
 approvers = ["chen"]
-
-[[rooms]]
-id = "wheelchair"
-name = "轮椅"
-kind = "equipment"
-max_days = 7
-
+""" + ROOMS + """
 [[people]]
 id = "wang"
 name = "王奶奶"
@@ -282,7 +285,7 @@ async def test_many_bookings_of_one_slot_at_once_exactly_one_wins(console):
 
 async def test_unknown_room_lists_the_rooms_and_bad_times_say_why(console):
     out = await say(console, "wang", "预约 游泳池 周六 14:00-16:00")
-    assert "活动室、会议室、轮椅" in texts_to(out, "@wang")[0]
+    assert "会议室、活动室、轮椅" in texts_to(out, "@wang")[0]
     out = await say(console, "wang", "预约 活动室 周六 14:00")
     assert "用到几点" in texts_to(out, "@wang")[0]
     out = await say(console, "wang", f"预约 活动室 {cn(weekday_ahead(console, 6))} 10:00-11:00")

@@ -14,6 +14,7 @@ from datetime import datetime, time, timedelta
 from bot.addressing import CONSOLE_SESSION
 from bot.channels.console import message_event
 from tests.conftest import at_local, console_of
+from tests.test_rooms import ROOMS
 
 COMMUNITY = """
 [community]
@@ -21,24 +22,11 @@ id = "rooms-story"
 name = "幸福里社区"
 
 [[rooms]]
-id = "activity"
-name = "活动室"
-words = ["多功能厅"]
-open = "周一至周五 09:00-21:00, 周六 09:00-17:00"
-max_hours = 4
-
-[[rooms]]
 id = "meeting"
 name = "会议室"
 open = "每天 08:00-20:00"
 approval = true
-
-[[rooms]]
-id = "wheelchair"
-name = "轮椅"
-kind = "equipment"
-max_days = 7
-
+""" + ROOMS + """
 [[people]]
 id = "wang"
 name = "王奶奶"

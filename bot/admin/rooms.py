@@ -7,7 +7,7 @@ import argparse
 import json
 import re
 from datetime import date, datetime, timedelta
-from typing import Any, TextIO
+from typing import Any, Callable, TextIO
 
 from bot.admin.common import STDOUT, AdminError, audit, context, fail, iso, unknown
 from bot.app import Runtime
@@ -21,9 +21,15 @@ def _today(runtime: Runtime) -> date:
     return datetime.fromtimestamp(runtime.clock.now(), runtime.settings.community.tz).date()
 
 
-def _dump(rows: Any, out: TextIO) -> None:
-    json.dump(rows, out, ensure_ascii=False, indent=2)
-    out.write("\n")
+def _show(rows: list[dict[str, Any]], as_json: bool, out: TextIO, line: Callable[[dict], str], footer: str) -> int:
+    """The rows as JSON, or a line each and the footer."""
+    if as_json:
+        json.dump(rows, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+        return 0
+    out.writelines(line(r) + "\n" for r in rows)
+    out.write(footer + "\n")
+    return 0
 
 
 async def list_rooms(runtime: Runtime, as_json: bool, out: TextIO = STDOUT) -> int:
@@ -33,14 +39,9 @@ async def list_rooms(runtime: Runtime, as_json: bool, out: TextIO = STDOUT) -> i
              "max": f"{r.max_days} day(s)" if r.equipment else f"{r.max_hours:g} hour(s)",
              "ahead_days": r.ahead_days, "approvers": list(r.approvers) or ["(staff)"]} for r in community.rooms]
     await audit(runtime, "list", "rooms")
-    if as_json:
-        _dump(rows, out)
-        return 0
-    for r in rows:
-        out.write(f"{r['id']:<12} {r['name']:<6} {r['kind']:<9} {'approval' if r['approval'] else 'open':<8} "
-                  f"max {r['max']:<10} open {r['open']}\n")
-    out.write(f"{len(rows)} room(s)\n")
-    return 0
+    return _show(rows, as_json, out, lambda r: f"{r['id']:<12} {r['name']:<6} {r['kind']:<9} "
+                 f"{'approval' if r['approval'] else 'open':<8} max {r['max']:<10} open {r['open']}",
+                 f"{len(rows)} room(s)")
 
 
 def _day(value: str | None, default: date, what: str) -> date:
@@ -77,14 +78,8 @@ async def list_bookings(runtime: Runtime, room: str | None, first: str | None, l
              "status": b.status, "created_at": iso(b.created_at, runtime), "by": b.by or None,
              "reason": b.reason or None} for b in found]
     await audit(runtime, "list", "rooms:bookings")
-    if as_json:
-        _dump(rows, out)
-        return 0
-    for r in rows:
-        out.write(f"{r['ref']:<6} {r['room']:<12} {r['when']:<30} {r['status']:<10} {r['person']:<10} "
-                  f"{r['reason'] or ''}\n")
-    out.write(f"{len(rows)} booking(s) from {low_day} to {high_day}\n")
-    return 0
+    return _show(rows, as_json, out, lambda r: f"{r['ref']:<6} {r['room']:<12} {r['when']:<30} {r['status']:<10} "
+                 f"{r['person']:<10} {r['reason'] or ''}", f"{len(rows)} booking(s) from {low_day} to {high_day}")
 
 
 async def usage(runtime: Runtime, month: str | None, recount: bool, as_json: bool, out: TextIO = STDOUT) -> int:
@@ -98,16 +93,14 @@ async def usage(runtime: Runtime, month: str | None, recount: bool, as_json: boo
              "utilisation": None if u.rate is None else round(u.rate, 4), "idle": u.idle}
             for u in await rooms.usage_of(runtime.store, community, month, recount=recount)]
     await audit(runtime, "view", f"rooms:usage:{month}")
-    if as_json:
-        _dump(rows, out)
-        return 0
-    for r in rows:
+
+    def line(r: dict) -> str:
         rate = "closed" if r["utilisation"] is None else f"{r['utilisation']:.1%}"
-        out.write(f"{r['room']:<12} {r['name']:<6} booked {r['booked_hours']:>7g} h of {r['open_hours']:>7g} h "
-                  f"{rate:>7}  {'闲置 (idle)' if r['idle'] else ''}\n")
-    out.write(f"{month}: idle (闲置) = utilisation below {rooms.IDLE_BELOW:.0%} of opening hours"
-              f"{' (recounted from the bookings)' if recount else ''}\n")
-    return 0
+        return (f"{r['room']:<12} {r['name']:<6} booked {r['booked_hours']:>7g} h of {r['open_hours']:>7g} h "
+                f"{rate:>7}  {'闲置 (idle)' if r['idle'] else ''}")
+
+    return _show(rows, as_json, out, line, f"{month}: idle (闲置) = utilisation below {rooms.IDLE_BELOW:.0%} of "
+                 f"opening hours{' (recounted from the bookings)' if recount else ''}")
 
 
 def register(areas: argparse._SubParsersAction, community_options) -> None:

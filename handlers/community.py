@@ -10,6 +10,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from handlers import sharing   # [sharing]: 供需 (handlers/sharing/rules.py)
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from handlers import care, points, tasks   # the file's [points]…, [volunteers] and [care] sections are theirs
@@ -153,6 +154,7 @@ class Community:
     retention: privacy.RetentionRules = field(default_factory=privacy.RetentionRules)   # [retention]
     targets: Targets = field(default_factory=Targets)
     devices: dict[str, Device] = field(default_factory=dict)   # [[devices]], by id
+    sharing: sharing.SharingRules = field(default_factory=sharing.SharingRules)   # [sharing]: 供需
     care: care.CareRules = field(default_factory=care.CareRules)   # [care], [[care.people]]
     rooms: tuple[rooms.Room, ...] = ()   # [[rooms]]: rooms and equipment lent (handlers/rooms/rules.py)
 
@@ -285,8 +287,8 @@ class _Parser:
 
     def community(self, raw: dict) -> Community:
         self.table(raw, "(top level)", {"community", "retention", "sla", "routing", "departments", "chats", "people",
-                                        "points", "timebank", "rewards", "volunteers", "dictionary", "triage",
-                                        "targets", "devices", "care", "rooms"},
+                                        "points", "timebank", "rewards", "volunteers", "dictionary", "triage", "sharing",
+                                        "targets", "devices", "care", "agenda", "rooms"},
                    {"community"})
         head = self.table(raw["community"], "community", {"id", "name", "timezone", "bot_name", "office_phone"},
                           {"id", "name"})
@@ -327,6 +329,7 @@ class _Parser:
                          targets=self.targets(raw.get("targets", {})),
                          devices=self.unique([self.device(d, f"devices[{i}]", people)
                                               for i, d in enumerate(self.list(raw, "devices"))], "devices"),
+                         sharing=sharing.parse_sharing(raw.get("sharing"), self.fail),
                          care=care.parse_care(raw.get("care"), people, self.fail),
                          rooms=rooms.parse_rooms(raw.get("rooms"), people, self.fail))
 

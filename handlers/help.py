@@ -70,6 +70,7 @@ TOPICS = (
           package="points"),
     Topic("timebank", ("时间银行", "互助", "确认"), ("timebank", "confirm", "dispute", "convert")),
     Topic("tasks", ("志愿者", "志愿", "任务", "志愿任务"), package="tasks"),
+    Topic("sharing", ("供需", "闲置", "配对", "需要", "提供"), package="sharing"),
     Topic("households", ("登记", "住户", "核实"), ("register", "verify")),
     Topic("linking", ("绑定", "账号", "解绑"), package="people"),
     Topic("care", ("关爱", "独居", "老人", "平安", "探访"), package="care"),

@@ -16,6 +16,7 @@ from handlers import rooms
 from handlers.commands import Command, is_slash, parse
 from handlers.community import Chat, Person
 from handlers.context import Context
+from handlers import sharing
 from handlers.help import help_text, topic_text, unknown_topic
 from handlers.permissions import STAFF_ONLY, Refusal
 from storage.identities import Identities
@@ -47,6 +48,7 @@ COMMANDS: list[Command] = [*tickets.COMMANDS, HELP, *polls.COMMANDS, *points.COM
                            *care.COMMANDS, *people.COMMANDS]
 COMMANDS += privacy.COMMANDS
 COMMANDS += rooms.COMMANDS
+COMMANDS += sharing.COMMANDS   # 供需
 
 
 def _join(*tables: dict[str, Callable]) -> dict[str, Callable]:
@@ -63,6 +65,7 @@ def _join(*tables: dict[str, Callable]) -> dict[str, Callable]:
 TIMERS = _join(tickets.TIMERS, polls.TIMERS, points.TIMERS, tasks.TIMERS, care.TIMERS, people.TIMERS)
 TIMERS = _join(TIMERS, privacy.TIMERS)
 TIMERS = _join(TIMERS, rooms.TIMERS)
+TIMERS = _join(TIMERS, sharing.TIMERS)
 
 
 async def route(ctx: Context) -> None:

@@ -424,6 +424,51 @@ class Keys:
         """Room id -> approved booked seconds within opening hours in a month ("2026-12")."""
         return self("rooms", "usage", month)
 
+    # 供需: needs and offers matched (storage/sharing.py)
+    def sharing_seq(self) -> str:
+        return self("sharing", "seq")
+
+    def sharing_by_event(self) -> str:
+        """Event id -> the item it published."""
+        return self("sharing", "by-event")
+
+    def sharing_item(self, item_id: int | str) -> str:
+        return self("sharing", "item", item_id)
+
+    def sharing_items(self) -> str:
+        """Every item by publication time (the admin CLI's listing)."""
+        return self("sharing", "all")
+
+    def sharing_index(self, kind: str, key: str) -> str:
+        """The open items of one kind (need, offer, thing) with one matching key ("a:repair")."""
+        return self("sharing", "index", kind, key)
+
+    def sharing_of(self, person_id: str) -> str:
+        """One person's items by publication time."""
+        return self("sharing", "of", person_id)
+
+    def sharing_new(self, building: str) -> str:
+        """Items published for one building ("" for the whole community) by time: the digest's."""
+        return self("sharing", "new", building)
+
+    def sharing_match_seq(self) -> str:
+        return self("sharing", "match", "seq")
+
+    def sharing_pairs(self) -> str:
+        """"NEED:OFFER" -> the match proposed for the pair (never proposed twice)."""
+        return self("sharing", "pairs")
+
+    def sharing_match(self, match_id: int | str) -> str:
+        return self("sharing", "match", match_id)
+
+    def sharing_matches_of(self, person_id: str) -> str:
+        """The matches proposed to one person, by time."""
+        return self("sharing", "matches", person_id)
+
+    def sharing_matches_of_item(self, item_id: int | str) -> str:
+        """The matches proposed for one item, by time."""
+        return self("sharing", "item", item_id, "matches")
+
     # learning from staff
     def examples(self) -> str:
         """Labelled examples from staff judgements (a stream, masked text)."""

@@ -10,11 +10,13 @@ from bot.admin import tasks
 from bot.admin import examples
 from bot.admin import privacy
 from bot.admin import stats
+from bot.admin import sharing
 from bot.admin import care
 from bot.admin import devices
 from bot.admin import rooms
 
 AREAS = {"tickets": tickets, "ledger": ledger, "rewards": rewards, "polls": polls, "people": people,
+         "sharing": sharing,
          "tasks": tasks, "examples": examples, "stats": stats, "devices": devices,
          "care": care}
 AREAS["privacy"] = privacy

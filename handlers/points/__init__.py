@@ -20,4 +20,5 @@ __getattr__, __all__ = exports(
     earning=("earn", "credit_hours", "report_accepted", "rating_given", "parse_hours", "hours_text",
              "amount_text"),
     rules=("LedgerRules", "parse_rules"),            # the community file
+    timebank=("record",),                            # help recorded from elsewhere (sharing: 帮完 M3 1.5)
 )

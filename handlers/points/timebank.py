@@ -41,13 +41,20 @@ async def give(ctx: Context, args: str) -> None:
         problem = ctx.t("points.unknown_people", who=parts[0]) + "\n" if receiver is None else ""
         ctx.reply(problem + ctx.t("points.usage.give"))
         return
+    await record(ctx, receiver, hours, note)
+
+
+async def record(ctx: Context, receiver, hours: int, note: str) -> int | None:
+    """The sender helped `receiver` for `hours` (hundredths): the exchange recorded once per
+    event, the receiver asked to confirm; its id, or None when refused (the sender is told).
+    Also how other packages record help (sharing: 帮完 M3 1.5)."""
     rules = ctx.community.ledger.timebank
     if receiver.id == ctx.person.id:
         ctx.reply(ctx.t("points.timebank.not_yourself"))
-        return
+        return None
     if hours > rules.max_exchange:
         ctx.reply(ctx.t("points.timebank.too_many", most=_hours(ctx, rules.max_exchange)))
-        return
+        return None
     exchange_id, _ = await Exchanges(ctx.services.store).open(ctx.event.id, ctx.person.id, receiver.id, hours,
                                                               note, ctx.now)
     await timers.schedule(ctx, "exchange", str(exchange_id), ctx.now + rules.confirm_days * DAY,
@@ -57,6 +64,7 @@ async def give(ctx: Context, args: str) -> None:
                     hours=_hours(ctx, hours), days=days))
     ctx.tell(receiver.id, ctx.t("points.timebank.please_confirm", id=exchange_id, name=ctx.person.name, note=note,
                                 hours=_hours(ctx, hours), days=days))
+    return exchange_id
 
 
 async def _exchange(ctx: Context, args: str, usage: str) -> tuple[Exchange, str] | None:

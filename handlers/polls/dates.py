@@ -179,3 +179,105 @@ def _time_of_day(g: dict, written: str) -> tuple[int, int, int]:
     if not (0 <= hour <= 23 and 0 <= minute <= 59):
         raise ValueError(written)
     return hour, minute, 0
+
+
+# A time window as people write it in a need or an offer (handlers/sharing): 周六上午,
+# 每周三下午, 明天晚上, 下周, 周末, 12月20日, 每天晚上, 晚上 (every evening). Found anywhere
+# in a sentence; the day is read by `parse_when` above, the part of the day by _SPANS.
+_SPANS = {"凌晨": (0, 6), "早上": (6, 9), "早晨": (6, 9), "清早": (6, 9), "上午": (6, 12),
+          "中午": (11, 13), "下午": (12, 18), "傍晚": (17, 19), "晚上": (18, 24), "夜里": (18, 24),
+          "白天": (6, 18)}   # not 早/晚 alone: 早教, 晚辈
+_SPAN = "|".join(sorted(_SPANS, key=len, reverse=True))
+_WINDOW = re.compile(
+    rf"(?P<every>每个?|每逢)?"
+    rf"(?:(?P<week>本|这|这个|下|下个|下下|下下个)?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天1-7])"
+    rf"|(?P<wk>本|这|这个|下|下个)?(?P<weekend>周末)"
+    rf"|(?P<wholeweek>本周|这周|这个星期|这星期|下周|下个星期|下星期|下个礼拜|下礼拜)"
+    rf"|(?P<rel>{_DAY})"
+    rf"|(?P<m>\d{{1,2}}|[{CN_NUMERAL_CHARS}]+)月(?P<d>\d{{1,2}}|[{CN_NUMERAL_CHARS}]+)[日号]"
+    rf"|(?P<daily>(?<=每)天|(?<=每)日))?"
+    rf"(?P<part>{_SPAN})?"
+    rf"(?:(?P<h>\d{{1,2}}|[{CN_NUMERAL_CHARS}]{{1,3}})(?:[:：]\d{{2}}|点半?|点钟?))?")
+MOST_SPANS = 62
+
+
+def find_window(text: str, now: float, tz: ZoneInfo, horizon: float) -> tuple[list[tuple[float, float]], str] | None:
+    """The times a sentence names, as spans (start, end) from `now` up to `horizon` (a
+    weekly or daily one repeats until then), and the words that named them; None when it
+    names no time. Spans wholly before `now` are dropped, so a time already past gives
+    ([], words)."""
+    written = unicodedata.normalize("NFKC", text)
+    for match in _WINDOW.finditer(written):
+        g = match.groupdict()
+        if not match.group(0) or not any(g[n] for n in ("wd", "weekend", "wholeweek", "rel", "m", "daily", "part")):
+            continue
+        if g["h"] and not (g["part"] or g["wd"] or g["rel"] or g["m"] or g["weekend"]):
+            continue   # "3点" alone is too often a count or a building ("3栋"); a day or a part must come with it
+        spans = _spans(g, now, tz, horizon)
+        if spans is None:
+            continue
+        spans = [(max(s, now), min(e, horizon)) for s, e in spans if e > now and s < horizon][:MOST_SPANS]
+        return spans, match.group(0)
+    return None
+
+
+def _spans(g: dict, now: float, tz: ZoneInfo, horizon: float) -> list[tuple[float, float]] | None:
+    local = datetime.fromtimestamp(now, tz)
+    today = local.date()
+    last = datetime.fromtimestamp(horizon, tz).date()
+    if g["h"]:
+        hour = int(_number(g["h"]))
+        if g["part"] and _PARTS.get(g["part"], (0,))[0] == 12 and hour < 12:
+            hour += 12
+        if hour > 23:
+            return None
+        start_h, end_h = hour, min(hour + 2, 24)   # "9点": the two hours from then
+    elif g["part"]:
+        start_h, end_h = _SPANS[g["part"]]
+    else:
+        start_h, end_h = 0, 24
+
+    def on(day) -> tuple[float, float]:
+        start = datetime(day.year, day.month, day.day, tzinfo=tz)
+        return (start + timedelta(hours=start_h)).timestamp(), (start + timedelta(hours=end_h)).timestamp()
+
+    def every(days: set[int]) -> list[tuple[float, float]]:
+        found, day = [], today
+        while day <= last and len(found) < MOST_SPANS + 7:
+            if day.weekday() in days:
+                found.append(on(day))
+            day += timedelta(days=1)
+        return found
+
+    monday = today - timedelta(days=today.weekday())
+    if g["wholeweek"]:
+        first = monday + timedelta(days=7 if g["wholeweek"].startswith("下") else 0)
+        return [(on(first + timedelta(days=i))) for i in range(7)]
+    if g["weekend"]:
+        if g["every"]:
+            return every({5, 6})
+        first = monday + timedelta(days=12 if (g["wk"] or "").startswith("下") else 5)
+        return [on(first), on(first + timedelta(days=1))]
+    if g["wd"]:
+        weekday = _WEEKDAY[g["wd"]]
+        if g["every"]:
+            return every({weekday})
+        day = datetime.fromtimestamp(parse_when(f"{g['week'] or ''}周{g['wd']}", now, tz), tz).date()
+        return [on(day)]
+    if g["rel"]:
+        if g["rel"] in ("今晚", "明晚", "后晚") and not g["part"] and not g["h"]:
+            start_h, end_h = _SPANS["晚上"]
+        elif g["rel"] in ("今早", "明早") and not g["part"] and not g["h"]:
+            start_h, end_h = _SPANS["早上"]
+        return [on(today + timedelta(days=_DAYS[g["rel"]]))]
+    if g["m"]:
+        try:
+            day = datetime.fromtimestamp(parse_when(f"{g['m']}月{g['d']}日", now, tz), tz).date()
+        except ValueError:
+            return None
+        return [on(day)]
+    if g["daily"] and not g["part"] and not g["h"]:
+        return [(now, horizon)]   # 每天: any time
+    if g["h"] and not g["daily"]:   # 下午3点: the next one
+        return [span for span in (on(today), on(today + timedelta(days=1))) if span[1] > now][:1]
+    return every(set(range(7)))   # 每天晚上, or 晚上 alone: every evening

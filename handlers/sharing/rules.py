@@ -1,0 +1,64 @@
+"""The community file's `[sharing]` table (handlers/community.py calls `parse_sharing`).
+
+    [sharing]
+    expiry_days = 14        # an item with no time of its own stays up this long (and no longer in any case)
+    proposals = 3           # at most this many matches proposed for a new item
+    max_open = 10           # open items one person may have at once
+    digest = false          # true: a daily list of what is new, posted to each building's group
+    digest_at = "08:00"     # when, in the community's time zone
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+Fail = Callable[[str, str], Exception]
+
+
+@dataclass(frozen=True)
+class SharingRules:
+    expiry_days: float = 14
+    proposals: int = 3
+    max_open: int = 10
+    digest: bool = False
+    digest_at: str = "08:00"
+
+    @property
+    def digest_hour_minute(self) -> tuple[int, int]:
+        hour, _, minute = self.digest_at.partition(":")
+        return int(hour), int(minute)
+
+
+def parse_sharing(raw: Any, fail: Fail) -> SharingRules:
+    if raw is None:
+        return SharingRules()
+    if not isinstance(raw, dict):
+        raise fail("sharing", "must be a table")
+    for name in raw:
+        if name not in SharingRules.__dataclass_fields__:
+            raise fail(f"sharing.{name}", f"unknown key (allowed: {', '.join(SharingRules.__dataclass_fields__)})")
+    values: dict[str, Any] = {}
+    if "expiry_days" in raw:
+        value = raw["expiry_days"]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 90:
+            raise fail("sharing.expiry_days", "must be a number of days from 1 to 90, e.g. 14")
+        values["expiry_days"] = float(value)
+    for name in ("proposals", "max_open"):
+        if name in raw:
+            value = raw[name]
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 50:
+                raise fail(f"sharing.{name}", "must be a whole number from 1 to 50")
+            values[name] = value
+    if "digest" in raw:
+        if not isinstance(raw["digest"], bool):
+            raise fail("sharing.digest", "must be true or false")
+        values["digest"] = raw["digest"]
+    if "digest_at" in raw:
+        value = raw["digest_at"]
+        hour, colon, minute = value.partition(":") if isinstance(value, str) else ("", "", "")
+        if not (colon and hour.isdigit() and minute.isdigit() and len(minute) == 2 and int(hour) < 24
+                and int(minute) < 60):
+            raise fail("sharing.digest_at", f"{value!r} is not a time of day such as \"08:00\"")
+        values["digest_at"] = f"{int(hour):02d}:{minute}"
+    return SharingRules(**values)

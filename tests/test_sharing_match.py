@@ -1,0 +1,149 @@
+"""供需 matching table (#19): needs and offers that should and should not meet — different
+wordings, synonyms, near spellings, things against services, time windows that do and do
+not overlap — then through the bot: far and near, expired, closed, the same owner."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from handlers.polls.dates import find_window
+from handlers.sharing.words import about, compatible
+from tests.conftest import console_of
+from tests.test_sharing import COMMUNITY, monday_morning, say, to
+
+TZ = ZoneInfo("Asia/Shanghai")
+MONDAY = datetime(2026, 12, 7, 9, 0, tzinfo=TZ).timestamp()
+HORIZON = MONDAY + 14 * 86400
+
+# (need, offer kind, offer, meet?)
+WORDS = [
+    ("周六上午有人帮忙搬个衣柜", "offer", "周末可以帮忙搬家具", True),
+    ("搬家需要两个壮劳力", "offer", "力气大，可以帮忙搬运重物", True),
+    ("找人帮忙抬一下沙发", "offer", "可以帮邻居搬东西", True),
+    ("冰箱坏了，谁能帮忙修一下", "offer", "维修家电，免费上门", True),
+    ("洗衣机不转了想找人看看", "offer", "会修理洗衣机和冰箱", True),
+    ("洗衣鸡坏了", "offer", "会修洗衣机", True),                          # a near spelling
+    ("电视机没图像了要修", "offer", "家电维修", True),
+    ("修一下自行车链条", "offer", "会修车，自行车电动车都行", True),
+    ("想找人剪个头发", "offer", "每周三下午免费理发", True),
+    ("老人行动不便，想请人上门理发", "offer", "可以上门剪发", True),
+    ("放学后需要有人帮忙接孩子", "offer", "下午有空可以帮忙接送孩子", True),
+    ("孩子数学作业需要辅导", "offer", "退休教师，可以辅导小学作业", True),
+    ("想学用智能手机视频聊天", "offer", "教老人用手机、微信", True),
+    ("帮忙买菜，腿脚不方便", "offer", "每天上午可以帮忙买菜跑腿", True),
+    ("需要人陪我去医院看病", "offer", "可以陪老人看病、陪诊", True),
+    ("家里需要大扫除", "offer", "可以帮忙打扫卫生", True),
+    ("借个电钻用一下", "thing", "冲击钻 可以借", True),
+    ("给孙子找辆小单车", "thing", "儿童自行车一辆 免费送", True),
+    ("想要一台旧洗衣机", "thing", "一台八成新洗衣机 免费送", True),
+    ("需要轮椅，借用几天", "thing", "轮椅一个 可以借", True),
+    ("孩子上学缺课外书", "thing", "一箱童书和绘本 送给有需要的家庭", True),
+    ("冬天了想要几件厚衣服", "thing", "闲置棉袄外套几件", True),
+    # should not meet
+    ("周六上午有人帮忙搬个衣柜", "offer", "每周三下午免费理发", False),
+    ("冰箱坏了，谁能帮忙修一下", "offer", "可以帮忙搬家具", False),
+    ("修一下自行车链条", "thing", "儿童自行车一辆 免费送", False),     # a repair, not the thing
+    ("修电脑", "offer", "维修家电", False),
+    ("修洗衣机", "offer", "会修自行车", False),
+    ("想找人剪个头发", "offer", "可以辅导小学作业", False),
+    ("借个电钻用一下", "thing", "儿童自行车一辆 免费送", False),
+    ("给孙子找辆小单车", "thing", "一台八成新洗衣机 免费送", False),
+    ("需要人陪我去医院看病", "offer", "教老人用手机、微信", False),
+    ("孩子数学作业需要辅导", "offer", "可以帮忙接送孩子", False),
+    ("想要一台旧洗衣机", "thing", "轮椅一个 可以借", False),
+    ("帮忙买菜", "offer", "可以帮忙打扫卫生", False),
+]
+
+
+@pytest.mark.parametrize("need, kind, offer, meet", WORDS)
+def test_what_meets(need, kind, offer, meet):
+    assert compatible(about(need), about(offer), kind == "thing") is meet
+
+
+def _window(text):
+    found = find_window(text, MONDAY, TZ, HORIZON)
+    return (found[0] if found else None) or [(MONDAY, HORIZON)]
+
+
+def _overlap(a, b):
+    return any(s1 < e2 and s2 < e1 for s1, e1 in _window(a) for s2, e2 in _window(b))
+
+
+TIMES = [
+    ("周六上午", "周末", True),
+    ("周六上午", "周六下午", False),
+    ("周六上午9点", "周六上午", True),
+    ("明天晚上", "每天晚上", True),
+    ("明天晚上", "明天上午", False),
+    ("下周", "下周三下午", True),
+    ("下周", "周三下午", False),            # this Wednesday, not next week's
+    ("每周三下午", "下周三", True),
+    ("每周三下午", "周四", False),
+    ("12月20日", "周日", False),            # 12月20日 is the Sunday after next
+    ("12月20日", "下周日", True),
+    ("周日下午", "周六上午", False),
+    ("", "周六上午", True),                 # no time: any time until it expires
+    ("晚上", "明天晚上", True),
+    ("这周末", "下周末", False),
+]
+
+
+@pytest.mark.parametrize("one, other, meet", TIMES)
+def test_when_windows_overlap(one, other, meet):
+    assert _overlap(one, other) is meet
+
+
+def test_a_time_already_past_has_no_span():
+    spans, words = find_window("今天早上有人帮忙", MONDAY, TZ, HORIZON)
+    assert spans == [] and words == "今天早上"
+
+
+@pytest.fixture
+async def console(tmp_path, redis_server, redis):
+    async with console_of(COMMUNITY, tmp_path, redis_server) as session:
+        await monday_morning(session)
+        yield session
+
+
+def proposed(out, who):
+    return [t for t in to(out, who) if "接受 M" in t]
+
+
+async def test_far_and_near_both_meet_near_first_and_told_roughly_where(console):
+    await say(console, "zhao", "提供 可以帮忙修自行车")          # 9号楼: another grid
+    await say(console, "wang", "提供 会修车，自行车都行")         # 5号楼: 3号楼's grid
+    out = await say(console, "li", "需要 自行车坏了，想找人修")    # 3号楼
+    told = [m["to"] for m in out if "接受 M" in m["text"] and m["to"] != "@li"]
+    assert told == ["@wang", "@zhao"]
+    li = proposed(out, "@li")
+    assert "附近楼栋 5号楼" in li[0] and "本社区" in li[1]
+
+
+async def test_an_expired_item_is_not_proposed(console):
+    await say(console, "zhang", "提供 明天上午可以帮忙搬东西")
+    await console.advance(2 * 86400)
+    console.transcript.new()
+    out = await say(console, "li", "需要 有人帮忙搬个柜子")
+    assert proposed(out, "@li") == []
+
+
+async def test_a_closed_item_is_not_proposed(console):
+    await say(console, "zhang", "提供 可以帮忙搬东西")
+    await say(console, "zhang", "关闭 X1")
+    out = await say(console, "li", "需要 有人帮忙搬个柜子")
+    assert proposed(out, "@li") == []
+
+
+async def test_ones_own_offer_is_not_proposed_to_oneself(console):
+    await say(console, "li", "提供 可以帮忙搬东西")
+    out = await say(console, "li", "需要 有人帮忙搬个柜子")
+    assert proposed(out, "@li") == []
+
+
+async def test_only_the_best_few_are_proposed(console):
+    for who in ("zhang", "wang", "zhao", "chen"):
+        await say(console, who, "提供 可以帮忙搬东西")
+    await say(console, "grid", "提供 可以帮忙搬家具")
+    out = await say(console, "li", "需要 有人帮忙搬个柜子")
+    assert len(proposed(out, "@li")) == 3                # [sharing] proposals, default 3

@@ -90,6 +90,9 @@ async def serve(settings: Settings, with_server: bool = True, worker_processes: 
             loops["parent-watch"] = lambda: _stop_with_parent(int(parent), stop, health)
         # This process's health board on disk, for `linli health` (a worker has no /healthz).
         loops[healthfile.NAME] = lambda: healthfile.keep_written(health, stop, "run" if with_server else "worker")
+        if with_server and settings.backup_dir:   # scheduled backups: one process takes them
+            from bot import backups
+            loops[backups.NAME] = backups.loop(runtime, stop, health)
         if runtime.embedded is not None:
             loops["embedded-valkey"] = lambda: _watch_embedded(runtime, stop, health)
         tasks = [asyncio.create_task(supervise(name, body, stop, health)) for name, body in loops.items()]

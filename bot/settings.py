@@ -57,6 +57,11 @@ class Settings:
     device_keys: Mapping[str, str] = field(default_factory=dict, repr=False)
     missing_device_keys: tuple[str, ...] = ()
     device_retention_days: float = 90.0   # LINLI_DEVICE_RETENTION_DAYS
+    # Scheduled backups (bot/backups.py): `linli run` writes one every backup_hours into
+    # backup_dir (LINLI_BACKUP_DIR; none: no scheduled backups), keeping the newest backup_keep.
+    backup_dir: Path | None = None
+    backup_hours: float = 24.0        # LINLI_BACKUP_HOURS
+    backup_keep: int = 7              # LINLI_BACKUP_KEEP
     # Each configured channel's own settings, by channel name, read by the channel itself
     # (its `configure`; bot/channels/registry.py lists the channels).
     channels: Mapping[str, ChannelConfig] = field(default_factory=dict)
@@ -98,6 +103,9 @@ class Settings:
             web_url=web_url, web_secret=web_secret,
             device_keys=device_keys, missing_device_keys=missing,
             device_retention_days=read_number(env, "LINLI_DEVICE_RETENTION_DAYS", "90"),
+            backup_dir=Path(env["LINLI_BACKUP_DIR"]).expanduser() if env.get("LINLI_BACKUP_DIR") else None,
+            backup_hours=read_number(env, "LINLI_BACKUP_HOURS", "24"),
+            backup_keep=read_number(env, "LINLI_BACKUP_KEEP", "7", int),
             web_session_hours=read_number(env, "LINLI_WEB_SESSION_HOURS", "8"),
             channels=channels,
             community=community, community_file=path,

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from bot.admin import tickets
+from bot.admin import backup
 from bot.admin import ledger, rewards
 from bot.admin import people, polls
 from bot.admin import tasks
@@ -19,5 +20,7 @@ AREAS = {"tickets": tickets, "ledger": ledger, "rewards": rewards, "polls": poll
          "sharing": sharing,
          "tasks": tasks, "examples": examples, "stats": stats, "devices": devices,
          "care": care}
+# `linli admin backup DIR`, `linli admin restore DIR`: areas of their own, no ACTION.
+AREAS.update(backup=backup.BACKUP, restore=backup.RESTORE)
 AREAS["privacy"] = privacy
 AREAS["rooms"] = rooms

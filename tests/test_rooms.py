@@ -290,21 +290,28 @@ async def test_unknown_room_lists_the_rooms_and_bad_times_say_why(console):
     assert "用到几点" in texts_to(out, "@wang")[0]
     out = await say(console, "wang", f"预约 活动室 {cn(weekday_ahead(console, 6))} 10:00-11:00")
     assert "不开放" in texts_to(out, "@wang")[0]
+    out = await say(console, "wang", f"预约 活动室 {cn(weekday_ahead(console, 2, 30))}")   # a day too far ahead
+    assert "最多只能预约 14 天" in texts_to(out, "@wang")[0]
     out = await say(console, "wang", "预约")
     assert "轮椅" in texts_to(out, "@wang")[0] and "需工作人员批准" in texts_to(out, "@wang")[0]
 
 
 async def test_a_group_stays_quiet_on_talk_but_answers_a_real_booking(console):
     assert texts_to(await say(console, "wang", "预约 明天体检", chat="b3"), "b3") == []
+    assert texts_to(await say(console, "wang", "预约", chat="b3"), "b3") == []
+    assert "会议室" in texts_to(await say(console, "wang", "@小邻 预约", chat="b3"), "b3")[0]
     out = await say(console, "wang", f"预约 活动室 {cn(weekday_ahead(console, 2))} 10:00-11:00", chat="b3")
     assert "已预约 B1" in texts_to(out, "b3")[0]
+    out = await say(console, "wang", "我的预约", chat="b3")      # what one booked goes 1:1
+    assert "私信" in texts_to(out, "b3")[0] and "B1 活动室" in texts_to(out, "@wang")[0]
 
 
 async def test_approval_first_come_holds_the_slot_then_approve_or_refuse(console):
     day = cn(weekday_ahead(console, 3))
-    out = await say(console, "wang", f"预约 会议室 {day} 09:00-11:00")
+    out = await say(console, "wang", f"预约 会议室 {day} 09:00-11:00 楼组长开会")
     assert "等社区工作人员批准" in texts_to(out, "@wang")[0]
     assert "批准 B1" in texts_to(out, "@chen")[0] and texts_to(out, "@zhang") == []   # the room's approver
+    assert "（楼组长开会）" in texts_to(out, "@chen")[0]                              # the note after the time
     out = await say(console, "li", f"预约 会议室 {day} 10:00-12:00")
     assert "已经有人约了" in texts_to(out, "@li")[0]                 # pending holds the slot
     out = await say(console, "chen", "批准")

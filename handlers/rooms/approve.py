@@ -1,8 +1,8 @@
 """Staff (or a room's `approvers`) decide on bookings that wait for approval: `批准 B3`,
 `拒绝 B3 原因`, `批准` alone lists what waits. A pending booking holds its slot (first
 come) until refused or lapsed: with no decision it lapses when its reminder would be due
-(2 hours before a room's start, a day before equipment's; at its start if booked later
-than that), and the resident is told. The timers: reminders, lapses, the monthly line."""
+(2 hours before a room's start, 18:00 the evening before equipment's loan; at its start
+if booked later than that), and the resident is told. The timers: reminders, lapses, the monthly line."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from handlers.context import Context
 from handlers.permissions import Refusal
 from handlers.rooms import slots
-from handlers.rooms.common import (MAY_CANCEL, approvers, find_room, line, load, longest, repo, room_by_id,
+from handlers.rooms.common import (MAY_CANCEL, addressed, approvers, find_room, line, load, longest, repo, room_by_id,
                                    room_list, room_name, schedule_lapse, schedule_reminder, unschedule)
 from handlers.rooms.common import when as booking_when
 from handlers.rooms.rules import Room
@@ -27,7 +27,8 @@ async def book(ctx: Context, args: str) -> None:
     if not ctx.community.rooms:
         raise Refusal("rooms.none", quiet=True)
     if not args:
-        ctx.reply(_catalogue(ctx))
+        if addressed(ctx):       # "预约" alone in a group may be neighbours talking
+            ctx.reply(_catalogue(ctx))
         return
     found = find_room(ctx, args)
     if found is None:
@@ -35,8 +36,11 @@ async def book(ctx: Context, args: str) -> None:
     room, rest = found
     tz, now = ctx.community.tz, ctx.now
     try:
-        slot = slots.parse_slot(room, rest, now, tz)
+        slot, note = _slot_and_note(room, rest, now, tz)
         if isinstance(slot, date) or slot is None:
+            today = slots.local(now, tz).date()
+            if slot is not None and slot > today + timedelta(days=room.ahead_days):
+                raise slots.SlotError("too_far", days=room.ahead_days)
             ctx.reply(await _free_text(ctx, room, slot))
             return
         start, end = slot
@@ -58,12 +62,26 @@ async def book(ctx: Context, args: str) -> None:
         for person in approvers(ctx, room):
             if person != ctx.person.id:
                 ctx.tell(person, ctx.t("rooms.ask_approval", ref=booking.ref, who=ctx.person.name,
-                                       name=room.name, when=_when(ctx, room, booking)))
+                                       name=room.name, when=_when(ctx, room, booking),
+                                       note=f"（{note}）" if note else ""))
         await schedule_lapse(ctx, room, booking)
     else:
         ctx.reply(ctx.t("rooms.booked", ref=booking.ref, name=room.name, when=_when(ctx, room, booking)))
         await schedule_reminder(ctx, room, booking)
     await schedule_month(ctx)
+
+
+def _slot_and_note(room: Room, text: str, now: float, tz) -> tuple:
+    """The slot and what the resident wrote after it (`… 14:00-16:00 跳舞队排练`): the
+    longest run of leading words that reads as a time; the rest is a note for staff."""
+    words = text.split()
+    for cut in range(len(words), 0, -1):
+        try:
+            return slots.parse_slot(room, " ".join(words[:cut]), now, tz), " ".join(words[cut:])
+        except slots.SlotError as error:
+            if error.key != "time_bad" or cut == 1:
+                raise
+    return slots.parse_slot(room, text, now, tz), ""
 
 
 def _when(ctx: Context, room: Room, booking: Booking) -> str:
@@ -153,8 +171,9 @@ async def mine(ctx: Context, args: str) -> None:
     if not upcoming:
         ctx.reply(ctx.t("rooms.mine_none"))
         return
-    ctx.reply("\n".join([ctx.t("rooms.mine_header")] + [line(ctx, b) for b in upcoming]
-                        + [ctx.t("rooms.mine_how", ref=upcoming[0].ref)]))
+    ctx.reply_privately("\n".join([ctx.t("rooms.mine_header")] + [line(ctx, b) for b in upcoming]
+                                  + [ctx.t("rooms.mine_how", ref=upcoming[0].ref)]),
+                        ctx.t("rooms.sent_privately", name=ctx.person.name))
 
 
 async def cancel(ctx: Context, args: str) -> None:

@@ -14,7 +14,7 @@ from storage.rooms import Booking, Rooms
 
 TIMER = "room"                 # one job kind; data `step`: remind | lapse | month
 REMIND_ROOM = 2 * 3600         # a room's reminder (and an undecided booking's lapse) before its start
-REMIND_EQUIPMENT = 86400       # equipment's: a day before
+REMIND_EQUIPMENT = 6 * 3600    # equipment's (lent from midnight): 18:00 the evening before, not at midnight
 _REF = re.compile(r"^[BbＢｂ#＃]?(\d+)(?!\d)\s*(.*)$", re.S)
 
 
@@ -32,6 +32,13 @@ MAY_DECIDE = STAFF | APPROVER
 BOOKER = Permission((Kind("booker", lambda ctx, booking: ctx.person is not None
                           and getattr(booking, "person", None) == ctx.person.id, about_subject=True),))
 MAY_CANCEL = BOOKER | STAFF
+
+
+def addressed(ctx: Context) -> bool:
+    """Whether the message was meant for the bot: 1:1, or in a group with its name or the
+    platform's mention (as the router judges it for 帮助)."""
+    return not ctx.in_group or ctx.event.addressed or bool(
+        re.search(rf"[@＠]{re.escape(ctx.community.bot_name)}", ctx.event.text or ""))
 
 
 def repo(ctx: Context) -> Rooms:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from handlers import care, points, tasks   # the file's [points]…, [volunteers] and [care] sections are theirs
 from handlers import privacy   # [retention]: how long each kind of data is kept
 from handlers import rooms   # [[rooms]]: what the community lends
+from handlers import agenda   # [agenda]: 议题 thresholds and windows
 
 ROLES = ("resident", "volunteer", "party_member", "grid_worker", "staff", "secretary",
          "council", "department", "council_chair")
@@ -156,6 +157,7 @@ class Community:
     devices: dict[str, Device] = field(default_factory=dict)   # [[devices]], by id
     sharing: sharing.SharingRules = field(default_factory=sharing.SharingRules)   # [sharing]: 供需
     care: care.CareRules = field(default_factory=care.CareRules)   # [care], [[care.people]]
+    agenda: agenda.AgendaRules = field(default_factory=agenda.AgendaRules)   # [agenda]: 议题 thresholds
     rooms: tuple[rooms.Room, ...] = ()   # [[rooms]]: rooms and equipment lent (handlers/rooms/rules.py)
 
     def triage_threshold(self, chat: Chat | None, rule_file: float | None) -> float | None:
@@ -331,7 +333,8 @@ class _Parser:
                                               for i, d in enumerate(self.list(raw, "devices"))], "devices"),
                          sharing=sharing.parse_sharing(raw.get("sharing"), self.fail),
                          care=care.parse_care(raw.get("care"), people, self.fail),
-                         rooms=rooms.parse_rooms(raw.get("rooms"), people, self.fail))
+                         rooms=rooms.parse_rooms(raw.get("rooms"), people, self.fail),
+                         agenda=agenda.parse_agenda(raw.get("agenda"), self.fail))
 
     def device(self, raw: Any, key: str, people: dict[str, Person]) -> Device:
         """`[[devices]] id = "wm-301", type = "water_meter", person = "wang_nainai",

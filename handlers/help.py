@@ -54,6 +54,7 @@ LINES = (
     Line("status", "status"),
     Line("claim", "claim"),
     Line("vote", "vote"),
+    Line("topic", "topic"),
     Line("newpoll", "newpoll"),
     Line("points", "points"),
     Line("newtask", "newtask"),
@@ -75,6 +76,7 @@ TOPICS = (
     Topic("linking", ("绑定", "账号", "解绑"), package="people"),
     Topic("care", ("关爱", "独居", "老人", "平安", "探访"), package="care"),
     Topic("rooms", ("预约", "活动室", "场地", "借用", "轮椅"), package="rooms"),
+    Topic("agenda", ("议题", "附议", "评议", "提议"), package="agenda"),
 )
 
 _NOISE = re.compile(r"[\s#＃/“”\"'‘’?？!！。，,、：:]+")

@@ -13,6 +13,7 @@ from typing import Callable
 from handlers import care, people, points, polls, tasks, tickets
 from handlers import privacy
 from handlers import rooms
+from handlers import agenda
 from handlers.commands import Command, is_slash, parse
 from handlers.community import Chat, Person
 from handlers.context import Context
@@ -48,6 +49,7 @@ COMMANDS: list[Command] = [*tickets.COMMANDS, HELP, *polls.COMMANDS, *points.COM
                            *care.COMMANDS, *people.COMMANDS]
 COMMANDS += privacy.COMMANDS
 COMMANDS += rooms.COMMANDS
+COMMANDS += agenda.COMMANDS   # 议题
 COMMANDS += sharing.COMMANDS   # 供需
 
 
@@ -65,6 +67,7 @@ def _join(*tables: dict[str, Callable]) -> dict[str, Callable]:
 TIMERS = _join(tickets.TIMERS, polls.TIMERS, points.TIMERS, tasks.TIMERS, care.TIMERS, people.TIMERS)
 TIMERS = _join(TIMERS, privacy.TIMERS)
 TIMERS = _join(TIMERS, rooms.TIMERS)
+TIMERS = _join(TIMERS, agenda.TIMERS)
 TIMERS = _join(TIMERS, sharing.TIMERS)
 
 

@@ -469,6 +469,52 @@ class Keys:
         """The matches proposed for one item, by time."""
         return self("sharing", "item", item_id, "matches")
 
+    # 议题: residents' topics for the council's agenda (storage/agenda.py)
+    def topic_seq(self) -> str:
+        return self("agenda", "seq")
+
+    def topic_by_event(self) -> str:
+        """Event id -> the topic it proposed."""
+        return self("agenda", "by-event")
+
+    def topic(self, topic_id: int | str) -> str:
+        return self("agenda", "topic", topic_id)
+
+    def topic_history(self, topic_id: int | str) -> str:
+        return self("agenda", "topic", topic_id, "history")
+
+    def topic_ops(self, topic_id: int | str) -> str:
+        """Operation key -> its result (the topic's applied steps; replay-safe)."""
+        return self("agenda", "topic", topic_id, "ops")
+
+    def topic_seconds(self, topic_id: int | str) -> str:
+        """Unit (a household, or a person) -> its seconding (JSON: by, at)."""
+        return self("agenda", "topic", topic_id, "seconds")
+
+    def topic_followers(self, topic_id: int | str) -> str:
+        """Who hears each step: the proposer, seconders, those of topics merged into it."""
+        return self("agenda", "topic", topic_id, "followers")
+
+    def topic_ratings(self, topic_id: int | str) -> str:
+        """Person -> their 评议 (1-5)."""
+        return self("agenda", "topic", topic_id, "ratings")
+
+    def topics(self) -> str:
+        """Every topic by creation time."""
+        return self("agenda", "all")
+
+    def topics_state_prefix(self) -> str:
+        """Topics by state: PREFIX:STATE sorted sets scored by creation time; the agenda
+        scripts make the names from this prefix (same hash tag), like tickets_open."""
+        return self("agenda", "state")
+
+    def topics_in(self, state: str) -> str:
+        return f"{self.topics_state_prefix()}:{state}"
+
+    def topics_of(self, person_id: str) -> str:
+        """A person's topics (proposed, seconded, carried out), by when they joined."""
+        return self("agenda", "of", person_id)
+
     # learning from staff
     def examples(self) -> str:
         """Labelled examples from staff judgements (a stream, masked text)."""

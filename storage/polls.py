@@ -21,7 +21,7 @@ from storage.store import Store
 _JSON = {"options", "electorate", "rule", "chats", "result"}
 _BOOLS = {"anonymous", "changeable", "show_counts"}
 _FLOATS = {"created_at", "deadline", "closed_at"}
-_INTS = {"id", "eligible", "option_count", "version"}
+_INTS = {"id", "eligible", "option_count", "version", "topic"}
 
 
 @dataclass
@@ -49,6 +49,7 @@ class Poll:
     cancelled_by: str | None = None   # cancelled: the creator or staff member, or admin:USER
     cancel_reason: str | None = None
     version: int = 0
+    topic: int | None = None          # the 议题 it was opened from (决定 Y3 投票), told when it closes
 
     @classmethod
     def from_hash(cls, raw: dict[str, str]) -> "Poll":

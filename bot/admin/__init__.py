@@ -15,6 +15,7 @@ from bot.admin import sharing
 from bot.admin import care
 from bot.admin import devices
 from bot.admin import rooms
+from bot.admin import agenda
 
 AREAS = {"tickets": tickets, "ledger": ledger, "rewards": rewards, "polls": polls, "people": people,
          "sharing": sharing,
@@ -24,3 +25,4 @@ AREAS = {"tickets": tickets, "ledger": ledger, "rewards": rewards, "polls": poll
 AREAS.update(backup=backup.BACKUP, restore=backup.RESTORE)
 AREAS["privacy"] = privacy
 AREAS["rooms"] = rooms
+AREAS["topics"] = agenda   # 议题

@@ -10,7 +10,7 @@ ballot version), so the published result is always the count of the stored ballo
 
 from __future__ import annotations
 
-from handlers import timers
+from handlers import agenda, timers
 from handlers.context import Context
 from handlers.polls.cancel import tell_cancelled
 from handlers.polls.create import announce
@@ -50,6 +50,8 @@ async def close_poll(ctx: Context, poll_id: int, reason: str) -> bool:
         if poll.status != "open":
             if poll.closed_event == ctx.event.id and poll.result:   # a redelivered event that closed it
                 _publish(ctx, poll.chats, poll.result["text"], poll)
+                if poll.topic:
+                    await agenda.on_poll_closed(ctx, poll.topic, poll.result, poll.id)
                 return True
             return False
         tally = tally_of(snapshot)
@@ -60,6 +62,8 @@ async def close_poll(ctx: Context, poll_id: int, reason: str) -> bool:
         if done in ("ok", "replay"):
             await timers.cancel(ctx, "poll", f"{poll_id}:remind", f"{poll_id}:close")
             _publish(ctx, poll.chats, result["text"], poll)
+            if poll.topic:       # opened from a 议题: the topic moves on (passed → 落实中)
+                await agenda.on_poll_closed(ctx, poll.topic, result, poll.id)
             return True
         if done != "stale":
             return False

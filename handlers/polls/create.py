@@ -35,9 +35,11 @@ async def create_command(ctx: Context, args: str) -> None:
         ctx.tell(ctx.person.id, ctx.t("polls.create.created_private", id=poll.id, at=ctx.when(poll.deadline)))
 
 
-async def create_poll(ctx: Context, spec: PollSpec, created_by: str, origin_chat: str | None) -> Poll:
+async def create_poll(ctx: Context, spec: PollSpec, created_by: str, origin_chat: str | None,
+                      topic: int | None = None) -> Poll:
     """Store the poll of this event (once, however often the event is redelivered) and
-    schedule its reminder and close. Raises SpecError for an empty electorate."""
+    schedule its reminder and close. Raises SpecError for an empty electorate. `topic`:
+    the 议题 it decides (the agenda package is told when it closes)."""
     voters = await resolve_electorate(ctx, spec.electorate)
     if not voters:
         raise SpecError("polls.error.empty_electorate")
@@ -47,7 +49,7 @@ async def create_poll(ctx: Context, spec: PollSpec, created_by: str, origin_chat
                 created_at=ctx.now, created_by=created_by,
                 quorum=str(spec.quorum) if spec.quorum else None, anonymous=spec.anonymous,
                 changeable=spec.changeable, show_counts=spec.show_counts,
-                chats=chats_for(ctx, spec.electorate, origin_chat))
+                chats=chats_for(ctx, spec.electorate, origin_chat), topic=topic)
     repo = Polls(ctx.services.store)
     poll_id, created = await repo.create(ctx.event.id, poll, voters)
     if created:

@@ -24,6 +24,7 @@ __getattr__, __all__ = exports(
     media=("on_media",),                  # a photo, a location, a voice message (the router)
     common=("OPEN_STATES", "entry", "place", "status_label"),
     actions=("assign_to", "finish"),      # a volunteer's 接单 and 完成 (tasks)
+    duplicates=("similarity",),           # a proposed topic much like an open one (agenda)
     triage=("confirm", "is_waiting"),     # 确认 #12 (the points package's 确认 passes it on)
     # 接诉即办's figures for the web workbench and `linli admin stats` (README "Statistics")
     stats=("rates", "trend", "heat_map", "today", "rebuild_stats", "parse_period", "next_due",

@@ -422,3 +422,11 @@ async def test_privacy_lists_and_forgets_bookings(console):
     assert await rooms.kept_about(ctx, "wang") == []
     out = await say(console, "li", f"预约 活动室 {day} 14:00-16:00")
     assert "已预约" in texts_to(out, "@li")[0]         # the slot was freed
+
+
+async def test_help_topic_offers_the_decisions_only_to_those_who_decide(console):
+    resident = texts_to(await say(console, "wang", "帮助 预约"), "@wang")[0]
+    assert "预约 活动室 周六 14:00-16:00" in resident and "取消预约 B3" in resident and "批准" not in resident
+    approver = texts_to(await say(console, "chen", "帮助 预约"), "@chen")[0]     # the meeting room's approver
+    assert "批准 B3" in approver and "拒绝 B3" in approver
+    assert "批准 B3" in texts_to(await say(console, "zhang", "帮助 轮椅"), "@zhang")[0]

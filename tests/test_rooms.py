@@ -37,6 +37,19 @@ kind = "equipment"
 max_days = 7
 """
 
+# Two residents who both want the same slot, here and in the story.
+PEOPLE = """
+[[people]]
+id = "wang"
+name = "王奶奶"
+household = "3-1-101"
+
+[[people]]
+id = "li"
+name = "李阿姨"
+household = "3-1-201"
+"""
+
 COMMUNITY = """
 [community]
 id = "rooms-test"
@@ -48,17 +61,7 @@ name = "会议室"
 open = "每天 08:00-20:00"
 approval = true
 approvers = ["chen"]
-""" + ROOMS + """
-[[people]]
-id = "wang"
-name = "王奶奶"
-household = "3-1-101"
-
-[[people]]
-id = "li"
-name = "李阿姨"
-household = "3-1-201"
-
+""" + ROOMS + PEOPLE + """
 [[people]]
 id = "chen"
 name = "陈主任"

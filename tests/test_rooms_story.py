@@ -14,7 +14,7 @@ from datetime import datetime, time, timedelta
 from bot.addressing import CONSOLE_SESSION
 from bot.channels.console import message_event
 from tests.conftest import at_local, console_of
-from tests.test_rooms import ROOMS
+from tests.test_rooms import PEOPLE, ROOMS
 
 COMMUNITY = """
 [community]
@@ -26,17 +26,7 @@ id = "meeting"
 name = "会议室"
 open = "每天 08:00-20:00"
 approval = true
-""" + ROOMS + """
-[[people]]
-id = "wang"
-name = "王奶奶"
-household = "3-1-101"
-
-[[people]]
-id = "li"
-name = "李阿姨"
-household = "3-1-201"
-
+""" + ROOMS + PEOPLE + """
 [[people]]
 id = "zhao"
 name = "赵大爷"

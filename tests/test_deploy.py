@@ -410,23 +410,20 @@ def test_waiting_loops_beat_so_a_long_running_linli_run_stays_healthy(monkeypatc
 
 # ---- with Docker, when there is one --------------------------------------------------------
 
-def docker_or_skip() -> str:
+def docker_or_skip(what: str, compose: bool = False) -> str:
     docker = shutil.which("docker")
     if docker is None:
-        pytest.skip("no docker CLI: compose config, image build and smoke test not run")
-    plugin = subprocess.run([docker, "compose", "version"], capture_output=True, text=True)
-    if plugin.returncode != 0:
-        pytest.skip("the docker CLI has no compose plugin (`docker compose version` failed): "
-                    "compose config, image build and smoke test not run")
+        pytest.skip(f"no docker CLI: {what} not run")
+    if compose and subprocess.run([docker, "compose", "version"], capture_output=True, text=True).returncode != 0:
+        pytest.skip(f"the docker CLI has no compose plugin (`docker compose version` failed): {what} not run")
     daemon = subprocess.run([docker, "info", "--format", "{{.ServerVersion}}"], capture_output=True, text=True)
     if daemon.returncode != 0:
-        pytest.skip("no Docker daemon answers (`docker info` failed): compose config, image build and smoke test "
-                    "not run")
+        pytest.skip(f"no Docker daemon answers (`docker info` failed): {what} not run")
     return docker
 
 
 def test_docker_compose_config_accepts_the_file(tmp_path):
-    docker = docker_or_skip()
+    docker = docker_or_skip("docker compose config", compose=True)
     work = tmp_path / "docker"
     shutil.copytree(DOCKER, work)
     shutil.copy(ENV_EXAMPLE, work / "linli.env")
@@ -439,7 +436,7 @@ def test_docker_compose_config_accepts_the_file(tmp_path):
 
 
 def test_the_image_builds_and_answers(tmp_path):
-    docker = docker_or_skip()
+    docker = docker_or_skip("the image build and its smoke test")
     tag = "linli:test-deploy"
     built = subprocess.run([docker, "build", "-f", str(DOCKERFILE), "-t", tag, str(ROOT)],
                            capture_output=True, text=True, timeout=1800)

@@ -433,3 +433,15 @@ async def test_help_topic_offers_the_decisions_only_to_those_who_decide(console)
     approver = texts_to(await say(console, "chen", "帮助 预约"), "@chen")[0]     # the meeting room's approver
     assert "批准 B3" in approver and "拒绝 B3" in approver
     assert "批准 B3" in texts_to(await say(console, "zhang", "帮助 轮椅"), "@zhang")[0]
+
+
+async def test_equipment_for_today_waiting_for_approval_lapses_an_hour_later(tmp_path, redis_server, redis):
+    community = COMMUNITY.replace('kind = "equipment"', 'kind = "equipment"\napproval = true')
+    async with console_of(community, tmp_path, redis_server) as session:
+        await at_local(session, 10)
+        out = await say(session, "wang", "预约 轮椅 今天")
+        assert "等社区工作人员批准" in texts_to(out, "@wang")[0]
+        await session.advance(50 * 60)
+        assert texts_to(session.transcript.new(), "@wang") == []
+        await session.advance(20 * 60)
+        assert "已失效" in texts_to(session.transcript.new(), "@wang")[0]

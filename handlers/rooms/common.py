@@ -120,10 +120,11 @@ async def schedule_reminder(ctx: Context, room: Room, booking: Booking) -> None:
 
 async def schedule_lapse(ctx: Context, room: Room, booking: Booking) -> None:
     """An undecided booking lapses when its reminder would be due, or at its start when
-    that has passed already (booked at short notice)."""
+    that has passed already (booked at short notice); equipment asked for today, whose
+    loan started at midnight, an hour after it was asked."""
     due = booking.start - lead(room)
     if due <= ctx.now:
-        due = booking.start
+        due = max(booking.start, ctx.now + 3600) if room.equipment else booking.start
     await timers.schedule(ctx, TIMER, f"{booking.id}:lapse", due, f"room:{room.id}", step="lapse",
                           booking=booking.id)
 

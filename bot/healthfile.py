@@ -77,6 +77,8 @@ def snapshot(health: Health, role: str) -> dict:
 def write(directory: Path, health: Health, role: str) -> Path:
     """Write this process's file (atomically: a reader never sees half of it)."""
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if directory.stat().st_uid != os.getuid():   # someone else's (a shared /tmp): not to be trusted
+        raise PermissionError(f"{directory} belongs to another user; set {DIR_ENV}")
     path = directory / f"{os.getpid()}.json"
     partial = path.with_suffix(".tmp")
     partial.write_text(json.dumps(snapshot(health, role)), encoding="utf-8")

@@ -449,3 +449,14 @@ def test_the_image_builds_and_answers(tmp_path):
     checked = subprocess.run([docker, "run", "--rm", tag, "linli", "health"], capture_output=True, text=True,
                              timeout=120)
     assert checked.returncode == 1 and "no linli process is running here" in checked.stderr
+
+
+def test_a_health_directory_of_another_user_is_not_written_into(tmp_path):
+    """In a shared /tmp someone could make the directory first and write 'ok' reports."""
+    if os.getuid() != 0:
+        pytest.skip("needs root, to give a directory to another user")
+    foreign = tmp_path / "theirs"
+    foreign.mkdir()
+    os.chown(foreign, 4242, 4242)
+    with pytest.raises(PermissionError, match="another user"):
+        healthfile.write(foreign, Health(), "worker")

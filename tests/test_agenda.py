@@ -122,7 +122,7 @@ async def test_one_below_the_threshold_waits_and_exactly_at_it_the_council_hears
     out = agenda.transcript.new()
     assert "已提出议题 Y1" in to(out, "@a1")[0] and "附议 1/3 户" in to(out, "@a1")[0]
     posted = [m for m in out if m["to"].removeprefix("console:") == "b1"]
-    assert len(posted) == 1 and "附议 Y1" in posted[0]["text"] and "快递总丢" in posted[0]["text"]
+    assert len(posted) == 1 and "附议 Y1" in posted[0]["text"] and "理由：快递总丢，老人取件不方便\n范围" in posted[0]["text"]
     assert posted[0]["buttons"] == [[{"label": "附议 Y1", "command": "附议 Y1"}]]
     assert not [m for m in out if m["to"] == "b2"]          # a building's topic stays in its building
 

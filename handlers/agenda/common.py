@@ -86,6 +86,12 @@ def scope_text(ctx: Context, topic: Topic) -> str:
     return ctx.t("agenda.scope.community")
 
 
+def why_line(ctx: Context, topic: Topic) -> str:
+    """'理由：…' and a line break, for a template's {why} that stands before its next line
+    ('' when the proposer gave no reason)."""
+    return ctx.t("agenda.why", text=topic.text) + "\n" if topic.text else ""
+
+
 def owner_text(ctx: Context, topic: Topic) -> str:
     parts = []
     if topic.owner:

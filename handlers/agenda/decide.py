@@ -15,7 +15,7 @@ import re
 
 from handlers import polls, timers
 from handlers.agenda.common import (council_chats, entry, load_topic, repo, secretaries, status_label,
-                                    tell_followers, topic_ref)
+                                    tell_followers, topic_ref, why_line)
 from handlers.agenda.propose import DAY
 from handlers.context import Context
 from handlers.permissions import Refusal
@@ -97,7 +97,7 @@ async def _refer(ctx: Context, topic: Topic, rest: str) -> None:
     await timers.cancel(ctx, "agenda", f"{topic.id}:remind")
     ctx.tell(department.contact, ctx.t("agenda.decide.referred_you", ref=topic.ref, title=topic.title,
                                        department=department.name, note=note or "无",
-                                       why=ctx.t("agenda.why", text=topic.text) if topic.text else ""))
+                                       why=why_line(ctx, topic)))
     ctx.reply(ctx.t("agenda.decide.referred_ok", ref=topic.ref, department=department.name))
     tell_followers(ctx, topic, ctx.t("agenda.decide.referred_told", ref=topic.ref, title=topic.title,
                                      department=department.name))

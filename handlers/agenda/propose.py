@@ -7,7 +7,7 @@ import unicodedata
 
 from handlers import people, tickets, timers
 from handlers.agenda.common import (count_text, entry, load_topic, owner_text, repo, scope_chats, scope_text,
-                                    status_label, tell_followers, topic_ref)
+                                    status_label, tell_followers, topic_ref, why_line)
 from handlers.context import Context
 from handlers.permissions import Refusal
 from storage.agenda import OPEN_STATES, Topic
@@ -89,15 +89,11 @@ async def propose(ctx: Context, args: str) -> None:
                               topic=topic_id, step="lapse")
     ctx.tell(ctx.person.id, ctx.t("agenda.proposed", ref=topic.ref, title=topic.title, scope=scope_text(ctx, topic),
                                   count=count_text(ctx, topic), at=ctx.when(topic.lapse_at)))
-    text = ctx.t("agenda.posted", ref=topic.ref, title=topic.title, why=_why(ctx, topic),
+    text = ctx.t("agenda.posted", ref=topic.ref, title=topic.title, why=why_line(ctx, topic),
                  scope=scope_text(ctx, topic), count=count_text(ctx, topic), at=ctx.when(topic.lapse_at))
     button = ((ctx.t("agenda.second_button", ref=topic.ref), f"附议 {topic.ref}"),),
     for chat in scope_chats(ctx, topic):
         ctx.post(chat, text, button)
-
-
-def _why(ctx: Context, topic: Topic) -> str:
-    return ctx.t("agenda.why", text=topic.text) if topic.text else ""
 
 
 async def base_of(ctx: Context, unit: str, building: str | None) -> int:
@@ -156,7 +152,7 @@ async def show(ctx: Context, args: str) -> None:
     topic, _ = await load_topic(ctx, args, "agenda.usage.show")
     lines = [ctx.t("agenda.show.header", ref=topic.ref, title=topic.title, status=status_label(ctx, topic.status))]
     if topic.text:
-        lines.append(ctx.t("agenda.why", text=topic.text).strip())
+        lines.append(ctx.t("agenda.why", text=topic.text))
     lines.append(ctx.t("agenda.show.scope", scope=scope_text(ctx, topic), count=count_text(ctx, topic)))
     if topic.meeting_at:
         lines.append(ctx.t("agenda.show.meeting", at=ctx.when(topic.meeting_at)))

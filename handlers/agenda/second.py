@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from handlers import timers
 from handlers.agenda.common import (count_text, council_chats, entry, load_topic, repo, scope_chats, secretaries,
-                                    status_label, tell_followers)
+                                    status_label, tell_followers, why_line)
 from handlers.agenda.propose import DAY, unit_of
 from handlers.context import Context
 from handlers.permissions import Refusal
@@ -48,7 +48,7 @@ async def on_agenda(ctx: Context, topic: Topic) -> None:
     count = count_text(ctx, topic)
     for chat in council_chats(ctx):
         ctx.post(chat, ctx.t("agenda.reached.council", ref=topic.ref, title=topic.title, count=count,
-                             why=ctx.t("agenda.why", text=topic.text) if topic.text else ""))
+                             why=why_line(ctx, topic)))
     for person in secretaries(ctx):
         ctx.tell(person, ctx.t("agenda.reached.secretary", ref=topic.ref, title=topic.title, count=count))
     for chat in scope_chats(ctx, topic):

@@ -77,6 +77,7 @@ TOPICS = (
     Topic("care", ("关爱", "独居", "老人", "平安", "探访"), package="care"),
     Topic("rooms", ("预约", "活动室", "场地", "借用", "轮椅"), package="rooms"),
     Topic("agenda", ("议题", "附议", "评议", "提议"), package="agenda"),
+    Topic("privacy", ("隐私", "我的数据", "个人信息", "注销"), package="privacy"),
 )
 
 _NOISE = re.compile(r"[\s#＃/“”\"'‘’?？!！。，,、：:]+")

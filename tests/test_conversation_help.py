@@ -84,7 +84,7 @@ async def test_help_followed_by_a_problem_is_a_report(console):
 ])
 async def test_help_with_an_unknown_word_answers_only_when_addressed(console, chat, text, answered):
     out = await said(console, "zhang", chat, text)
-    assert out == (["没有“大家一下”这一项的说明。\n看详细说明请发“帮助 报修”，还可以问：投票、积分、时间银行、供需、登记、绑定、预约、议题。"]
+    assert out == (["没有“大家一下”这一项的说明。\n看详细说明请发“帮助 报修”，还可以问：投票、积分、时间银行、供需、登记、绑定、预约、议题、隐私。"]
                    if answered else []), out
     assert await console.runtime.services.tickets.ids() == []
 

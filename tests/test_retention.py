@@ -6,6 +6,8 @@ each run reads what is due, not the whole history."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from handlers.community import CommunityError, load_community
@@ -128,6 +130,14 @@ async def test_message_copies_and_audit_entries_expire_by_the_streams_clock(cons
     assert await redis.xlen(keys.audit()) >= 1
 
 
+def _with(tmp_path, section):
+    """The demo's community file with `section` as its [retention]."""
+    demo = re.sub(r"(?m)^\[retention\]\n(?:[^\n\[]+\n)*", "", DEMO.read_text(encoding="utf-8"))
+    path = tmp_path / "community.toml"
+    path.write_text(demo + "\n" + section, encoding="utf-8")
+    return path
+
+
 @pytest.mark.parametrize("section, problem", [
     ("[retention]\nticket_text_months = 0\n", "retention.ticket_text_months: must be a positive number"),
     ("[retention]\nmessage_days = \"30\"\n", "retention.message_days: must be a positive number"),
@@ -135,16 +145,13 @@ async def test_message_copies_and_audit_entries_expire_by_the_streams_clock(cons
     ("[retention]\nkeep_forever = true\n", "retention.keep_forever: unknown key"),
 ])
 def test_the_community_file_s_retention_section_is_checked(tmp_path, section, problem):
-    path = tmp_path / "community.toml"
-    path.write_text(DEMO.read_text(encoding="utf-8") + "\n" + section, encoding="utf-8")
     with pytest.raises(CommunityError, match=problem):
-        load_community(path)
+        load_community(_with(tmp_path, section))
 
 
 def test_retention_defaults_and_settings(tmp_path):
     assert load_community(DEMO).retention.ticket_text_months == 24
-    path = tmp_path / "community.toml"
-    path.write_text(DEMO.read_text(encoding="utf-8") + "\n[retention]\nticket_text_months = 6\n"
-                    "message_days = 7\naudit_years = 2\nrun_at = \"4:15\"\n", encoding="utf-8")
-    rules = load_community(path).retention
+    assert load_community(_with(tmp_path, "")).retention.ticket_text_months == 24
+    rules = load_community(_with(tmp_path, "[retention]\nticket_text_months = 6\nmessage_days = 7\n"
+                                           "audit_years = 2\nrun_at = \"4:15\"\n")).retention
     assert (rules.ticket_text_months, rules.message_days, rules.audit_years, rules.run_at) == (6, 7, 2, "04:15")

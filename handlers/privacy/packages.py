@@ -5,7 +5,7 @@ accounts, and a redelivered 确认注销 must still find who sent it."""
 
 from __future__ import annotations
 
-from handlers import care, points, polls, people, tasks, tickets
+from handlers import care, points, polls, people, rooms, tasks, tickets
 
 PACKAGES = (
     tickets,
@@ -13,5 +13,6 @@ PACKAGES = (
     tasks,
     points,
     care,
+    rooms,
     people,
 )

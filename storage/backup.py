@@ -503,12 +503,14 @@ def copy_keys(source: Any, target: Any, skip: tuple[bytes, ...] = ()) -> int:
             pipe.dump(key)
             pipe.pttl(key)
         read = pipe.execute()
+        writes = target.pipeline(transaction=False)   # on a Cluster: grouped by node
         for i, key in enumerate(batch):
             payload, ttl = read[2 * i], read[2 * i + 1]
             if payload is None or ttl == -2:
                 continue
-            target.restore(key, max(ttl, 0), payload, replace=True)
+            writes.restore(key, max(ttl, 0), payload, replace=True)
             written += 1
+        writes.execute()
     return written
 
 

@@ -362,3 +362,23 @@ def test_backup_settings_come_from_the_environment(tmp_path):
                                                            "LINLI_BACKUP_HOURS": "6", "LINLI_BACKUP_KEEP": "14"})
     assert (settings.backup_dir, settings.backup_hours, settings.backup_keep) == (tmp_path / "b", 6, 14)
     assert Settings.load(DEMO, data_dir=tmp_path, env={}).backup_dir is None
+
+
+@pytest.mark.parametrize("kind", ["cluster", "sentinel"])
+async def test_a_cluster_or_sentinel_round_trip(kind, request, linli, tmp_path):
+    """A Cluster: the snapshot is of the master holding the community's slot (all its keys
+    share one hash tag); Sentinel: of the master the sentinels name. Restored into the same
+    Redis, emptied, through its REDIS_URL (a Cluster: each key to its slot's node)."""
+    from tests.conftest import console_of
+
+    servers = request.getfixturevalue("cluster" if kind == "cluster" else "sentinel_set")
+    async with console_of(DEMO.read_text(encoding="utf-8"), tmp_path, servers.url) as console:
+        await fill(console)
+        before = await entities(console.runtime.store, console.runtime.settings.community.tz)
+        community = str(tmp_path / "community.toml")
+        ran = linli("admin", "backup", str(tmp_path / "b"), "--community", community, env=cli_env(servers.url))
+        assert ran.returncode == 0, ran.stderr
+        servers.flush()
+        ran = linli("admin", "restore", str(tmp_path / "b"), env=cli_env(servers.url))
+        assert ran.returncode == 0, ran.stdout + ran.stderr
+        assert await entities(console.runtime.store, console.runtime.settings.community.tz) == before

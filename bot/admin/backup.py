@@ -103,7 +103,7 @@ async def take(settings: Settings, url: str, dest: Path, source: str) -> dict[st
     work = dest.with_name(dest.name + ".tmp")
     if work.exists():
         shutil.rmtree(work)   # what an interrupted earlier attempt left
-    work.mkdir(parents=True)
+    work.mkdir(parents=True, mode=0o700)   # residents' data: for the operator's eyes only
     try:
         keys = Keys(settings.community.id)
         slot = keys.ledger_head()   # every key of the community has one hash tag: any one names the node
@@ -162,7 +162,7 @@ async def backup_command(settings: Settings, dest: Path, as_json: bool, out: Tex
         url = settings.redis_url or client.linli_embedded.url
         manifest = await take(settings, url, dest, source_of(settings))
         store = Store.open(client, settings.community.id)
-        await Audit(store).record(time.time(), actor(), "backup", str(dest), "cli")
+        await Audit(store, keep_days=settings.audit_days).record(time.time(), actor(), "backup", str(dest), "cli")
     if as_json:
         json.dump(manifest, out, ensure_ascii=False, indent=2)
         out.write("\n")

@@ -335,7 +335,14 @@ async def test_approval_first_come_holds_the_slot_then_approve_or_refuse(console
 async def test_refusal_of_a_non_approver(console):
     await say(console, "wang", f"预约 会议室 {cn(weekday_ahead(console, 3))} 09:00-11:00")
     out = await say(console, "li", "批准 B1")
-    assert "工作人员批准" in texts_to(out, "@li")[0]
+    assert "只有社区工作人员" in texts_to(out, "@li")[0]
+    assert texts_to(await say(console, "li", "拒绝 这种做法", chat="b3"), "b3") == []     # talk in a group
+    assert (await Rooms(console.runtime.store).get(1)).status == "pending"
+    # an approver of one room may not decide on another's bookings
+    await say(console, "wang", f"预约 活动室 {cn(weekday_ahead(console, 3))} 09:00-11:00")
+    out = await say(console, "chen", "拒绝 B2 不行")
+    assert "要由社区工作人员批准" in texts_to(out, "@chen")[0]
+    assert (await Rooms(console.runtime.store).get(2)).status == "approved"
 
 
 async def test_an_undecided_booking_lapses_before_its_start_and_frees_the_slot(console):

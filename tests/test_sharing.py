@@ -2,6 +2,7 @@
 (names told only then), turned into a time-bank exchange and read back from the admin CLI;
 group safety, closing, staff removal, expiry, the daily digest, privacy."""
 
+import asyncio
 import json
 from datetime import datetime, timedelta
 
@@ -282,8 +283,21 @@ async def test_a_redelivered_publication_makes_nothing_twice_and_says_the_same(c
     again = console.transcript.new()
     repo = Sharing(runtime.store)
     assert len(await repo.ids()) == 2 and len(await repo.matches_of_item(2)) == 1
-    if again:
-        assert [m["text"] for m in again] == [m["text"] for m in first]
+    assert again and [(m["to"], m["text"]) for m in again] == [(m["to"], m["text"]) for m in first]
+
+
+async def test_two_sides_accepting_at_once_put_them_in_touch_exactly_once(console):
+    await say(console, "zhang", "提供 周末可以帮忙搬家具")
+    await say(console, "li", "需要 周六上午有人帮忙搬个衣柜")
+    repo = Sharing(console.runtime.store)
+    now = console.runtime.clock.now()
+    answers = await asyncio.gather(repo.answer(1, "need", True, "e-li", now), repo.answer(1, "offer", True, "e-zhang", now))
+    assert sorted(a.result for a in answers) == ["accepted", "waiting"]
+    again = await repo.answer(1, "need", True, "e-li", now)            # the same event again: its answer again
+    assert again.result == "replay:" + next(a.result for a, side in zip(answers, "no") if side == "n")
+    assert (await repo.match(1)).status == "accepted"
+    late = await repo.answer(1, "need", False, "e-li-2", now)
+    assert late.result == "closed" and (await repo.match(1)).status == "accepted"
 
 
 async def test_help_lists_sharing_and_explains_it(console):
@@ -294,3 +308,15 @@ async def test_help_lists_sharing_and_explains_it(console):
     assert "接受 M3" in text and "闲置 儿童自行车" in text and "下架" not in text   # 下架 is staff's
     out = await say(console, "chen", "帮助 供需")
     assert "下架 X3" in to(out, "@chen")[0]
+
+
+@pytest.mark.parametrize("text, ticket", [
+    ("需要 修一下3号楼电梯，一直停在5楼", True),
+    ("需要 有人帮忙，老人摔倒了起不来", True),
+    ("需要 冰箱坏了，谁能帮忙修一下", False),
+    ("需要 周六上午有人帮忙搬个衣柜", False),
+])
+async def test_a_need_that_is_a_report_becomes_a_ticket(console, text, ticket):
+    out = await say(console, "li", text)
+    assert bool(await console.runtime.services.tickets.ids()) is ticket, out
+    assert bool(await Sharing(console.runtime.store).ids()) is not ticket

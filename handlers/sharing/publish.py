@@ -85,6 +85,10 @@ async def publish(ctx: Context, args: str, kind: str) -> None:
         ctx.reply(ctx.t("sharing.time_past", when=when))
         return
     words = about(_PLACE.sub(" ", text.replace(when, " ") if when else text), ctx.community.dictionary)
+    if kind == "need" and _a_report(ctx, text, words, spoken_to):
+        # "需要 修一下3号楼电梯", "需要 救护车": the community's to fix, not a neighbour's
+        await tickets.on_text(ctx, f"{KINDS[kind]} {args}", spoken_to)
+        return
     if not words.keys and not (words.acts & {"get", "give", "borrow"} and words.things):
         if spoken_to:
             ctx.reply(ctx.t("sharing.unclear", kind=KINDS[kind]) + "\n" + ctx.t(f"sharing.usage.{kind}"))
@@ -110,6 +114,13 @@ async def publish(ctx: Context, args: str, kind: str) -> None:
         await digest.schedule_next(ctx)
     proposed = await match.propose_for(ctx, item, words)
     _say_published(ctx, item, len(proposed))
+
+
+def _a_report(ctx: Context, text: str, words, spoken_to: bool) -> bool:
+    """Someone in danger, or a report (the classifier's) that names nothing a neighbour
+    could bring or do besides a repair of something that is not theirs (电梯, 路灯)."""
+    verdict = ctx.services.classifier.classify(text, addressed=spoken_to)
+    return verdict.life_risk or (verdict.actionable and not words.things and not words.services - {"repair"})
 
 
 def _say_published(ctx: Context, item: Item, found: int) -> None:

@@ -142,6 +142,11 @@ class Topics:
             once.hset(k.topic_seconds(NEW_ID), {own[0]: json.dumps(own[1], ensure_ascii=False)})
         return await once.run(self.store)
 
+    async def made_by(self, event_id: str) -> int | None:
+        """The topic this event proposed, if it did (a redelivered proposal)."""
+        found = await self.redis.hget(self.k.topic_by_event(), event_id)
+        return int(found) if found else None
+
     async def get(self, topic_id: int) -> Topic | None:
         k = self.k
         async with self.redis.pipeline(transaction=False) as pipe:

@@ -358,3 +358,40 @@ async def test_what_is_kept_about_a_person_and_forgetting_them(agenda):
     assert topic.count == 3 and "a2" not in topic.seconders() and "a2" not in topic.followers
     assert not any(h["by"] == "a2" for h in topic.history)
     assert await package.kept_about(ctx, "a2") == []
+
+
+# --- redelivery and a cancelled poll ---------------------------------------------------
+
+async def test_a_redelivered_proposal_or_seconding_changes_nothing_twice(agenda):
+    from tests.test_points import handle
+    runtime = agenda.runtime
+    first = await handle(runtime, "a1", "议题 小区东门加装快递柜", event_id="same-proposal")
+    again = await handle(runtime, "a1", "议题 小区东门加装快递柜", event_id="same-proposal")
+    assert await Topics(runtime.store).ids() == [1]
+    assert [m.text for m in again.outgoing] == [m.text for m in first.outgoing]     # said again, as it was
+    await handle(runtime, "a2", "附议 Y1", event_id="same-second")
+    await handle(runtime, "a3", "附议 Y1", event_id="reaching")
+    again = await handle(runtime, "a3", "附议 Y1", event_id="reaching")
+    topic = await topic_of(agenda)
+    assert topic.count == 3 and [h["action"] for h in topic.history].count("reached") == 1
+    assert [m.to for m in again.outgoing if m.to == "council"] == ["council"]      # the lost message, once more
+
+
+async def test_a_topic_whose_poll_was_cancelled_may_be_decided_again(agenda):
+    await on_the_agenda(agenda)
+    await agenda.say("chair", "council", "决定 Y1 投票")
+    await agenda.say("chair", "council", "决定 Y1 不采纳 还没想好")      # while it is voted on: no
+    assert to(agenda.transcript.new(), "council", "表决中")
+    await agenda.say("sec", None, "取消投票 1 重新讨论")
+    await agenda.say("chair", "council", "决定 Y1 不采纳 东门是消防通道")
+    out = agenda.transcript.new()
+    assert to(out, "@a2", "东门是消防通道")
+    topic = await topic_of(agenda)
+    assert topic.status == "declined" and [h["action"] for h in topic.history][-2:] == ["reopened", "declined"]
+
+
+async def test_asking_for_a_topic_with_more_words_still_shows_it(agenda):
+    await on_the_agenda(agenda)
+    await agenda.say("b1", None, "议题 Y1 怎么样了")
+    assert to(agenda.transcript.new(), "@b1", "【议题 Y1】")
+    assert await Topics(agenda.runtime.store).ids() == [1]

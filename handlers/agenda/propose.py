@@ -25,8 +25,7 @@ async def command(ctx: Context, args: str) -> None:
     if not args:
         await board(ctx)
         return
-    ref = topic_ref(args)
-    if ref is not None and not ref[1]:
+    if topic_ref(args) is not None:        # 议题 Y3 (anything after it is ignored)
         await show(ctx, args)
         return
     await propose(ctx, args)
@@ -54,7 +53,7 @@ async def propose(ctx: Context, args: str) -> None:
     if len(_core(title)) < 4:
         raise Refusal("agenda.vague", quiet=True, title=title)
     topics = repo(ctx)
-    if not force:
+    if not force and await topics.made_by(ctx.event.id) is None:    # (redelivered: its own topic is no duplicate)
         for raw in await topics.briefs(await topics.in_states(("seconding", "agenda"))):
             if tickets.similarity(title, raw["title"]) >= SIMILAR:
                 count = (await topics.counts([int(raw["id"])]))[int(raw["id"])]

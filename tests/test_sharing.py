@@ -125,7 +125,7 @@ async def test_a_need_and_an_offer_matched_and_turned_into_a_time_bank_exchange(
     out = await say(console, "li", "帮完 M1 2")                    # only the helper records it
     assert "只有帮忙的一方" in to(out, "@li")[0]
     out = await say(console, "zhang", "帮完 M1 2")
-    assert "已记录互助 E1" in to(out, "@zhang")[0]
+    assert "已记录互助 E1：您帮李奶奶完成供需配对 M1（周六上午有人帮忙搬个衣柜）" in to(out, "@zhang")[0]
     assert "确认 E1" in to(out, "@li")[0]
     out = await say(console, "li", "确认 E1")
     assert "已确认 E1" in to(out, "@li")[0]
@@ -320,3 +320,10 @@ async def test_a_need_that_is_a_report_becomes_a_ticket(console, text, ticket):
     out = await say(console, "li", text)
     assert bool(await console.runtime.services.tickets.ids()) is ticket, out
     assert bool(await Sharing(console.runtime.store).ids()) is not ticket
+
+
+async def test_polite_words_after_buyong_are_not_an_answer(console):
+    out = await say(console, "li", "不用 谢谢")
+    assert out and "配对编号" not in to(out, "@li")[0]
+    out = await say(console, "li", "不用 谢谢", chat="b3")
+    assert out == []

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from handlers import points
+from handlers import points, tickets
 from handlers.context import Context
 from handlers.permissions import Refusal
 from handlers.sharing.words import About, closeness, compatible
@@ -151,6 +151,10 @@ async def decline(ctx: Context, args: str) -> None:
 
 
 async def _answer(ctx: Context, args: str, yes: bool) -> None:
+    if not yes and not _REF.match(args.strip()):
+        # "不用 谢谢", "不用 麻烦了": politeness, not an answer to a match
+        await tickets.on_text(ctx, f"不用 {args}".strip(), not ctx.in_group or ctx.event.addressed)
+        return
     loaded = await _load(ctx, args)
     if loaded is None:
         return
@@ -238,7 +242,9 @@ async def helped(ctx: Context, args: str) -> None:
         ctx.reply(ctx.t("sharing.usage.helped"))
         return
     receiver = ctx.community.people.get(found.need_owner)
-    note = _short(need) + ctx.t("sharing.match.recorded", ref=found.ref)
+    if receiver is None:          # no longer in the community (注销)
+        raise Refusal("sharing.match.not_found", ref=found.ref)
+    note = ctx.t("sharing.match.timebank_note", ref=found.ref, text=_short(need))
     exchange = await points.record(ctx, receiver, hours, note)
     if exchange is not None:
         await repo.note_exchange(found.id, exchange)

@@ -210,7 +210,7 @@ async def mine(ctx: Context, args: str) -> None:
     repo = Sharing(ctx.services.store)
     items = await repo.of(ctx.person.id, 20)
     if not items:
-        ctx.reply_privately(ctx.t("sharing.mine_none"), ctx.t("points.sent_private", name=ctx.person.name))
+        ctx.reply_privately(ctx.t("sharing.mine_none"), ctx.t("sharing.sent_private", name=ctx.person.name))
         return
     lines = [ctx.t("sharing.mine_header")]
     for item in items:
@@ -223,4 +223,4 @@ async def mine(ctx: Context, args: str) -> None:
             lines.append(ctx.t("sharing.mine_match", ref=m.ref, other=f"X{other}",
                                status=ctx.t(f"sharing.match_status.{m.status}")))
     lines.append(ctx.t("sharing.mine_more"))
-    ctx.reply_privately("\n".join(lines), ctx.t("points.sent_private", name=ctx.person.name))
+    ctx.reply_privately("\n".join(lines), ctx.t("sharing.sent_private", name=ctx.person.name))

@@ -395,3 +395,14 @@ async def test_asking_for_a_topic_with_more_words_still_shows_it(agenda):
     await agenda.say("b1", None, "议题 Y1 怎么样了")
     assert to(agenda.transcript.new(), "@b1", "【议题 Y1】")
     assert await Topics(agenda.runtime.store).ids() == [1]
+
+
+@pytest.mark.parametrize("text, scope, title", [
+    ("议题 全社区 小区门口增设无障碍坡道", "community", "小区门口增设无障碍坡道"),
+    ("议题 小区门口增设无障碍坡道 范围=全社区", "community", "小区门口增设无障碍坡道"),
+    ("议题 全社区推广垃圾分类", "building", "全社区推广垃圾分类"),     # 全社区 in the title is the title
+])
+async def test_a_community_wide_topic_is_asked_for_in_a_word_of_its_own(agenda, text, scope, title):
+    await agenda.say("a1", None, text)
+    topic = await topic_of(agenda)
+    assert (topic.scope, topic.title) == (scope, title)

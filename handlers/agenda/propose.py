@@ -42,10 +42,12 @@ async def propose(ctx: Context, args: str) -> None:
     if force:
         args = words[1] if len(words) > 1 else ""
     community_wide = False
-    for word in COMMUNITY:
-        if args.startswith(word) or args.endswith(word):
-            args = (args[len(word):] if args.startswith(word) else args[:-len(word)]).strip()
-            community_wide = True
+    for word in COMMUNITY:      # a word of its own: "全社区推广垃圾分类" is a title
+        words = args.split(None, 1)
+        if words and words[0] == word:
+            args, community_wide = (words[1] if len(words) > 1 else ""), True
+        elif args.rstrip().endswith((" " + word, "\n" + word)):
+            args, community_wide = args.rstrip()[:-len(word)].rstrip(), True
     first, _, rest = args.strip().partition("\n")
     title, why = first.strip(), rest.strip()
     if len(title) > TITLE_MAX:

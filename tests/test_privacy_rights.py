@@ -71,7 +71,7 @@ async def test_confirmation_after_ten_minutes_is_too_late(console):
     assert await Privacy(console.runtime.store).erased_ids() == frozenset()
 
 
-async def test_erase_end_to_end_then_the_ledger_verifies(console):
+async def test_erase_end_to_end_then_the_ledger_verifies(console, linli):
     runtime = console.runtime
     await _history(console)
     books = Ledger(runtime.store)
@@ -86,6 +86,10 @@ async def test_erase_end_to_end_then_the_ledger_verifies(console):
     assert await books.raw_entries(1, await books.length()) == before_entries
     assert (await verify(books)).ok
     assert await books.balance("person:zhang", "points") == before_balance
+    verified = linli("admin", "ledger", "verify", env={
+        "REDIS_URL": runtime.settings.redis_url, "LINLI_DATA_DIR": str(runtime.settings.data_dir),
+        "LINLI_COMMUNITY": str(runtime.settings.community.source)})
+    assert verified.returncode == 0, verified.stdout + verified.stderr
     # tickets: the words are gone, the open one stays open for staff, the reporter is nobody
     one, two = await runtime.services.tickets.get(1), await runtime.services.tickets.get(2)
     for ticket in (one, two):
@@ -198,3 +202,73 @@ async def test_erasure_keeps_every_poll_count_and_drops_the_link(console):
     assert "r303" not in voters
     after = await audit(Polls(runtime.store), 1)
     assert after.recount == before.recount and after.recount["ballots"] == 2 and after.matches
+
+
+async def test_a_volunteer_s_claimed_task_goes_back_to_the_pool(console):
+    from storage.tasks import Tasks
+
+    runtime = console.runtime
+    await at_local(console, 10)
+    await console.say("grid", None, "发布任务 帮忙买菜 @r303")
+    await console.say("vol_liu", None, "接单 T1")
+    await console.say("vol_liu", None, "志愿者 技能 买菜")
+    console.transcript.new()
+    await console.say("vol_liu", None, "我的数据")
+    mine = "\n".join(m["text"] for m in console.transcript.new() if m["to"] == "@vol_liu")
+    assert "T1 帮忙买菜" in mine and "志愿者资料" in mine
+    await console.say("vol_liu", None, "注销")
+    await console.say("vol_liu", None, "确认注销")
+    task = await Tasks(runtime.store).get(1)
+    assert "vol_liu" not in task.claims and task.status == "open"
+    assert await Tasks(runtime.store).open_of("vol_liu") == []
+    assert await runtime.redis.exists(runtime.store.keys.volunteer("vol_liu")) == 0
+
+
+async def test_an_elder_in_care_and_a_guardian_are_forgotten(tmp_path, redis_server, redis):
+    from storage.care import Care
+    from tests.conftest import console_of
+    from tests.test_care import COMMUNITY, ENROL
+
+    async with console_of(COMMUNITY, tmp_path, redis_server) as console:
+        runtime = console.runtime
+        await at_local(console, 9)
+        await console.say("grid", None, ENROL)
+        await console.say("wang", None, "平安")
+        console.transcript.new()
+        await console.say("wang", None, "我的数据")
+        mine = "\n".join(m["text"] for m in console.transcript.new() if m["to"] == "@wang")
+        assert "关爱登记" in mine and "李阿姨" in mine
+        # a guardian leaves: the elder keeps the other one
+        await console.say("li", None, "注销")
+        await console.say("li", None, "确认注销")
+        assert (await Care(runtime.store).enrolment("wang"))["guardians"] == ["ming"]
+        # the elder leaves: enrolment, state, log and the daily check go
+        await console.say("wang", None, "注销")
+        await console.say("wang", None, "确认注销")
+        assert await Care(runtime.store).enrolment("wang") is None
+        assert await Care(runtime.store).entries("wang") == []
+        assert "care:wang" not in [job for job, _ in await runtime.services.jobs.pending()]
+
+
+async def test_erase_in_a_group_is_quiet_unless_addressed(console):
+    await console.say("zhang", "b3", "注销 了银行卡")
+    assert console.transcript.new() == []
+    await console.say("zhang", "b3", "@小邻 注销")
+    assert [m["text"] for m in console.transcript.new()] == ["这涉及您的个人信息，请私聊我（点我的头像发消息）。"]
+    assert await Privacy(console.runtime.store).pending("zhang") is None
+
+
+async def test_staff_show_and_retention_dry_run_from_the_command_line(console, linli):
+    await _history(console)
+    runtime = console.runtime
+    env = {"REDIS_URL": runtime.settings.redis_url, "LINLI_DATA_DIR": str(runtime.settings.data_dir),
+           "LINLI_COMMUNITY": str(runtime.settings.community.source)}
+    shown = linli("admin", "privacy", "show", "张阿姨", env=env)
+    assert shown.returncode == 0 and "反映的问题 2 件" in shown.stdout
+    refused = linli("admin", "privacy", "erase", "zhang", "--request", "书面申请 A-18", env=env)
+    assert refused.returncode == 2 and "--yes" in refused.stderr
+    assert await Privacy(runtime.store).erased_ids() == frozenset()
+    dry = linli("admin", "privacy", "retention", "--dry-run", env=env)
+    assert dry.returncode == 0 and "would remove: 0 ended tickets' texts" in dry.stdout
+    actions = [e["action"] for e in await runtime.services.audit.entries()]
+    assert "privacy_view" in actions and "privacy_retention_dry_run" in actions

@@ -5,7 +5,7 @@ accounts, and a redelivered 确认注销 must still find who sent it."""
 
 from __future__ import annotations
 
-from handlers import care, points, polls, people, rooms, tasks, tickets
+from handlers import agenda, care, people, points, polls, rooms, sharing, tasks, tickets
 
 PACKAGES = (
     tickets,
@@ -14,5 +14,7 @@ PACKAGES = (
     points,
     care,
     rooms,
+    agenda,
+    sharing,
     people,
 )

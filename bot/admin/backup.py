@@ -84,8 +84,9 @@ async def _ledger_report(url: str, community: str):
         await close()
 
 
-def _read_snapshot(server: SnapshotServer, keys: Keys) -> dict[str, Any]:
-    client = server.client()
+def _read(client: Any, keys: Keys) -> dict[str, Any]:
+    """What the manifest records and a restore must find again, read through `client`
+    (the snapshot's server, or the restored target), which is closed after."""
     try:
         return {"counts": snap.entity_counts(client, keys), "ledger_head": snap.ledger_head(client, keys),
                 "keyspace": snap.keyspace_facts(client, snap.process_keys(keys))}
@@ -113,7 +114,7 @@ async def take(settings: Settings, url: str, dest: Path, source: str) -> dict[st
         size = await asyncio.to_thread(snap.fetch_snapshot, url, slot, work / SNAPSHOT)
         server = await asyncio.to_thread(SnapshotServer(work / SNAPSHOT, db).start)
         try:
-            facts = await asyncio.to_thread(_read_snapshot, server, keys)
+            facts = await asyncio.to_thread(_read, server.client(), keys)
             ledger = await _ledger_report(server.url, settings.community.id)
         finally:
             await asyncio.to_thread(server.stop)
@@ -251,15 +252,6 @@ def _restore_keys(server: SnapshotServer, url: str, keys: Keys, force: bool) -> 
         source.close()
 
 
-def _read_target(url: str, keys: Keys) -> dict[str, Any]:
-    target = snap.client_of(url)
-    try:
-        return {"counts": snap.entity_counts(target, keys), "ledger_head": snap.ledger_head(target, keys),
-                "keyspace": snap.keyspace_facts(target, snap.process_keys(keys))}
-    finally:
-        target.close()
-
-
 async def restore_command(backup: Path, redis_url: str | None, data_dir: Path, force: bool, as_json: bool,
                           out: TextIO = STDOUT) -> int:
     backup = Path(backup).expanduser()
@@ -281,7 +273,7 @@ async def restore_command(backup: Path, redis_url: str | None, data_dir: Path, f
                 print(f"linli: error: {where} is not empty: it holds {refused}. Restore into an empty data dir "
                       "or Redis, or give --force to delete all of it first", file=sys.stderr)
                 return 1
-            found = await asyncio.to_thread(_read_target, url, keys)
+            found = await asyncio.to_thread(lambda: _read(snap.client_of(url), keys))
             ledger = await verify(Ledger(Store.open(client, manifest["community"])))
     finally:
         await asyncio.to_thread(server.stop)

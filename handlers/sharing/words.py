@@ -29,13 +29,16 @@ from nlp.segment import Segmenter
 ACTS: dict[str, tuple[str, ...]] = {
     "repair": ("修", "维修", "修理", "修补", "修一修", "修好", "坏了", "坏", "检修", "修车", "修鞋", "补鞋", "修伞",
                "换灯泡", "通下水道", "疏通", "安装", "装", "拆装", "不转", "不亮", "不响", "不好使", "不好用",
-               "出毛病", "毛病", "故障", "失灵", "没图像", "不制冷", "漏"),
+               "出毛病", "毛病", "故障", "失灵", "没图像", "不制冷", "漏", "开锁", "换锁", "开不了机"),
     "moving": ("搬", "搬运", "搬家", "扛", "抬", "挪", "挪动", "搬东西", "运"),
     "haircut": ("理发", "剪", "剪发", "剪头", "剪头发", "理个发", "推头", "剃头", "理发店"),
     "childcare": ("看孩子", "带孩子", "照看孩子", "看娃", "带娃", "托管", "接孩子", "接送孩子", "接送", "照看"),
     "tutoring": ("辅导", "家教", "补课", "辅导作业", "功课", "教", "教教", "指导", "学", "讲解", "培训"),
     "errand": ("买菜", "代买", "跑腿", "取快递", "拿快递", "代购", "买药", "代取", "捎"),
-    "company": ("陪", "陪同", "陪伴", "陪护", "陪诊", "陪聊", "聊天", "陪着"),
+    "company": ("陪", "陪同", "陪伴", "陪护", "陪诊", "陪聊", "聊天", "陪着", "散步", "走走", "遛弯", "推轮椅"),
+    "eldercare": ("助浴", "助餐", "护理", "照护", "喂饭", "洗澡", "擦身"),
+    "translate": ("翻译", "英语翻译", "英文翻译"),
+    "plantcare": ("浇花", "浇水", "养花"),
     "cleaning": ("打扫", "保洁", "清洁", "擦窗", "擦玻璃", "大扫除", "收拾"),
     "cooking": ("做饭", "送餐", "烧饭", "煮饭", "包饺子"),
     "petcare": ("遛狗", "喂猫", "喂狗", "照顾宠物", "寄养", "代遛"),
@@ -72,17 +75,18 @@ THINGS: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "digital": (None, ("数码",)),
     "phone": ("digital", ("手机", "智能手机", "微信", "支付宝", "健康码", "扫码")),
     "computer": ("digital", ("电脑", "笔记本", "打印机", "上网")),
-    "plumbing": (None, ("水管", "下水道", "马桶", "水龙头", "漏水", "地漏")),
-    "wiring": (None, ("电路", "插座", "开关", "灯泡", "电灯", "灯", "跳闸")),
+    "plumbing": (None, ("水电", "水管", "下水道", "马桶", "水龙头", "漏水", "地漏")),
+    "wiring": (None, ("水电", "电路", "插座", "开关", "灯泡", "电灯", "灯", "跳闸")),
     "clothes": (None, ("衣服", "衣物", "童装", "外套", "棉袄", "鞋子")),
     "books": (None, ("书", "图书", "绘本", "课本", "童书", "书籍", "教材", "课外书")),
     "toys": (None, ("玩具", "积木")),
-    "homework": (None, ("作业", "数学", "英语", "语文", "钢琴", "书法", "画画")),
+    "homework": (None, ("作业", "数学", "英语", "英文", "语文", "钢琴", "书法", "画画")),
     "children": (None, ("儿童", "小孩", "孩子", "宝宝", "小朋友", "娃")),
     "elderly": (None, ("老人", "老年人", "长辈")),
     "dog": ("pet", ("狗", "小狗")),
     "cat": ("pet", ("猫", "小猫")),
     "pet": (None, ("宠物",)),
+    "lock": (None, ("锁", "门锁", "锁芯", "开锁", "换锁")),
     "tools": (None, ("工具", "梯子", "电钻", "扳手", "螺丝刀", "冲击钻")),
     "hair": (None, ("头发",)),
 }
@@ -113,7 +117,8 @@ for _word, _extra in (("修车", "o:vehicle"), ("修鞋", "o:clothes"), ("补鞋
     if _extra:
         _WORD_CONCEPTS[_word].append(_extra)
 VOCABULARY = tuple(_WORD_CONCEPTS)
-_NEAR = [w for w in VOCABULARY if len(w) >= 3]
+# Near spellings only for words of content characters ("借一下" is one character from "理一下").
+_NEAR = [w for w in VOCABULARY if len(w) >= 3 and not set(w) & set("一下个了我不没好")]
 
 
 def parent(thing: str) -> str | None:
@@ -140,9 +145,8 @@ class About:
 
     @property
     def main_things(self) -> frozenset[str]:
-        """The things it is about (儿童 is only about whom, unless it is all there is)."""
-        main = self.things - _SIDE
-        return main or self.things
+        """The things it is about (儿童, 老人 say only for whom)."""
+        return self.things - _SIDE
 
     @property
     def services(self) -> frozenset[str]:

@@ -175,9 +175,16 @@ class Privacy:
             await self.redis.zrem(self.k.privacy_waiting(kind), *members)
 
     async def created_between(self, after: float, until: float, limit: int) -> list[tuple[str, float]]:
-        """Tickets created after `after` (exclusive) up to `until`, oldest first."""
-        return await self.redis.zrangebyscore(self.k.tickets(), f"({after}" if after != float("-inf") else "-inf",
-                                              until, start=0, num=limit, withscores=True)
+        """Tickets created after `after` (exclusive) up to `until`, oldest first: `limit`
+        of them, and every other one created at the same moment as the last (so a cursor
+        at that moment has seen them all)."""
+        low = "-inf" if after == float("-inf") else f"({after!r}"
+        found = await self.redis.zrangebyscore(self.k.tickets(), low, until, start=0, num=limit, withscores=True)
+        if len(found) == limit:
+            last = found[-1][1]
+            same = await self.redis.zrangebyscore(self.k.tickets(), last, last)
+            found = [item for item in found if item[1] < last] + [(member, last) for member in same]
+        return found
 
     async def ticket_fields(self, ticket_id: str, *names: str) -> dict[str, str | None]:
         return dict(zip(names, await self.redis.hmget(self.k.ticket(ticket_id), names)))
@@ -192,7 +199,12 @@ class Privacy:
         oldest_ms = int(((time.time() if now is None else now) - older_than_days * 86400) * 1000)
         if oldest_ms <= 0:
             return 0
-        old = await self.redis.xrange(key, "-", f"({oldest_ms}-0")
-        if old and not dry_run:
-            await self.redis.xtrim(key, minid=f"{oldest_ms}-0", approximate=False)
-        return len(old)
+        if not dry_run:
+            return int(await self.redis.xtrim(key, minid=f"{oldest_ms}-0", approximate=False))
+        counted, start = 0, "-"
+        while True:
+            page = await self.redis.xrange(key, start, f"({oldest_ms}-0", count=1000)
+            counted += len(page)
+            if len(page) < 1000:
+                return counted
+            start = f"({page[-1][0]}"

@@ -155,3 +155,18 @@ def test_retention_defaults_and_settings(tmp_path):
     rules = load_community(_with(tmp_path, "[retention]\nticket_text_months = 6\nmessage_days = 7\n"
                                            "audit_years = 2\nrun_at = \"4:15\"\n")).retention
     assert (rules.ticket_text_months, rules.message_days, rules.audit_years, rules.run_at) == (6, 7, 2, "04:15")
+
+
+async def test_tickets_of_one_moment_are_not_skipped_at_a_batch_s_end(console, monkeypatch):
+    """The console's clock stands still: three tickets opened at the same second. With
+    batches of one, the cursor still passes all of them."""
+    from handlers.privacy import retention
+
+    monkeypatch.setattr(retention, "BATCH", 1)
+    runtime = console.runtime
+    await _closed_and_open(console)
+    created = {(await runtime.services.tickets.get(i)).created_at for i in (1, 2, 3)}
+    assert len(created) == 1
+    await console.advance(25 * 30 * DAY)
+    assert (await apply_retention(_context(console)))["ticket_texts"] == 2
+    assert await Privacy(runtime.store).waiting("tickets") == ["2"]

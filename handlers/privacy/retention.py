@@ -79,8 +79,6 @@ async def _tickets(ctx: Context, repo: Privacy, due: float, dry_run: bool) -> in
         cursor = batch[-1][1]
         if not dry_run:
             await repo.set_cursor("tickets", cursor)
-        if len(batch) < BATCH:
-            break
     return removed
 
 

@@ -460,3 +460,28 @@ def test_a_health_directory_of_another_user_is_not_written_into(tmp_path):
     os.chown(foreign, 4242, 4242)
     with pytest.raises(PermissionError, match="another user"):
         healthfile.write(foreign, Health(), "worker")
+
+
+@pytest.mark.parametrize("status, code", [(200, 0), (503, 1)])
+def test_the_linli_services_http_check_fails_on_a_503(status, code):
+    """compose.yml's check of `linli run` exits non-zero when /healthz answers 503."""
+    import http.server
+    import threading
+
+    class Healthz(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(status if self.path == "/healthz" else 404)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Healthz)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        test = compose()["services"]["linli"]["healthcheck"]["test"]
+        argv = [sys.executable if part == "python" else part.replace(":8080/", f":{server.server_port}/")
+                for part in test[1:]]
+        assert subprocess.run(argv, capture_output=True, timeout=30).returncode == code
+    finally:
+        server.shutdown()

@@ -104,7 +104,7 @@ async def test_a_need_and_an_offer_matched_and_turned_into_a_time_bank_exchange(
     assert "已发布提供 X1" in to(out, "@zhang")[0]
     out = await say(console, "li", "需要 周六上午有人帮忙搬个衣柜")
     li, zhang = to(out, "@li"), to(out, "@zhang")
-    assert "已发布需要 X2" in li[-1] and "已找到 1 条" in li[-1]
+    assert "已发布需要 X2" in li[0] and "已找到 1 条" in li[0]                # first what was published
     proposal_li = next(t for t in li if "M1" in t and "接受 M1" in t)
     proposal_zhang = next(t for t in zhang if "M1" in t)
     assert "搬家具" in proposal_li and "3号楼" in proposal_li

@@ -53,13 +53,11 @@ def nearness(ctx: Context, one: str | None, other: str | None) -> int:
 
 
 async def propose_for(ctx: Context, item: Item, words: About) -> list[Match]:
-    """Find and propose the best matches for a newly published item; a redelivered
-    publication tells its proposals again instead."""
+    """Find and propose the best matches for a newly published item (to be told with
+    `tell_proposals`); a redelivered publication gets the proposals it made before."""
     repo = Sharing(ctx.services.store)
     existing = await repo.matches_of_item(item.id)
     if existing:                      # the publication was delivered again: the same proposals
-        for found in existing:
-            await _tell_proposal(ctx, repo, found)
         return existing
     kinds = ("offer", "thing") if item.kind == "need" else ("need",)
     ids = sorted(await repo.candidates(kinds, words.keys) - {item.id}, reverse=True)[:MOST_CANDIDATES]
@@ -81,10 +79,15 @@ async def propose_for(ctx: Context, item: Item, words: About) -> list[Match]:
     made = []
     for score, _, need, offer in scored[:ctx.community.sharing.proposals]:
         created = await repo.propose(need, offer, ctx.now, score)
-        found = await repo.match(created.id)
-        made.append(found)
-        await _tell_proposal(ctx, repo, found)
+        made.append(await repo.match(created.id))
     return made
+
+
+async def tell_proposals(ctx: Context, proposals: list[Match]) -> None:
+    """Each proposal, privately to both sides (after the publisher heard it is published)."""
+    repo = Sharing(ctx.services.store)
+    for found in proposals:
+        await _tell_proposal(ctx, repo, found)
 
 
 async def _tell_proposal(ctx: Context, repo: Sharing, found: Match) -> None:

@@ -114,6 +114,7 @@ async def publish(ctx: Context, args: str, kind: str) -> None:
         await digest.schedule_next(ctx)
     proposed = await match.propose_for(ctx, item, words)
     _say_published(ctx, item, len(proposed))
+    await match.tell_proposals(ctx, proposed)
 
 
 def _a_report(ctx: Context, text: str, words, spoken_to: bool) -> bool:

@@ -155,6 +155,29 @@ class Privacy:
             await pipe.execute()
         return 1
 
+    # -- message copies ----------------------------------------------------------------
+
+    async def purge_dead_letters(self, addresses: frozenset[str]) -> int:
+        """Delete the kept copies (events no handler could take, messages no channel could
+        deliver) sent by or to any of `addresses` (platform identities, "@person"). The
+        stream is bounded (LINLI_DEAD_LETTERS_MAX): read once per erasure. How many."""
+        key, start, doomed = self.k.dead_letters(), "-", []
+        while True:
+            page = await self.redis.xrange(key, start, "+", count=1000)
+            for entry_id, fields in page:
+                try:
+                    data = json.loads(fields.get("event") or fields.get("outgoing") or "null")
+                except ValueError:
+                    continue
+                if isinstance(data, dict) and {data.get("sender"), data.get("to")} & addresses:
+                    doomed.append(entry_id)
+            if len(page) < 1000:
+                break
+            start = f"({page[-1][0]}"
+        if doomed:
+            await self.redis.xdel(key, *doomed)
+        return len(doomed)
+
     # -- retention -----------------------------------------------------------------------
 
     async def cursor(self, kind: str) -> float:

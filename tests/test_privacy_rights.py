@@ -272,3 +272,22 @@ async def test_staff_show_and_retention_dry_run_from_the_command_line(console, l
     assert dry.returncode == 0 and "would remove: 0 ended tickets' texts" in dry.stdout
     actions = [e["action"] for e in await runtime.services.audit.entries()]
     assert "privacy_view" in actions and "privacy_retention_dry_run" in actions
+
+
+async def test_erasure_removes_the_person_s_kept_message_copies(console):
+    from handlers.events import Event, Outgoing
+
+    runtime = console.runtime
+    dead = runtime.store.keys.dead_letters()
+    mine = Event(id="e-mine", channel="console", sender="console:zhang", text="投票 1 2 我家电话13812345678")
+    theirs = Event(id="e-theirs", channel="console", sender="console:r102", text="报修 电梯")
+    await runtime.redis.xadd(dead, {"event": mine.to_json(), "error": "boom"})
+    await runtime.redis.xadd(dead, {"event": theirs.to_json(), "error": "boom"})
+    await runtime.redis.xadd(dead, {"outgoing": Outgoing(to="@zhang", text="您反映的问题…").to_json(),
+                                    "channel": "telegram", "error": "blocked"})
+    await console.say("zhang", None, "注销")
+    await console.say("zhang", None, "确认注销")
+    left = [json.loads(f.get("event") or f.get("outgoing")) for _, f in await runtime.redis.xrange(dead)]
+    assert [e.get("sender") for e in left] == ["console:r102"]
+    audit = [e for e in await runtime.services.audit.entries() if e["action"] == "privacy_erase"]
+    assert "messages=2" in audit[0]["subject"]

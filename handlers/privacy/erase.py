@@ -12,6 +12,8 @@ from handlers.commands import Command
 from handlers.context import Context
 from handlers.permissions import Refusal
 from handlers.privacy.packages import PACKAGES
+from handlers.privacy.tombstones import file_person
+from storage.identities import Identities
 from storage.privacy import PENDING_SECONDS, Privacy
 
 log = logging.getLogger(__name__)
@@ -61,10 +63,14 @@ async def interrupts(ctx: Context, command: Command | None) -> bool:
 async def erase_person(ctx: Context, person_id: str, by: str, request: str, via: str) -> dict[str, int]:
     """Every package forgets the person (each idempotent), then the tombstone and the audit
     record. Returns how many things each package changed."""
-    changed = {}
+    repo = Privacy(ctx.services.store)
+    person = file_person(ctx, person_id)
+    bound = await Identities(ctx.services.store).of(f"@{person_id}")
+    addresses = frozenset({f"@{person_id}", f"console:{person_id}", *bound,
+                           *(person.identities if person else ())})
+    changed = {"messages": await repo.purge_dead_letters(addresses)}
     for package in PACKAGES:
         changed[package.__name__.rsplit(".", 1)[-1]] = await package.forget(ctx, person_id)
-    repo = Privacy(ctx.services.store)
     await repo.mark_erased(person_id, {"at": round(ctx.now, 3), "by": by, "request": request, "via": via})
     await repo.cancel(person_id)
     kinds = ",".join(f"{name}={n}" for name, n in changed.items() if n)

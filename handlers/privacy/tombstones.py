@@ -43,3 +43,8 @@ def masked(base: Community, erased: frozenset[str], name: str) -> Community:
 def is_erased(ctx: Context, person_id: str | None) -> bool:
     """As of the last `screen`."""
     return bool(person_id) and (person_id == ERASED or person_id in ctx.community.__dict__.get(_ERASED, ()))
+
+
+def file_person(ctx: Context, person_id: str) -> Person | None:
+    """The person as the community file has them (their identities too), erased or not."""
+    return ctx.community.__dict__.get(_BASE, ctx.community).people.get(person_id)

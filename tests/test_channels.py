@@ -66,10 +66,10 @@ async def test_a_channel_is_added_by_its_module_and_a_registry_line(monkeypatch,
     async with open_runtime(settings, fake_clock=True) as runtime:
         channels = await service._start_channels(runtime)
         assert [type(c) for c in channels] == [EchoChannel] and channels[0].started
-        assert len(channels[0].menu) == 9   # the command table reached it
+        assert len(channels[0].menu) == 12   # the command table reached it
         async with TestClient(TestServer(build_app(runtime, channels))) as client:
             response = await client.get("/echo")
-            assert (response.status, await response.text()) == (200, "echo 9")
+            assert (response.status, await response.text()) == (200, "echo 12")
 
 
 def test_no_channel_configured_means_no_platform(tmp_path):

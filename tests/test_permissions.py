@@ -68,11 +68,12 @@ def test_help_lists_what_each_may_use():
     assert {"report", "status", "rate", "vote", "register", "points", "link", "help"} <= resident
     assert not resident & {"newpoll", "claim", "mytasks", "volunteer", "todo", "assign", "checkin", "linkcode"}
     assert volunteer - resident == {"volunteer", "claim", "withdraw", "done", "mytasks"}
-    assert chair - resident == {"newpoll"}
+    assert chair - resident == {"newpoll", "decide", "schedule", "implement"}   # polls and 议题 (agenda)
     assert {"newpoll", "claim", "mytasks", "todo", "assign", "triage", "proxyvote", "verify", "checkin",
             "newtask", "linkcode"} <= staff and "volunteer" not in staff
     assert {c.name for c in COMMANDS if c.allowed.staff_only} == staff - resident - {"newpoll", "claim", "withdraw",
-                                                                                      "done", "mytasks"}
+                                                                                      "done", "mytasks", "decide",
+                                                                                      "schedule", "implement"}
 
 
 async def test_the_router_answers_a_refusal_once_and_staff_words_in_a_group_only_when_addressed(console):

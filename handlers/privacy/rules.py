@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from handlers import care   # care.parse_time: a time of day as staff write it
+
 Fail = Callable[[str, str], Exception]
 DAY = 86400.0
 MONTH_DAYS = 30      # a month of `ticket_text_months` is 30 days
@@ -52,10 +54,7 @@ def parse_retention(raw: Any, fail: Fail) -> RetentionRules:
                 raise fail(f"retention.{name}", "must be a positive number")
             values[name] = float(value)
     if "run_at" in raw:
-        text = raw["run_at"]
-        hour, colon, minute = str(text).partition(":")
-        if not (isinstance(text, str) and colon and hour.isdigit() and minute.isdigit() and len(minute) == 2
-                and int(hour) < 24 and int(minute) < 60):
-            raise fail("retention.run_at", f"{text!r} is not a time of day such as \"03:30\"")
-        values["run_at"] = f"{int(hour):02d}:{minute}"
+        values["run_at"] = care.parse_time(raw["run_at"])
+        if values["run_at"] is None:
+            raise fail("retention.run_at", f"{raw['run_at']!r} is not a time of day such as \"03:30\"")
     return RetentionRules(**values)

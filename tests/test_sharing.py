@@ -203,6 +203,9 @@ async def test_close_remove_and_expire(console):
     assert out == [] or "工作人员" in to(out, "@zhang")[0]
     out = await say(console, "chen", "下架 X2 含有广告")
     assert "已下架 X2" in to(out, "@chen")[0] and "含有广告" in to(out, "@zhang")[0]
+    audit = await console.runtime.services.audit.entries()
+    assert any(e["actor"] == "chen" and e["action"] == "sharing_remove" and e["subject"] == "sharing:2:含有广告"
+               for e in audit)
     await say(console, "wang", "需要 明天上午有人帮忙取快递")
     await console.advance(2 * DAY)
     out = console.transcript.new()

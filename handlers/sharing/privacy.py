@@ -25,10 +25,12 @@ async def kept_about(ctx: Context, person_id: str) -> list[str]:
         if item.text == ERASED:
             continue
         status = item.status if item.status != "open" or item.expires_at > ctx.now else "expired"
-        lines.append(f"供需 {item.ref}「{item.text[:30]}」（{ctx.t(f'sharing.kind.{item.kind}')}，"
-                     f"{ctx.t(f'sharing.status.{status}', until=ctx.when(item.expires_at))}）")
+        lines.append(ctx.t("sharing.kept_item", ref=item.ref, text=item.text[:30],
+                           kind=ctx.t(f"sharing.kind.{item.kind}"),
+                           status=ctx.t(f"sharing.status.{status}", until=ctx.when(item.expires_at))))
     for found in await repo.matches_of(person_id, 1000):
-        lines.append(f"供需配对 {found.ref}（X{found.need} 与 X{found.offer}，{ctx.t(f'sharing.match_status.{found.status}')}）")
+        lines.append(ctx.t("sharing.kept_match", ref=found.ref, need=f"X{found.need}", offer=f"X{found.offer}",
+                           status=ctx.t(f"sharing.match_status.{found.status}")))
     return lines
 
 

@@ -188,7 +188,8 @@ async def remove(ctx: Context, args: str) -> None:
         ctx.reply(ctx.t("sharing.already", ref=item.ref, status=ctx.t(f"sharing.status.{status}", until="")))
         return
     await timers.cancel(ctx, EXPIRE, str(item.id))
-    await ctx.services.audit.record(ctx.now, ctx.person.id, "sharing_remove", f"sharing:{item.id}", reason)
+    await ctx.services.audit.record(ctx.now, ctx.person.id, "sharing_remove", f"sharing:{item.id}:{reason}",
+                                    f"chat:{ctx.event.channel}")
     ctx.reply(ctx.t("sharing.removed", ref=item.ref))
     ctx.tell(item.owner, ctx.t("sharing.removed_owner", ref=item.ref, text=mask_group(item.text), reason=reason))
 

@@ -261,6 +261,21 @@ def test_the_snapshot_is_the_servers_keyspace_at_one_instant(redis_server, tmp_p
     client.close()
 
 
+@pytest.mark.parametrize("password, said", [("pw", "refused SYNC"), ("wrong", "refused our credentials")])
+def test_a_user_who_may_not_replicate_is_told_so(redis_server, tmp_path, password, said):
+    import redis as sync_redis
+    client = sync_redis.Redis.from_url(redis_server)
+    client.acl_setuser("nosync", enabled=True, passwords=["+pw"], commands=["+@all", "-sync", "-psync"], keys=["*"])
+    try:
+        url = redis_server.replace("unix://", f"unix://nosync:{password}@")
+        with pytest.raises(BackupError, match=said):
+            fetch_snapshot(url, "a", tmp_path / "dump.rdb")
+        assert not list(tmp_path.iterdir())
+    finally:
+        client.acl_deluser("nosync")
+        client.close()
+
+
 def test_a_file_that_is_no_snapshot_does_not_load(tmp_path):
     (tmp_path / "dump.rdb").write_bytes(b"REDIS0011 this is not an rdb")
     with pytest.raises(BackupError, match="does not load"):

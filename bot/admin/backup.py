@@ -39,6 +39,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, TextIO
 
+from redis.exceptions import RedisError
+
 from bot.admin.common import STDOUT, actor
 from bot.settings import Settings, default_data_dir
 from handlers.points.verify import verify
@@ -46,12 +48,13 @@ from nlp.rules import DEFAULT_RULES
 from storage import backup as snap
 from storage.audit import Audit
 from storage.backup import FILES, MANIFEST, SNAPSHOT, BackupError, SnapshotServer
-from storage.connection import connect, redact_url
+from storage.connection import RedisUnavailable, connect, redact_url
 from storage.keys import Keys
 from storage.ledger import Ledger
 from storage.store import Store
 
 FORMAT = 1
+FAILURES = (BackupError, RedisError, OSError)   # said in one line, exit 1 (not a traceback)
 REDIS_WAIT = 30.0     # seconds a person at a terminal waits for Redis
 
 
@@ -310,9 +313,8 @@ def _run_backup(args: argparse.Namespace) -> int:
     logsafe.install(logsafe.secrets_of(settings))
     try:
         return asyncio.run(backup_command(settings, Path(args.dir), args.json))
-    except BackupError as exc:
-        print(f"linli: error: {exc}", file=sys.stderr)
-        return 1
+    except FAILURES as exc:
+        return _failed(exc)
 
 
 def _run_restore(args: argparse.Namespace) -> int:
@@ -321,9 +323,18 @@ def _run_restore(args: argparse.Namespace) -> int:
     data_dir = Path(args.data_dir or env.get("LINLI_DATA_DIR") or default_data_dir(env)).expanduser()
     try:
         return asyncio.run(restore_command(Path(args.dir), redis_url, data_dir, args.force, args.json))
-    except BackupError as exc:
-        print(f"linli: error: {exc}", file=sys.stderr)
-        return 1
+    except FAILURES as exc:
+        return _failed(exc)
+
+
+def _failed(exc: BaseException) -> int:
+    """One line naming the cause (a full disk, Redis refusing a write…), exit 1. Redis
+    not answering at all is the CLI's to say, as for every command (exit 2)."""
+    if isinstance(exc, RedisUnavailable):
+        raise exc
+    text = str(exc) if isinstance(exc, BackupError) else f"{type(exc).__name__}: {exc}"
+    print(f"linli: error: {text}", file=sys.stderr)
+    return 1
 
 
 class _Area:

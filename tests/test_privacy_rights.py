@@ -291,3 +291,25 @@ async def test_erasure_removes_the_person_s_kept_message_copies(console):
     assert [e.get("sender") for e in left] == ["console:r102"]
     audit = [e for e in await runtime.services.audit.entries() if e["action"] == "privacy_erase"]
     assert "messages=2" in audit[0]["subject"]
+
+
+async def test_an_erased_elder_of_the_file_is_not_enrolled_again_at_the_next_start(tmp_path, redis_server, redis):
+    """赵爷爷 is in the test community file's [[care.people]]: after 注销 the file still
+    lists him until staff edit it, and the start-up enrolment leaves him out."""
+    from handlers.care import SYNC
+    from storage.care import Care
+    from tests.conftest import console_of
+    from tests.test_care import COMMUNITY
+
+    async with console_of(COMMUNITY, tmp_path, redis_server) as console:
+        care = Care(console.runtime.store)
+        [elder] = [e.person for e in console.runtime.settings.community.care.people]
+        await console.advance(60)
+        assert await care.enrolment(elder) is not None
+        await console.say(elder, None, "注销")
+        await console.say(elder, None, "确认注销")
+        assert await care.enrolment(elder) is None
+    async with console_of(COMMUNITY, tmp_path, redis_server) as console:   # linli starts again
+        await console.advance(60)
+        assert await Care(console.runtime.store).enrolment(elder) is None
+        assert SYNC + ":file" not in [job for job, _ in await console.runtime.services.jobs.pending()]

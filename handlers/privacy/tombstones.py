@@ -1,8 +1,9 @@
 """An erased person is nobody: the community file may still list them (linli cannot edit
 it; staff are told to remove the entry), so every event first reads the tombstones
 (storage/privacy.py, one small hash) and works with the file as if the erased were gone —
-their name reads 已注销居民, they have no chat accounts, no household, no roles — and the
-router treats a message from one of their accounts as from someone unknown."""
+their name reads 已注销居民, they have no chat accounts, no household, no roles, no care
+enrolment or devices from the file — and the router treats a message from one of their
+accounts as from someone unknown."""
 
 from __future__ import annotations
 
@@ -34,7 +35,11 @@ def masked(base: Community, erased: frozenset[str], name: str) -> Community:
                            volunteer=None) if pid in erased else person
               for pid, person in base.people.items()}
     people.setdefault(ERASED, Person(id=ERASED, name=name, roles=frozenset()))
-    community = replace(base, people=people)
+    # The file's [[care.people]] (enrolled again at each start) and [[devices]] of someone
+    # erased stay in the file until staff remove them: meanwhile they are not there.
+    care = replace(base.care, people=tuple(e for e in base.care.people if e.person not in erased))
+    devices = {key: device for key, device in base.devices.items() if device.person not in erased}
+    community = replace(base, people=people, care=care, devices=devices)
     object.__setattr__(community, _BASE, base)
     object.__setattr__(community, _ERASED, erased)
     return community

@@ -39,9 +39,9 @@ TRANSITIONS: dict[str, tuple[str, ...] | None] = {
     "passed": ("voting",),                         # the poll passed → 落实中
     "failed": ("voting",),                         # the poll did not → 未通过
     "assigned": ("implementing", "referred"),      # 落实 (who, by when)
-    "progress": ("implementing",),                 # 进展 (a note)
+    "progress": ("implementing", "referred"),      # 进展 (a note)
     "overdue": ("implementing",),                  # the due date passed (a note)
-    "done": ("implementing",),                     # 进展 … 完成 → 已落实
+    "done": ("implementing", "referred"),          # 进展 … 完成 → 已落实
     "evaluated": ("done",),                        # the 评议 window ended → 已评议
     "followed": None,                              # another topic was merged into it (a note)
     "forgotten": None,                             # someone erased (注销) (a note)

@@ -27,7 +27,7 @@ def community(agenda: str = 'building = "3户"\ncommunity = "25%"', households: 
     people = ['[[people]]\nid = "a1"\nname = "甲一"\nhousehold = "1-1-101"',
               '[[people]]\nid = "a1b"\nname = "甲一家属"\nhousehold = "1-1-101"']
     people += [f'[[people]]\nid = "a{n}"\nname = "甲{n}"\nhousehold = "1-1-10{n}"' for n in range(2, households + 3)]
-    people += [f'[[people]]\nid = "b{n}"\nname = "乙{n}"\nhousehold = "2-1-10{n}"' for n in range(1, 5)]
+    people += [f'[[people]]\nid = "c{n}"\nname = "乙{n}"\nhousehold = "2-1-10{n}"' for n in range(1, 5)]
     people += ['[[people]]\nid = "chair"\nname = "议事会主任"\nroles = ["council_chair", "council"]',
                '[[people]]\nid = "sec"\nname = "陈书记"\nroles = ["secretary"]',
                '[[people]]\nid = "grid"\nname = "网格员"\nroles = ["grid_worker"]',
@@ -156,9 +156,9 @@ async def test_a_household_seconds_once_where_the_threshold_counts_households(ag
     assert "您已经附议过" in to(out, "@a2")[-1]
     assert (await topic_of(agenda)).count == 2
     await agenda.say("guest", None, "附议 Y1")               # no household: told how to get one
-    await agenda.say("b1", None, "附议 Y1")                  # another building's household
+    await agenda.say("c1", None, "附议 Y1")                  # another building's household
     out = agenda.transcript.new()
-    assert "先登记您家住哪户" in to(out, "@guest")[0] and "1号楼的事" in to(out, "@b1")[0]
+    assert "先登记您家住哪户" in to(out, "@guest")[0] and "1号楼的事" in to(out, "@c1")[0]
     assert (await topic_of(agenda)).count == 2
 
 
@@ -182,9 +182,9 @@ async def test_a_community_topic_needs_a_percent_of_the_communitys_households_ro
     assert topic.scope == "community" and topic.base == 10 and topic.threshold == 3
     out = agenda.transcript.new()
     assert {m["to"] for m in out if "【议题 Y1】" in m["text"]} == {"b1", "b2"}
-    await agenda.say("b1", None, "附议 Y1")                  # any building's household counts
+    await agenda.say("c1", None, "附议 Y1")                  # any building's household counts
     assert (await topic_of(agenda)).status == "seconding"
-    await agenda.say("b2", None, "附议 Y1")
+    await agenda.say("c2", None, "附议 Y1")
     assert (await topic_of(agenda)).status == "agenda"
 
 
@@ -293,13 +293,13 @@ async def test_refer_merge_decline_and_who_may(agenda):
     topic = await topic_of(agenda)
     assert topic.status == "referred" and topic.department == "chengguan"
 
-    await agenda.say("b1", None, "议题 2号楼楼下装晾衣架")
-    await agenda.say("b2", None, "议题 另提 2号楼门口装晾衣杆")
+    await agenda.say("c1", None, "议题 2号楼楼下装晾衣架")
+    await agenda.say("c2", None, "议题 另提 2号楼门口装晾衣杆")
     await agenda.say("sec", None, "决定 Y3 合并 Y2")
     out = agenda.transcript.new()
-    assert "已合并到 Y2" in to(out, "@sec")[0] and to(out, "@b2", "已合并")
+    assert "已合并到 Y2" in to(out, "@sec")[0] and to(out, "@c2", "已合并")
     y2 = await topic_of(agenda, 2)
-    assert "b2" in y2.followers and (await topic_of(agenda, 3)).status == "merged"
+    assert "c2" in y2.followers and (await topic_of(agenda, 3)).status == "merged"
 
 
 async def test_the_secretary_is_reminded_while_a_topic_waits_unless_it_is_scheduled(agenda):
@@ -317,16 +317,19 @@ async def test_the_secretary_is_reminded_while_a_topic_waits_unless_it_is_schedu
 
 async def test_the_board_lists_open_topics_most_seconded_first_and_one_topics_path(agenda):
     await on_the_agenda(agenda)
-    await agenda.say("b1", None, "议题 2号楼楼下装晾衣架")
+    await agenda.say("c1", None, "议题 2号楼楼下装晾衣架")
     await agenda.say("a4", None, "议题 另提 小区里多放几个垃圾桶")
     await agenda.say("a5", None, "附议 Y3")
-    await agenda.say("a2", "b1", "议题")
-    board = to(agenda.transcript.new(), "b1")[-1]
+    await agenda.say("a2", None, "议题")
+    board = to(agenda.transcript.new(), "@a2")[-1]
     lines = board.splitlines()
     assert lines[0] == "📋 议题（3 个）："
     assert lines[1].startswith("Y1 ") and "待议" in lines[1]
     assert lines[2].startswith("Y3 ") and "附议 2/3 户" in lines[2]
     assert lines[3].startswith("Y2 ")
+    await agenda.say("c2", "b2", "议题")                     # building 2's chat: its own topic only
+    board = to(agenda.transcript.new(), "b2")[-1]
+    assert "Y2 " in board and "Y1 " not in board and "Y3 " not in board
     await agenda.say("a2", None, "议题 Y1")
     shown = to(agenda.transcript.new(), "@a2")[0]
     assert "【议题 Y1】" in shown and "提出" in shown and "进入议事会议程" in shown
@@ -392,8 +395,8 @@ async def test_a_topic_whose_poll_was_cancelled_may_be_decided_again(agenda):
 
 async def test_asking_for_a_topic_with_more_words_still_shows_it(agenda):
     await on_the_agenda(agenda)
-    await agenda.say("b1", None, "议题 Y1 怎么样了")
-    assert to(agenda.transcript.new(), "@b1", "【议题 Y1】")
+    await agenda.say("c1", None, "议题 Y1 怎么样了")
+    assert to(agenda.transcript.new(), "@c1", "【议题 Y1】")
     assert await Topics(agenda.runtime.store).ids() == [1]
 
 
@@ -406,3 +409,16 @@ async def test_a_community_wide_topic_is_asked_for_in_a_word_of_its_own(agenda, 
     await agenda.say("a1", None, text)
     topic = await topic_of(agenda)
     assert (topic.scope, topic.title) == (scope, title)
+
+
+async def test_the_department_a_topic_was_referred_to_reports_progress_and_completion(agenda):
+    await on_the_agenda(agenda)
+    await agenda.say("chair", "council", "决定 Y1 转交 城管")
+    await agenda.say("c1", None, "进展 Y1 我也来说两句")                 # not theirs
+    await agenda.say("cg", None, "进展 Y1 已派人现场核实")
+    out = agenda.transcript.new()
+    assert to(out, "@c1", "承办部门") and to(out, "@a2", "已派人现场核实")
+    await agenda.say("cg", None, "进展 Y1 完成 快递柜已装好")
+    out = agenda.transcript.new()
+    assert {m["to"] for m in out if "您觉得办得怎么样" in m["text"]} == {"@a1", "@a2", "@a3"}
+    assert (await topic_of(agenda)).status == "done"

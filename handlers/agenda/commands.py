@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from handlers.agenda import decide, follow, propose, second
+from handlers.agenda.common import carries_out
 from handlers.commands import Command
 from handlers.permissions import COUNCIL_CHAIR, STAFF, Kind, Permission, role
 
 # Who decides a topic's path, schedules it and says who carries it out: as for 发起投票.
 # Anyone else is refused quietly ("决定 明天去" in a group is neighbours talking).
 COUNCIL = COUNCIL_CHAIR | role("secretary", "staff")
-# The person a topic names as carrying it out (落实 Y3 @张三): their progress notes.
-IMPLEMENTER = Permission((Kind("implementer", lambda ctx, topic: ctx.person is not None
-                               and getattr(topic, "owner", None) == ctx.person.id, about_subject=True),))
+# The person a topic names as carrying it out (落实 Y3 @张三), or the contact of the
+# department it was referred to (决定 Y3 转交 城管): their progress notes.
+IMPLEMENTER = Permission((Kind("implementer", lambda ctx, topic: carries_out(ctx, topic), about_subject=True),))
 
 COMMANDS = [
     Command("topic", ("议题",), "topic", propose.command, "agenda.usage.topic", menu="议题：提议和附议"),

@@ -86,6 +86,15 @@ def scope_text(ctx: Context, topic: Topic) -> str:
     return ctx.t("agenda.scope.community")
 
 
+def carries_out(ctx: Context, topic: Topic) -> bool:
+    """The sender is the person carrying the topic out, or the contact of the department
+    it was referred to."""
+    if ctx.person is None:
+        return False
+    department = ctx.community.departments.get(topic.department or "")
+    return topic.owner == ctx.person.id or (department is not None and department.contact == ctx.person.id)
+
+
 def why_line(ctx: Context, topic: Topic) -> str:
     """'理由：…' and a line break, for a template's {why} that stands before its next line
     ('' when the proposer gave no reason)."""

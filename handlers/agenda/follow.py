@@ -15,7 +15,7 @@ import re
 import unicodedata
 
 from handlers import polls, timers
-from handlers.agenda.common import (council_chats, entry, load_topic, owner_text, repo, secretaries,
+from handlers.agenda.common import (carries_out, council_chats, entry, load_topic, owner_text, repo, secretaries,
                                     status_label, tell_followers)
 from handlers.agenda.propose import DAY
 from handlers.context import Context
@@ -63,7 +63,7 @@ async def assign(ctx: Context, args: str) -> None:
 
 async def progress(ctx: Context, args: str) -> None:
     topic, note = await load_topic(ctx, args, "agenda.usage.progress")
-    if not (STAFF.allows(ctx) or topic.owner == ctx.person.id):
+    if not (STAFF.allows(ctx) or carries_out(ctx, topic)):
         raise Refusal("agenda.progress.not_yours", ref=topic.ref)
     first, _, rest = note.partition(" ")
     if first in DONE_WORDS:

@@ -131,8 +131,14 @@ async def board(ctx: Context) -> None:
     if not ids:
         ctx.reply(ctx.t("agenda.board.empty"))
         return
-    counts = await topics.counts(ids)
     briefs = {int(raw["id"]): raw for raw in await topics.briefs(ids)}
+    if ctx.in_group and ctx.chat and ctx.chat.kind == "building":     # a building's chat: its own and everyone's
+        briefs = {i: raw for i, raw in briefs.items()
+                  if raw.get("scope") == "community" or raw.get("building") == ctx.chat.building}
+    if not briefs:
+        ctx.reply(ctx.t("agenda.board.empty"))
+        return
+    counts = await topics.counts(briefs)
     order = sorted(briefs, key=lambda i: (-counts.get(i, 0), -float(briefs[i]["created_at"])))
     lines = [ctx.t("agenda.board.header", count=len(order))]
     for topic_id in order[:BOARD_MAX]:

@@ -197,16 +197,20 @@ def fetch_snapshot(url: str, slot_key: str, dest: Path) -> int:
             raise BackupError(f"Redis at {shown} answered SYNC with {line[:80]!r}, not a snapshot")
         header = line[1:].strip()
         tmp = dest.with_name(dest.name + ".part")
-        with open(tmp, "wb") as out:
-            if header.startswith(b"EOF:"):
-                size = _copy_until_mark(stream, out, header[4:4 + EOF_MARK])
-            else:
-                size = _copy_exactly(stream, out, int(header))
-            out.flush()
-            os.fsync(out.fileno())
-    with open(tmp, "rb") as check:
-        if check.read(5) != b"REDIS":
-            raise BackupError(f"what Redis at {shown} sent is not an RDB snapshot")
+        try:
+            with open(tmp, "wb") as out:
+                if header.startswith(b"EOF:"):
+                    size = _copy_until_mark(stream, out, header[4:4 + EOF_MARK])
+                else:
+                    size = _copy_exactly(stream, out, int(header))
+                out.flush()
+                os.fsync(out.fileno())
+            with open(tmp, "rb") as check:
+                if check.read(5) != b"REDIS":
+                    raise BackupError(f"what Redis at {shown} sent is not an RDB snapshot")
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
     os.replace(tmp, dest)
     return size
 

@@ -276,6 +276,59 @@ def test_a_user_who_may_not_replicate_is_told_so(redis_server, tmp_path, passwor
         client.close()
 
 
+def fake_primary(path: Path, reply: bytes) -> "threading.Thread":
+    """A server on a Unix socket that answers REPLCONF with +OK and SYNC with `reply`, as a
+    Redis streaming its snapshot diskless does (keep-alive newlines first)."""
+    import socket
+    import threading
+
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(path))
+    listener.listen(1)
+
+    def serve():
+        conn, _ = listener.accept()
+        seen = b""
+        with conn:
+            while b"SYNC\r\n" not in seen:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    return
+                if b"REPLCONF" in chunk:
+                    conn.sendall(b"+OK\r\n")
+                seen += chunk
+            for i in range(0, len(reply), 7):   # in small pieces: the end mark straddles reads
+                conn.sendall(reply[i:i + 7])
+        listener.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_the_diskless_form_is_read_up_to_its_end_mark(tmp_path):
+    mark = b"0123456789abcdef0123456789abcdef01234567"
+    rdb = b"REDIS0011" + bytes(range(256)) * 3 + mark[:20]   # a prefix of the mark inside the data
+    thread = fake_primary(tmp_path / "p.sock", b"\n\n\n$EOF:" + mark + b"\r\n" + rdb + mark)
+    size = fetch_snapshot(f"unix://{tmp_path / 'p.sock'}", "a", tmp_path / "dump.rdb")
+    thread.join(5)
+    assert size == len(rdb) and (tmp_path / "dump.rdb").read_bytes() == rdb
+
+
+@pytest.mark.parametrize("reply, said", [
+    (b"\n$100\r\nREDIS0011", "stopped after 9 of 100 bytes"),
+    (b"$EOF:" + b"m" * 40 + b"\r\nREDIS0011", "before its end mark"),
+    (b"$5\r\nHELLO", "not an RDB snapshot"),
+    (b"-ERR unknown command 'SYNC'\r\n", "refused SYNC"),
+])
+def test_a_snapshot_cut_short_or_not_one_is_refused_and_leaves_no_file(tmp_path, reply, said):
+    thread = fake_primary(tmp_path / "p.sock", reply)
+    with pytest.raises(BackupError, match=said):
+        fetch_snapshot(f"unix://{tmp_path / 'p.sock'}", "a", tmp_path / "dump.rdb")
+    thread.join(5)
+    assert [p.name for p in tmp_path.iterdir()] == ["p.sock"]
+
+
 def test_a_file_that_is_no_snapshot_does_not_load(tmp_path):
     (tmp_path / "dump.rdb").write_bytes(b"REDIS0011 this is not an rdb")
     with pytest.raises(BackupError, match="does not load"):

@@ -422,3 +422,15 @@ async def test_the_department_a_topic_was_referred_to_reports_progress_and_compl
     out = agenda.transcript.new()
     assert {m["to"] for m in out if "您觉得办得怎么样" in m["text"]} == {"@a1", "@a2", "@a3"}
     assert (await topic_of(agenda)).status == "done"
+
+
+async def test_my_data_lists_my_topics_and_erasure_keeps_the_count(agenda):
+    await on_the_agenda(agenda)
+    await agenda.say("a2", None, "我的数据")
+    assert to(agenda.transcript.new(), "@a2", "议题 Y1「小区东门加装快递柜」（您附议")
+    await agenda.say("a2", None, "注销")
+    await agenda.say("a2", None, "确认注销")
+    agenda.transcript.new()
+    topic = await topic_of(agenda)
+    assert topic.count == 3 and "a2" not in topic.followers and "a2" not in topic.seconders()
+    assert await Topics(agenda.runtime.store).of_person("a2") == []

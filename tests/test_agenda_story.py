@@ -100,3 +100,19 @@ async def test_a_topic_from_proposal_through_a_vote_to_implementation_and_evalua
     assert [h["action"] for h in detail["history"]][:3] == ["proposed", "seconded", "seconded"]
     assert linli("admin", "topics", "show", "Y9", *args, env=env).returncode == 1
     assert linli("admin", "topics", "list", "--status", "落实中", *args, env=env).stdout.strip() == "0 topic(s)"
+
+
+async def test_the_example_script_runs_clean_on_the_demo_community(console):
+    """examples/agenda.jsonl (README: try it with linli console) tells the same story in
+    the demo community."""
+    import io
+
+    from bot.console import run_script
+    from tests.conftest import ROOT
+    errors = io.StringIO()
+    with open(ROOT / "examples" / "agenda.jsonl", encoding="utf-8") as lines:
+        assert await run_script(console, lines, errors) == 0, errors.getvalue()
+    out = console.transcript.new()
+    assert len(to(out, "council", "新议题 Y1")) == 1 and to(out, "@r302b", "每户算一次")
+    assert to(out, "council", "3 人打分，平均 4.3 分")
+    assert "评议：平均 4.3 分（3 人）" in to(out, "b3", "【议题 Y1】")[-1]

@@ -296,7 +296,8 @@ async def restore_command(backup: Path, redis_url: str | None, data_dir: Path, f
         out.write(f"restored {written} keys from {backup} (taken {manifest['taken_at']}) into {where}"
                   + (f", after deleting the {removed} keys there" if removed else "") + "\n"
                   f"ledger verify: ok, {ledger.entries} entries; counts match: {counts}\n"
-                  f"content matches the backup ({found['keyspace']['keys']} keys)\n"
+                  f"content matches the backup: {found['keyspace']['keys']} keys compared value by value "
+                  f"(and {found['keyspace']['volatile_keys']} with a time to live, not compared)\n"
                   f"the files linli ran with are in {backup / FILES}: "
                   + ", ".join(f"{Path(n).name} (was {f})" for n, f in result["files"].items()) + "\n")
     if problems:

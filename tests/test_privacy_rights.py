@@ -38,6 +38,7 @@ async def test_my_data_lists_what_is_kept_privately(console):
     text = told[0]
     assert "张阿姨" in text and "反映的问题 2 件" in text and "#1" in text and "#2" in text
     assert "3号楼2单元502室" in text            # the household from the file
+    assert "积分账本上与您有关的记录" in text and "· " in text   # the ledger, its latest entries
     assert "保存多久" in text
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from handlers.context import Context
 from handlers.points.earning import hours_text
+from handlers.points.view import LAST, describe
 from storage.ledger import Exchanges, Ledger, account
 from storage.rewards import Rewards
 
@@ -26,6 +27,7 @@ async def kept_about(ctx: Context, person_id: str) -> list[str]:
     if entries or any(balances.values()):
         lines.append(ctx.t("privacy.kept.points", points=balances["points"], hours=hours_text(balances["hours"]),
                            entries=entries))
+        lines += [describe(ctx, entry, acct) for entry in await books.entries_of(acct, count=LAST)]
     exchanges = int(await store.redis.zcard(store.keys.exchanges_of(person_id)))
     if exchanges:
         lines.append(ctx.t("privacy.kept.exchanges", count=exchanges))

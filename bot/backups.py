@@ -42,6 +42,7 @@ class BackupState(TaskState):
     failed: str | None = None          # the last attempt's cause, while it has not succeeded since
     failed_at: float | None = None     # wall-clock time of that attempt
     newest: float | None = None        # wall-clock time of the newest complete backup
+    taking: bool = False               # a backup is being taken now (the newest is about to change)
 
     def problem(self, now: float) -> str | None:
         found = super().problem(now)
@@ -49,7 +50,7 @@ class BackupState(TaskState):
             return found
         if self.failed:
             return f"{self.name}: the last backup failed {_ago(time.time() - (self.failed_at or 0))} ago ({self.failed})"
-        if self.newest is not None and time.time() - self.newest > 2 * self.hours * 3600:
+        if not self.taking and self.newest is not None and time.time() - self.newest > 2 * self.hours * 3600:
             return f"{self.name}: the newest backup is {_ago(time.time() - self.newest)} old"
         return None
 
@@ -138,6 +139,7 @@ async def run(directory: Path, hours: float, keep: int, take: Callable[[Path], A
         at = time.time()
         dest = directory / name_at(at)
         attempt = asyncio.create_task(take(dest))
+        state.taking = True
         try:
             while not attempt.done():   # a large backup takes a while: keep beating
                 health.beat(NAME)
@@ -151,7 +153,10 @@ async def run(directory: Path, hours: float, keep: int, take: Callable[[Path], A
             log.error("scheduled backup into %s failed: %s; trying again in %s", dest, state.failed,
                       _ago(min(RETRY_AFTER, interval)), exc_info=exc)
             continue
+        finally:
+            state.taking = False
         state.failed = state.failed_at = None
+        state.newest = at
         removed = prune(directory, keep)
         log.info("backup %s written (%d keys, %.1f s); %d old backup(s) removed, keeping %d", dest.name,
                  manifest["keyspace"]["keys"], time.time() - at, len(removed), keep)

@@ -450,3 +450,15 @@ async def test_a_cluster_or_sentinel_round_trip(kind, request, linli, tmp_path):
         ran = linli("admin", "restore", str(tmp_path / "b"), env=cli_env(servers.url))
         assert ran.returncode == 0, ran.stdout + ran.stderr
         assert await entities(console.runtime.store, console.runtime.settings.community.tz) == before
+
+
+def test_health_names_a_newest_backup_older_than_twice_the_interval_unless_one_is_being_taken():
+    import time
+    health = Health()
+    state = backups.install(health, 24)
+    state.newest = time.time() - 47 * 3600
+    assert health.problems() == []
+    state.newest = time.time() - 50 * 3600
+    assert health.problems() == ["backups: the newest backup is 50.0 h old"]
+    state.taking = True
+    assert health.problems() == []

@@ -314,3 +314,19 @@ async def test_an_erased_elder_of_the_file_is_not_enrolled_again_at_the_next_sta
         await console.advance(60)
         assert await Care(console.runtime.store).enrolment(elder) is None
         assert SYNC + ":file" not in [job for job, _ in await console.runtime.services.jobs.pending()]
+
+
+async def test_tickets_a_handler_was_given_go_back_to_be_assigned(console, linli):
+    runtime = console.runtime
+    await at_local(console, 10)
+    await console.say("zhang", None, "报修 3号楼2单元楼道灯坏了")
+    await console.say("grid", None, "派单 #1 @wuye_li")
+    assert (await runtime.services.tickets.get(1)).assignee == "wuye_li"
+    ran = linli("admin", "privacy", "erase", "wuye_li", "--request", "2026-12-06 离职 书面申请 B-2", "--yes",
+                env={"REDIS_URL": runtime.settings.redis_url, "LINLI_DATA_DIR": str(runtime.settings.data_dir),
+                     "LINLI_COMMUNITY": str(runtime.settings.community.source)})
+    assert ran.returncode == 0, ran.stderr
+    ticket = await runtime.services.tickets.get(1)
+    assert ticket.status == "open" and ticket.assignee is None
+    assert ticket.history[-1]["action"] == "handler_erased" and "楼道灯" in ticket.text   # the reporter's words stay
+    assert 1 in await runtime.services.tickets.open_ids()

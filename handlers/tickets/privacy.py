@@ -4,6 +4,7 @@ they reported or co-reported, from their index (storage keys `tickets_of`).
 Forgetting: as reporter, a ticket's words, comment and place go and its reporter becomes
 nobody; an open one stays open for staff with its category and building and a history
 note (a reported broken light still needs fixing); as co-reporter, their own report goes;
+as the one it is assigned to, it goes back to 待受理 for someone else;
 in each history their name and their notes (photos, places) go. State, dates, rating and
 the statistics stay."""
 
@@ -43,4 +44,11 @@ async def forget(ctx: Context, person_id: str) -> int:
             text = ctx.t("privacy.erase.closed_ticket_text")
         if await privacy.scrub_ticket(ticket.id, text, frozenset({person_id}), every_note=False, entry=entry):
             changed += 1
+    # Tickets they were handling (staff, a volunteer through a task) go back to be assigned.
+    for ticket_id in await repo.open_ids("assignee", person_id):
+        entry = {"at": ctx.now, "by": "system", "action": "handler_erased", "status": "open",
+                 "note": ctx.t("privacy.erase.history_handler")}
+        done = await repo.transition(ticket_id, f"{ctx.event.id}:erase:{ticket_id}", "volunteer_withdrew",
+                                     {"status": "open", "assignee": None}, entry)
+        changed += done.applied
     return changed

@@ -106,6 +106,15 @@ async def test_round_trip_everything_identical_and_the_manifest_counts_the_snaps
         after = await entities(store, runtime.settings.community.tz)
     assert after == before
 
+    # A backup of the restored data dir (the embedded server: no REDIS_URL) is the same data.
+    ran = linli("admin", "backup", str(tmp_path / "again"), "--community", str(DEMO), "--data-dir", str(target),
+                env=cli_env(None))
+    assert ran.returncode == 0, ran.stderr
+    again = json.loads((tmp_path / "again" / "manifest.json").read_text())
+    assert again["source"] == f"embedded Valkey in {target}"
+    assert (again["counts"], again["ledger_head"], again["keyspace"]["digest"]) == \
+        (manifest["counts"], manifest["ledger_head"], manifest["keyspace"]["digest"])
+
 
 async def test_a_deadline_scheduled_before_the_backup_fires_once_after_the_restore(console, linli, redis_server,
                                                                                      tmp_path):

@@ -330,3 +330,10 @@ async def test_tickets_a_handler_was_given_go_back_to_be_assigned(console, linli
     assert ticket.status == "open" and ticket.assignee is None
     assert ticket.history[-1]["action"] == "handler_erased" and "楼道灯" in ticket.text   # the reporter's words stay
     assert 1 in await runtime.services.tickets.open_ids()
+
+
+@pytest.mark.parametrize("ask", ["帮助 隐私", "帮助 注销", "帮助 我的数据"])
+async def test_help_explains_the_privacy_commands(console, ask):
+    await console.say("zhang", None, ask)
+    [text] = [m["text"] for m in console.transcript.new()]
+    assert text.startswith("您的个人信息") and "我的数据" in text and "确认注销" in text

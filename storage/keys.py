@@ -529,6 +529,11 @@ class Keys:
         """People erased (注销): person id -> when, by whom, on what request (hash)."""
         return self("privacy", "erased")
 
+    def privacy_erased_version(self) -> str:
+        """Moves with every erasure: what each event reads, so the tombstones are read again
+        only when they changed (a counter)."""
+        return self("privacy", "erased", "version")
+
     def privacy_pending(self, person_id: str) -> str:
         """A person's 注销 waiting for 确认注销 (expires)."""
         return self("privacy", "pending", person_id)

@@ -35,13 +35,20 @@ class Privacy:
     async def erased_ids(self) -> frozenset[str]:
         return frozenset(await self.redis.hkeys(self.k.privacy_erased()))
 
+    async def version(self) -> int:
+        """Moves with every erasure (0: none yet)."""
+        return int(await self.redis.get(self.k.privacy_erased_version()) or 0)
+
     async def erased(self) -> dict[str, dict[str, Any]]:
         return {pid: json.loads(raw) for pid, raw in (await self.redis.hgetall(self.k.privacy_erased())).items()}
 
     async def mark_erased(self, person_id: str, record: dict[str, Any]) -> bool:
         """False if the person already was (the first record stays)."""
-        return bool(await self.redis.hsetnx(self.k.privacy_erased(), person_id,
-                                            json.dumps(record, ensure_ascii=False)))
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hsetnx(self.k.privacy_erased(), person_id, json.dumps(record, ensure_ascii=False))
+            pipe.incr(self.k.privacy_erased_version())
+            added, _ = await pipe.execute()
+        return bool(added)
 
     # -- 注销, then 确认注销 ------------------------------------------------------------
 

@@ -1,9 +1,9 @@
 """An erased person is nobody: the community file may still list them (linli cannot edit
-it; staff are told to remove the entry), so every event first reads the tombstones
-(storage/privacy.py, one small hash) and works with the file as if the erased were gone —
-their name reads 已注销居民, they have no chat accounts, no household, no roles, no care
-enrolment or devices from the file — and the router treats a message from one of their
-accounts as from someone unknown."""
+it; staff are told to remove the entry), so every event first looks at the tombstones
+(storage/privacy.py: a counter each event, their hash only when it moved) and works with
+the file as if the erased were gone — their name reads 已注销居民, they have no chat
+accounts, no household, no roles, no care enrolment or devices from the file — and the
+router treats a message from one of their accounts as from someone unknown."""
 
 from __future__ import annotations
 
@@ -15,17 +15,20 @@ from storage.privacy import ERASED, Privacy
 
 _BASE = "_privacy_base"        # the community as the file has it
 _ERASED = "_privacy_erased"    # the ids masked in this copy
+_VERSION = "_privacy_version"  # the tombstones' version it was made from
 
 
 async def screen(ctx: Context) -> None:
     """Make `ctx.community` the file's community with the erased masked (kept for the next
     event while the tombstones do not change)."""
-    erased = await Privacy(ctx.services.store).erased_ids()
+    repo = Privacy(ctx.services.store)
+    version = await repo.version()       # one small read per event; the tombstones only when they moved
     community = ctx.services.community
-    if community.__dict__.get(_ERASED) == erased:
+    if _ERASED in community.__dict__ and community.__dict__.get(_VERSION) == version:
         return
     base = community.__dict__.get(_BASE, community)
-    ctx.services.community = masked(base, erased, ctx.t("privacy.erased_name"))
+    ctx.services.community = masked(base, await repo.erased_ids(), ctx.t("privacy.erased_name"))
+    object.__setattr__(ctx.services.community, _VERSION, version)
 
 
 def masked(base: Community, erased: frozenset[str], name: str) -> Community:

@@ -102,6 +102,7 @@ async def test_a_need_and_an_offer_matched_and_turned_into_a_time_bank_exchange(
                                                                                   redis_server):
     out = await say(console, "zhang", "提供 周末可以帮忙搬家具、搬重物")
     assert "已发布提供 X1" in to(out, "@zhang")[0]
+    assert "时间：周末。" in to(out, "@zhang")[0] and "日 23:59" in to(out, "@zhang")[0]   # up until Sunday night
     out = await say(console, "li", "需要 周六上午有人帮忙搬个衣柜")
     li, zhang = to(out, "@li"), to(out, "@zhang")
     assert "已发布需要 X2" in li[0] and "已找到 1 条" in li[0]                # first what was published

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from handlers import timers
 from handlers.context import Context
-from handlers.sharing.publish import EXPIRE
+from handlers.sharing.publish import EXPIRE, until
 from storage.sharing import Sharing
 
 ERASED = "（已注销）"
@@ -27,7 +27,7 @@ async def kept_about(ctx: Context, person_id: str) -> list[str]:
         status = item.status if item.status != "open" or item.expires_at > ctx.now else "expired"
         lines.append(ctx.t("sharing.kept_item", ref=item.ref, text=item.text[:30],
                            kind=ctx.t(f"sharing.kind.{item.kind}"),
-                           status=ctx.t(f"sharing.status.{status}", until=ctx.when(item.expires_at))))
+                           status=ctx.t(f"sharing.status.{status}", until=until(ctx, item))))
     for found in await repo.matches_of(person_id, 1000):
         lines.append(ctx.t("sharing.kept_match", ref=found.ref, need=f"X{found.need}", offer=f"X{found.offer}",
                            status=ctx.t(f"sharing.match_status.{found.status}")))

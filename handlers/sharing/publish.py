@@ -10,6 +10,7 @@ question); anything else goes on as ordinary text (a report, or nothing).
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from handlers import polls, tickets, timers
 from handlers.context import Context
@@ -126,15 +127,22 @@ def _a_report(ctx: Context, text: str, words, spoken_to: bool) -> bool:
 
 def _say_published(ctx: Context, item: Item, found: int) -> None:
     kind = ctx.t(f"sharing.kind.{item.kind}")
-    until = ctx.when(item.expires_at)
+    ends = until(ctx, item)
     if ctx.in_group:
-        ctx.reply(ctx.t("sharing.published_group", kind=kind, ref=item.ref, until=until))
+        ctx.reply(ctx.t("sharing.published_group", kind=kind, ref=item.ref, until=ends))
         return
     when = ctx.t("sharing.when", when=item.when) if item.when else ""
     place = ctx.t("sharing.place", place=item.place) if item.place else ""
     key = "sharing.published_found" if found else "sharing.published"
-    ctx.reply(ctx.t(key, kind=kind, ref=item.ref, text=shown(ctx, item), when=when, place=place, until=until,
+    ctx.reply(ctx.t(key, kind=kind, ref=item.ref, text=shown(ctx, item), when=when, place=place, until=ends,
                     count=found))
+
+
+def until(ctx: Context, item: Item) -> str:
+    """When it comes down, as people read it: a window ending at midnight is "13日 23:59",
+    not "14日 00:00"."""
+    local = datetime.fromtimestamp(item.expires_at, ctx.community.tz)
+    return ctx.when(item.expires_at - 60 if (local.hour, local.minute) == (0, 0) else item.expires_at)
 
 
 def shown(ctx: Context, item: Item) -> str:
@@ -219,7 +227,7 @@ async def mine(ctx: Context, args: str) -> None:
         status = item.status if item.status != "open" or item.expires_at > ctx.now else "expired"
         lines.append(ctx.t("sharing.mine_line", ref=item.ref, kind=ctx.t(f"sharing.kind.{item.kind}"),
                            text=mask_group(item.text)[:30],
-                           status=ctx.t(f"sharing.status.{status}", until=ctx.when(item.expires_at))))
+                           status=ctx.t(f"sharing.status.{status}", until=until(ctx, item))))
         for m in await repo.matches_of_item(item.id):
             other = m.offer if m.need == item.id else m.need
             lines.append(ctx.t("sharing.mine_match", ref=m.ref, other=f"X{other}",

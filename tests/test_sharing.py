@@ -119,7 +119,8 @@ async def test_a_need_and_an_offer_matched_and_turned_into_a_time_bank_exchange(
     out = await say(console, "li", "接受 M1")
     assert "等对方回复" in to(out, "@li")[0] and not to(out, "@zhang")
     out = await say(console, "zhang", "接受 M1")
-    assert "对方是 李奶奶（3-1-101）" in to(out, "@li")[0] or "对方是 张师傅（3-2-201）" in to(out, "@li")[0]
+    assert "对方是 张师傅（3号楼2单元201室）" in to(out, "@li")[0]
+    assert "对方是 李奶奶（3号楼1单元101室）" in to(out, "@zhang")[0]
     assert "张师傅" in to(out, "@li")[0] and "李奶奶" in to(out, "@zhang")[0]
     assert "帮完 M1" in to(out, "@zhang")[0]
 
@@ -295,10 +296,11 @@ async def test_two_sides_accepting_at_once_put_them_in_touch_exactly_once(consol
     await say(console, "li", "需要 周六上午有人帮忙搬个衣柜")
     repo = Sharing(console.runtime.store)
     now = console.runtime.clock.now()
-    answers = await asyncio.gather(repo.answer(1, "need", True, "e-li", now), repo.answer(1, "offer", True, "e-zhang", now))
+    answers = await asyncio.gather(repo.answer(1, "need", True, "e-li", now),
+                                   repo.answer(1, "offer", True, "e-zhang", now))
     assert sorted(a.result for a in answers) == ["accepted", "waiting"]
     again = await repo.answer(1, "need", True, "e-li", now)            # the same event again: its answer again
-    assert again.result == "replay:" + next(a.result for a, side in zip(answers, "no") if side == "n")
+    assert again.result == "replay:" + answers[0].result
     assert (await repo.match(1)).status == "accepted"
     late = await repo.answer(1, "need", False, "e-li-2", now)
     assert late.result == "closed" and (await repo.match(1)).status == "accepted"
@@ -331,3 +333,14 @@ async def test_polite_words_after_buyong_are_not_an_answer(console):
     assert out and "配对编号" not in to(out, "@li")[0]
     out = await say(console, "li", "不用 谢谢", chat="b3")
     assert out == []
+
+
+async def test_a_household_registered_in_chat_places_the_item_and_is_told(console):
+    await say(console, "chen", "提供 代发=爱心车行 可以帮忙修自行车")               # no building: the community
+    await say(console, "zhao", "登记 5栋1单元301")                                # moved: the file said 9
+    await say(console, "zhao", "需要 自行车坏了，想找人修")
+    assert (await Sharing(console.runtime.store).get(2)).building == "5"
+    await say(console, "zhao", "接受 M1")
+    out = await say(console, "chen", "接受 M1")
+    assert "赵大哥（5号楼1单元301室）" in to(out, "@chen")[0]
+    assert "爱心车行（陈社工）" in to(out, "@zhao")[0]

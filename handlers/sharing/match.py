@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import re
 
-from handlers import points, tickets
+from handlers import people, points, tickets
 from handlers.context import Context
 from handlers.permissions import Refusal
 from handlers.sharing.words import About, closeness, compatible
 from nlp.pii import mask_group
+from storage.households import Households
 from storage.sharing import Item, Match, Sharing
 
 MOST_CANDIDATES = 200     # the newest this many index hits are read for one new item
@@ -184,7 +185,7 @@ async def _put_in_touch(ctx: Context, repo: Sharing, found: Match) -> None:
     for person, other, other_item in ((found.need_owner, found.offer_owner, offer),
                                       (found.offer_owner, found.need_owner, need)):
         text = ctx.t("sharing.match.accepted", ref=found.ref, name=_name(ctx, other, other_item),
-                     household=_household(ctx, other), how=ctx.t("sharing.match.how", ref=found.ref))
+                     household=await _household(ctx, other), how=ctx.t("sharing.match.how", ref=found.ref))
         if helps:
             text += "\n" + ctx.t("sharing.match.how_timebank", ref=found.ref)
         ctx.tell(person, text)
@@ -200,9 +201,11 @@ def _name(ctx: Context, person_id: str, item: Item | None) -> str:
     return f"{item.on_behalf}（{name}）" if item and item.on_behalf else name
 
 
-def _household(ctx: Context, person_id: str) -> str:
+async def _household(ctx: Context, person_id: str) -> str:
+    """Where they live (registered in chat, else the community file's), as people say it."""
     person = ctx.community.people.get(person_id)
-    return ctx.t("sharing.match.household", household=person.household) if person and person.household else ""
+    home = await people.membership_of(ctx.community, Households(ctx.services.store), person) if person else None
+    return ctx.t("sharing.match.household", household=people.describe(home.household)) if home else ""
 
 
 async def leave(ctx: Context, args: str) -> None:

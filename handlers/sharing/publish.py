@@ -12,12 +12,13 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from handlers import polls, tickets, timers
+from handlers import people, polls, tickets, timers
 from handlers.context import Context
 from handlers.permissions import STAFF, Refusal
 from handlers.sharing import match
 from handlers.sharing.words import about
 from nlp.pii import mask_group
+from storage.households import Households
 from storage.sharing import Item, Sharing
 
 DAY = 86400.0
@@ -76,8 +77,9 @@ async def publish(ctx: Context, args: str, kind: str) -> None:
     if found:
         place = found.group(1)
     building_named = _BUILDING.search(text)
+    home = None if on_behalf else await people.membership_of(ctx.community, Households(ctx.services.store), ctx.person)
     building = building_named.group(1) if building_named else (
-        (ctx.person.building if not on_behalf else None) or (ctx.chat.building if ctx.chat else None))
+        (home.building if home else None) or (ctx.chat.building if ctx.chat else None))
     now = ctx.now
     horizon = now + rules.expiry_days * DAY
     window = polls.find_window(_PLACE.sub(" ", text), now, ctx.community.tz, horizon)

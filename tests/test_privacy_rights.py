@@ -19,6 +19,12 @@ def texts_to(out, who):
     return [m["text"] for m in out if m["to"] == who]
 
 
+def cli_env(runtime):
+    """`linli admin …` on the console's data (its Redis, data dir and community file)."""
+    return {"REDIS_URL": runtime.settings.redis_url, "LINLI_DATA_DIR": str(runtime.settings.data_dir),
+            "LINLI_COMMUNITY": str(runtime.settings.community.source)}
+
+
 async def _history(console, sender="zhang"):
     """张阿姨 reports two things (one gets done and rated), earns points, registers."""
     await at_local(console, 10)
@@ -87,9 +93,7 @@ async def test_erase_end_to_end_then_the_ledger_verifies(console, linli):
     assert await books.raw_entries(1, await books.length()) == before_entries
     assert (await verify(books)).ok
     assert await books.balance("person:zhang", "points") == before_balance
-    verified = linli("admin", "ledger", "verify", env={
-        "REDIS_URL": runtime.settings.redis_url, "LINLI_DATA_DIR": str(runtime.settings.data_dir),
-        "LINLI_COMMUNITY": str(runtime.settings.community.source)})
+    verified = linli("admin", "ledger", "verify", env=cli_env(runtime))
     assert verified.returncode == 0, verified.stdout + verified.stderr
     # tickets: the words are gone, the open one stays open for staff, the reporter is nobody
     one, two = await runtime.services.tickets.get(1), await runtime.services.tickets.get(2)
@@ -143,8 +147,7 @@ async def test_staff_erase_on_a_written_request_is_audited(console, linli, tmp_p
     await _history(console)
     runtime = console.runtime
     ran = linli("admin", "privacy", "erase", "zhang", "--request", "2026-12-06 书面申请 编号 A-17", "--yes",
-                env={"REDIS_URL": runtime.settings.redis_url, "LINLI_DATA_DIR": str(runtime.settings.data_dir),
-                     "LINLI_COMMUNITY": str(runtime.settings.community.source)})
+                env=cli_env(runtime))
     assert ran.returncode == 0, ran.stderr
     assert "zhang" in ran.stdout and "community file" in ran.stdout
     erased = await Privacy(runtime.store).erased()
@@ -262,8 +265,7 @@ async def test_erase_in_a_group_is_quiet_unless_addressed(console):
 async def test_staff_show_and_retention_dry_run_from_the_command_line(console, linli):
     await _history(console)
     runtime = console.runtime
-    env = {"REDIS_URL": runtime.settings.redis_url, "LINLI_DATA_DIR": str(runtime.settings.data_dir),
-           "LINLI_COMMUNITY": str(runtime.settings.community.source)}
+    env = cli_env(runtime)
     shown = linli("admin", "privacy", "show", "张阿姨", env=env)
     assert shown.returncode == 0 and "反映的问题 2 件" in shown.stdout
     refused = linli("admin", "privacy", "erase", "zhang", "--request", "书面申请 A-18", env=env)
@@ -323,8 +325,7 @@ async def test_tickets_a_handler_was_given_go_back_to_be_assigned(console, linli
     await console.say("grid", None, "派单 #1 @wuye_li")
     assert (await runtime.services.tickets.get(1)).assignee == "wuye_li"
     ran = linli("admin", "privacy", "erase", "wuye_li", "--request", "2026-12-06 离职 书面申请 B-2", "--yes",
-                env={"REDIS_URL": runtime.settings.redis_url, "LINLI_DATA_DIR": str(runtime.settings.data_dir),
-                     "LINLI_COMMUNITY": str(runtime.settings.community.source)})
+                env=cli_env(runtime))
     assert ran.returncode == 0, ran.stderr
     ticket = await runtime.services.tickets.get(1)
     assert ticket.status == "open" and ticket.assignee is None

@@ -87,6 +87,7 @@ class Match:
     accepted_at: float | None = None
     passed_by: str = ""
     exchange: int | None = None
+    exchange_event: str = ""     # the 帮完 that recorded it
 
     @property
     def ref(self) -> str:
@@ -229,5 +230,6 @@ class Sharing:
             keys=[self.k.sharing_match(match_id)], args=[side, "yes" if yes else "no", event_id, f"{at:.3f}"])
         return Answer(*reply)
 
-    async def note_exchange(self, match_id: int, exchange_id: int) -> None:
-        await self.redis.hset(self.k.sharing_match(match_id), "exchange", exchange_id)
+    async def note_exchange(self, match_id: int, exchange_id: int, event_id: str) -> None:
+        await self.redis.hset(self.k.sharing_match(match_id), mapping={"exchange": exchange_id,
+                                                                       "exchange_event": event_id})

@@ -129,17 +129,22 @@ async def test_a_need_and_an_offer_matched_and_turned_into_a_time_bank_exchange(
     out = await say(console, "zhang", "帮完 M1 2")
     assert "已记录互助 E1：您帮李奶奶完成供需配对 M1（周六上午有人帮忙搬个衣柜）" in to(out, "@zhang")[0]
     assert "确认 E1" in to(out, "@li")[0]
-    out = await say(console, "li", "确认 E1")
-    assert "已确认 E1" in to(out, "@li")[0]
+    out = await say(console, "zhang", "帮完 M1 3")                    # once per match
+    assert "已记入时间银行（E1）" in to(out, "@zhang")[0] and not to(out, "@li")
+    await say(console, "li", "异议 E1 是一个半小时")
+    out = await say(console, "zhang", "帮完 M1 1.5")                  # disputed: recorded again
+    assert "已记录互助 E2" in to(out, "@zhang")[0]
+    out = await say(console, "li", "确认 E2")
+    assert "已确认 E2" in to(out, "@li")[0]
     ledger = Ledger(console.runtime.store)
-    assert await ledger.balance("person:zhang", "hours") == 200
+    assert await ledger.balance("person:zhang", "hours") == 150
 
     args = ["--community", str(tmp_path / "community.toml"), "--data-dir", str(tmp_path)]
     env = {"REDIS_URL": redis_server}
     listed = json.loads(linli("admin", "sharing", "list", "--json", *args, env=env).stdout)
     assert [(i["id"], i["kind"], i["status"]) for i in listed] == [("X2", "need", "open"), ("X1", "offer", "open")]
     shown = json.loads(linli("admin", "sharing", "show", "X2", "--json", *args, env=env).stdout)
-    assert shown["matches"][0]["status"] == "accepted" and shown["matches"][0]["exchange"] == "E1"
+    assert shown["matches"][0]["status"] == "accepted" and shown["matches"][0]["exchange"] == "E2"
     assert shown["when"] == "周六上午" and shown["building"] == "3"
     ran = linli("admin", "sharing", "show", "X9", *args, env=env)
     assert ran.returncode == 1

@@ -21,6 +21,7 @@ from handlers.permissions import Refusal
 from handlers.sharing.words import About, closeness, compatible
 from nlp.pii import mask_group
 from storage.households import Households
+from storage.ledger import Exchanges
 from storage.sharing import Item, Match, Sharing
 
 MOST_CANDIDATES = 200     # the newest this many index hits are read for one new item
@@ -243,6 +244,11 @@ async def helped(ctx: Context, args: str) -> None:
     if side != "offer":
         ctx.reply(ctx.t("sharing.match.not_helper", ref=found.ref, name=ctx.name_of(found.offer_owner)))
         return
+    if found.exchange and found.exchange_event != ctx.event.id:
+        earlier = await Exchanges(ctx.services.store).get(found.exchange)
+        if earlier is not None and earlier.status in ("pending", "confirmed"):   # disputed or lapsed: again
+            ctx.reply(ctx.t("sharing.match.already_recorded", ref=found.ref, exchange=found.exchange))
+            return
     hours = points.parse_hours(rest.split()[0]) if rest else None
     if not hours:
         ctx.reply(ctx.t("sharing.usage.helped"))
@@ -253,4 +259,4 @@ async def helped(ctx: Context, args: str) -> None:
     note = ctx.t("sharing.match.timebank_note", ref=found.ref, text=_short(need))
     exchange = await points.record(ctx, receiver, hours, note)
     if exchange is not None:
-        await repo.note_exchange(found.id, exchange)
+        await repo.note_exchange(found.id, exchange, ctx.event.id)

@@ -155,6 +155,10 @@ async def test_staff_erase_on_a_written_request_is_audited(console, linli, tmp_p
     assert erased["zhang"]["by"].startswith("admin:")
     audit = [e for e in await runtime.services.audit.entries() if e["action"] == "privacy_erase"]
     assert audit and "A-17" in audit[0]["subject"] and audit[0]["via"] == "cli"
+    again = linli("admin", "privacy", "erase", "zhang", "--request", "A-17", "--yes", env=cli_env(runtime))
+    assert again.returncode == 0 and "was erased" in again.stdout and "nothing stored" in again.stdout
+    listed = linli("admin", "privacy", "erased", env=cli_env(runtime))
+    assert "zhang" in listed.stdout and "A-17" in listed.stdout and "still in the community file" in listed.stdout
 
 
 async def test_an_anonymous_choice_is_stored_nowhere_beside_its_voter(console):

@@ -44,6 +44,10 @@ async def erase(runtime: Runtime, ref: str, request: str, yes: bool, out: TextIO
     if not yes:
         raise AdminError(f"erasing {person.id} ({person.name}) cannot be undone: run again with --yes "
                          "(`linli admin privacy show` lists what is kept)")
+    before = (await Privacy(runtime.store).erased()).get(person.id)
+    if before:
+        out.write(f"{person.id} was erased {iso(before['at'], runtime)} by {before['by']} "
+                  f"(request: {before['request']}); erasing again finishes anything left\n")
     ctx = await context(runtime)
     changed = await privacy.erase_person(ctx, person.id, by=actor(), request=request.strip(), via="cli")
     counts = ", ".join(f"{name} {n}" for name, n in changed.items() if n) or "nothing stored"

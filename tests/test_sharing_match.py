@@ -106,6 +106,15 @@ def test_when_windows_overlap(one, other, meet):
     assert _overlap(one, other) is meet
 
 
+def test_the_weekend_said_on_a_sunday_is_today_and_the_coming_one():
+    sunday = MONDAY - 86400
+    spans, _ = find_window("周末", sunday, TZ, sunday + 14 * 86400)
+    days = [datetime.fromtimestamp(s, TZ).day for s, _ in spans]
+    assert days == [6, 12, 13]                      # Sunday 6 December (from now on), Saturday 12, Sunday 13
+    saturday, _ = find_window("周六上午", sunday, TZ, sunday + 14 * 86400)
+    assert any(s1 < e2 and s2 < e1 for s1, e1 in spans for s2, e2 in saturday)
+
+
 def test_a_time_already_past_has_no_span():
     spans, words = find_window("今天早上有人帮忙", MONDAY, TZ, HORIZON)
     assert spans == [] and words == "今天早上"

@@ -257,7 +257,10 @@ def _spans(g: dict, now: float, tz: ZoneInfo, horizon: float) -> list[tuple[floa
         if g["every"]:
             return every({5, 6})
         first = monday + timedelta(days=12 if (g["wk"] or "").startswith("下") else 5)
-        return [on(first), on(first + timedelta(days=1))]
+        days = [on(first), on(first + timedelta(days=1))]
+        if not g["wk"] and today.weekday() == 6:   # 周末 said on a Sunday: today, or the coming one
+            days += [on(first + timedelta(days=7)), on(first + timedelta(days=8))]
+        return days
     if g["wd"]:
         weekday = _WEEKDAY[g["wd"]]
         if g["every"]:

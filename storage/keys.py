@@ -538,6 +538,11 @@ class Keys:
         """A person's 注销 waiting for 确认注销 (expires)."""
         return self("privacy", "pending", person_id)
 
+    def privacy_pending_until(self) -> str:
+        """Until when some 注销 may be waiting (a time): while it is past, no message needs
+        to look for one."""
+        return self("privacy", "pending", "until")
+
     def privacy_cursor(self, kind: str) -> str:
         """How far the retention job has walked a time index (a score)."""
         return self("privacy", "cursor", kind)

@@ -35,9 +35,11 @@ class Privacy:
     async def erased_ids(self) -> frozenset[str]:
         return frozenset(await self.redis.hkeys(self.k.privacy_erased()))
 
-    async def version(self) -> int:
-        """Moves with every erasure (0: none yet)."""
-        return int(await self.redis.get(self.k.privacy_erased_version()) or 0)
+    async def glance(self) -> tuple[int, float]:
+        """What every event reads, in one round trip: the tombstones' version (it moves with
+        every erasure; 0: none yet) and until when some 注销 may be waiting."""
+        version, until = await self.redis.mget(self.k.privacy_erased_version(), self.k.privacy_pending_until())
+        return int(version or 0), float(until or 0)
 
     async def erased(self) -> dict[str, dict[str, Any]]:
         return {pid: json.loads(raw) for pid, raw in (await self.redis.hgetall(self.k.privacy_erased())).items()}
@@ -53,7 +55,10 @@ class Privacy:
     # -- 注销, then 确认注销 ------------------------------------------------------------
 
     async def ask(self, person_id: str, at: float) -> None:
-        await self.redis.set(self.k.privacy_pending(person_id), f"asked:{at:.3f}", ex=PENDING_SECONDS)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(self.k.privacy_pending(person_id), f"asked:{at:.3f}", ex=PENDING_SECONDS)
+            pipe.set(self.k.privacy_pending_until(), repr(at + PENDING_SECONDS))
+            await pipe.execute()
 
     async def pending(self, person_id: str) -> str | None:
         """"asked:<time>", "confirmed:<event id>" or None."""

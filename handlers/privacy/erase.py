@@ -12,7 +12,7 @@ from handlers.commands import Command
 from handlers.context import Context
 from handlers.permissions import Refusal
 from handlers.privacy.packages import PACKAGES
-from handlers.privacy.tombstones import file_person
+from handlers.privacy.tombstones import PENDING_UNTIL, file_person
 from storage.identities import Identities
 from storage.privacy import PENDING_SECONDS, Privacy
 
@@ -50,6 +50,8 @@ async def interrupts(ctx: Context, command: Command | None) -> bool:
     """A 1:1 message while a 注销 waits: anything but 确认注销 (or 注销 again) cancels it,
     and only says so. True when the message was such a cancellation."""
     if ctx.in_group or ctx.person is None or (command and command.name in ("erase", "confirmerase")):
+        return False
+    if ctx.__dict__.get(PENDING_UNTIL, float("inf")) < ctx.now:    # nobody's 注销 can still wait
         return False
     repo = Privacy(ctx.services.store)
     raw = await repo.pending(ctx.person.id)

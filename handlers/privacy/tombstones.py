@@ -16,13 +16,15 @@ from storage.privacy import ERASED, Privacy
 _BASE = "_privacy_base"        # the community as the file has it
 _ERASED = "_privacy_erased"    # the ids masked in this copy
 _VERSION = "_privacy_version"  # the tombstones' version it was made from
+PENDING_UNTIL = "_privacy_pending_until"   # on a Context: until when a 注销 may wait (screen read it)
 
 
 async def screen(ctx: Context) -> None:
     """Make `ctx.community` the file's community with the erased masked (kept for the next
     event while the tombstones do not change)."""
     repo = Privacy(ctx.services.store)
-    version = await repo.version()       # one small read per event; the tombstones only when they moved
+    version, pending_until = await repo.glance()    # one small read per event; the tombstones when they moved
+    ctx.__dict__[PENDING_UNTIL] = pending_until     # for erase.interrupts: no 注销 waits after this
     community = ctx.services.community
     if _ERASED in community.__dict__ and community.__dict__.get(_VERSION) == version:
         return

@@ -349,3 +349,30 @@ async def test_a_household_registered_in_chat_places_the_item_and_is_told(consol
     out = await say(console, "chen", "接受 M1")
     assert "赵大哥（5号楼1单元301室）" in to(out, "@chen")[0]
     assert "爱心车行（陈社工）" in to(out, "@zhao")[0]
+
+
+@pytest.mark.parametrize("section, problem", [
+    ("expiry_days = 0", "sharing.expiry_days"),
+    ("proposals = 0", "sharing.proposals"),
+    ("max_open = true", "sharing.max_open"),
+    ('digest = "yes"', "sharing.digest"),
+    ('digest_at = "25:00"', "sharing.digest_at"),
+    ("digest_hour = 8", "sharing.digest_hour: unknown key"),
+])
+def test_a_wrong_sharing_section_stops_the_start_naming_the_key(tmp_path, section, problem):
+    from handlers.community import CommunityError, load_community
+
+    path = tmp_path / "community.toml"
+    path.write_text(COMMUNITY.replace('digest = true\ndigest_at = "08:00"', section), encoding="utf-8")
+    with pytest.raises(CommunityError, match=problem):
+        load_community(path)
+
+
+def test_the_sharing_section_read_with_its_defaults(tmp_path):
+    from handlers.community import load_community
+
+    path = tmp_path / "community.toml"
+    path.write_text(COMMUNITY, encoding="utf-8")
+    rules = load_community(path).sharing
+    assert (rules.digest, rules.digest_hour_minute, rules.expiry_days, rules.proposals, rules.max_open) == \
+        (True, (8, 0), 14, 3, 10)

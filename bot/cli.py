@@ -133,6 +133,10 @@ async def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "console":
         async with open_runtime(settings, fake_clock=args.fake_clock,
                                 redis_deadline=INTERACTIVE_REDIS_WAIT) as runtime:
+            # As `linli run` does: the daily retention job, so `{"advance": "800d"}` applies
+            # [retention] on the console's clock too.
+            from handlers import privacy
+            await privacy.schedule_retention(runtime.services.jobs, settings.community, runtime.clock.now())
             interactive = sys.stdin.isatty()
             async with console.ConsoleSession(runtime, pretty=interactive) as session:
                 if interactive:

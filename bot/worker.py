@@ -14,6 +14,7 @@ entry stays pending and is handled when Redis is back.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import math
 import os
@@ -31,7 +32,7 @@ from bot.app import Runtime
 from bot.supervisor import UNAVAILABLE, Health, sleep_unless
 from handlers.context import Context
 from handlers.events import Event
-from handlers.router import route
+from handlers.router import keepable, route
 from storage.identities import Identities
 from storage.inbound import Entry
 from storage.leases import Leases
@@ -193,6 +194,10 @@ class Worker:
             if event.kind == "message" and ctx.person and (not ctx.in_group or event.addressed):
                 ctx.reply(ctx.t("error.internal"))
             await self._commit(ctx)
+            kept = keepable(event)
+            if kept is not None:     # a ballot: neither its words nor an error quoting them are kept
+                entry = dataclasses.replace(entry, payload=kept.to_json())
+                error = logsafe.traceback_without_messages(exc)
             await runtime.inbound.dead_letter(entry, error)
             metrics.event_handled(event.kind, "dead", entry.age())
             return True

@@ -30,6 +30,9 @@ class Command:
     refusal: str | None = None
     glued: bool = False         # the Chinese word may run straight into its text ("报修3号楼…")
     menu: str | None = None     # its line in the platforms' command menus (Telegram's /), in table order
+    # Its words may not be kept beside their sender (a ballot, which may be secret): a copy
+    # of the message kept because it could not be handled keeps the command word only.
+    secret: bool = False
 
 
 def parse(text: str, commands: list[Command]) -> tuple[Command, str] | None:

@@ -10,13 +10,11 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from handlers import sharing   # [sharing]: 供需 (handlers/sharing/rules.py)
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from handlers import care, points, tasks   # the file's [points]…, [volunteers] and [care] sections are theirs
-from handlers import privacy   # [retention]: how long each kind of data is kept
-from handlers import rooms   # [[rooms]]: what the community lends
-from handlers import agenda   # [agenda]: 议题 thresholds and windows
+# The file's sections the packages define: [points]/[timebank] (points), [volunteers] (tasks),
+# [care], [retention] (privacy), [[rooms]], [agenda] (议题) and [sharing] (供需).
+from handlers import agenda, care, points, privacy, rooms, sharing, tasks
 
 ROLES = ("resident", "volunteer", "party_member", "grid_worker", "staff", "secretary",
          "council", "department", "council_chair")
@@ -157,8 +155,8 @@ class Community:
     devices: dict[str, Device] = field(default_factory=dict)   # [[devices]], by id
     sharing: sharing.SharingRules = field(default_factory=sharing.SharingRules)   # [sharing]: 供需
     care: care.CareRules = field(default_factory=care.CareRules)   # [care], [[care.people]]
-    agenda: agenda.AgendaRules = field(default_factory=agenda.AgendaRules)   # [agenda]: 议题 thresholds
     rooms: tuple[rooms.Room, ...] = ()   # [[rooms]]: rooms and equipment lent (handlers/rooms/rules.py)
+    agenda: agenda.AgendaRules = field(default_factory=agenda.AgendaRules)   # [agenda]: 议题 thresholds
 
     def triage_threshold(self, chat: Chat | None, rule_file: float | None) -> float | None:
         """Where an `auto` group's unsure messages start going to the triage queue: the

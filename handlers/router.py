@@ -1,23 +1,22 @@
 """The route table: every package's commands and timers joined, and where an event goes.
 
-Each domain package (handlers/tickets, polls, points, tasks, people) declares its commands
+Each domain package (handlers/tickets, polls, points, tasks, care, people, privacy, rooms,
+agenda, sharing) declares its commands
 and timers in its commands.py; a new command is a line there, its handler and its texts
 (ARCHITECTURE.md). The order here is the order 帮助 and the platforms' menus list them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Callable
 
-from handlers import care, people, points, polls, tasks, tickets
-from handlers import privacy
-from handlers import rooms
-from handlers import agenda
+from handlers import agenda, care, people, points, polls, privacy, rooms, sharing, tasks, tickets
 from handlers.commands import Command, is_slash, parse
 from handlers.community import Chat, Person
 from handlers.context import Context
-from handlers import sharing
+from handlers.events import Event
 from handlers.help import help_text, topic_text, unknown_topic
 from handlers.permissions import STAFF_ONLY, Refusal
 from storage.identities import Identities
@@ -46,11 +45,8 @@ async def _help(ctx: Context, args: str) -> None:
 HELP = Command("help", ("帮助", "菜单"), "help", _help, "usage.help", menu="帮助")
 
 COMMANDS: list[Command] = [*tickets.COMMANDS, HELP, *polls.COMMANDS, *points.COMMANDS, *tasks.COMMANDS,
-                           *care.COMMANDS, *people.COMMANDS]
-COMMANDS += privacy.COMMANDS
-COMMANDS += rooms.COMMANDS
-COMMANDS += agenda.COMMANDS   # 议题
-COMMANDS += sharing.COMMANDS   # 供需
+                           *care.COMMANDS, *people.COMMANDS, *privacy.COMMANDS, *rooms.COMMANDS,
+                           *agenda.COMMANDS, *sharing.COMMANDS]
 
 
 def _join(*tables: dict[str, Callable]) -> dict[str, Callable]:
@@ -64,11 +60,17 @@ def _join(*tables: dict[str, Callable]) -> dict[str, Callable]:
 
 
 # What a scheduled job of each kind runs when it falls due (see handlers/timers.py).
-TIMERS = _join(tickets.TIMERS, polls.TIMERS, points.TIMERS, tasks.TIMERS, care.TIMERS, people.TIMERS)
-TIMERS = _join(TIMERS, privacy.TIMERS)
-TIMERS = _join(TIMERS, rooms.TIMERS)
-TIMERS = _join(TIMERS, agenda.TIMERS)
-TIMERS = _join(TIMERS, sharing.TIMERS)
+TIMERS = _join(tickets.TIMERS, polls.TIMERS, points.TIMERS, tasks.TIMERS, care.TIMERS, people.TIMERS,
+               privacy.TIMERS, rooms.TIMERS, agenda.TIMERS, sharing.TIMERS)
+
+
+def keepable(event: Event) -> Event | None:
+    """The copy of an event that may be kept when it cannot be handled, or None when it
+    may be kept whole: a ballot (`投票 3 2`, which may be secret) keeps its command word only."""
+    found = parse(event.text, COMMANDS) if event.kind == "message" and event.text else None
+    if not found or not found[0].secret:
+        return None
+    return dataclasses.replace(event, text=f"{found[0].words[0]} （内容不保留）")
 
 
 async def route(ctx: Context) -> None:

@@ -385,6 +385,9 @@ def entity_counts(client: Any, keys: Keys) -> dict[str, int]:
         "care_people": _size(client, keys.care_people()),
         "reward_items": _size(client, keys.reward_items()),
         "audit_entries": _size(client, keys.audit()),
+        "topics": _size(client, keys.topics()),
+        "sharing_items": _size(client, keys.sharing_items()),
+        "room_bookings": _size(client, keys.room_bookings()),
     }
 
 

@@ -43,6 +43,9 @@ async def fill(console) -> None:
     await console.say("r101", "council", "发起投票 是否同意调整物业费 规则=三分之二 范围=议事会 截止=3天")
     for n, person in enumerate(COUNCIL):
         await console.say(person, None, f"投票 1 {1 + n % 2}")
+    await console.say("zhang", None, "议题 小区东门加装快递柜\n快递总是堆在门卫室")
+    await console.say("r201", None, "需要 周六上午有人帮忙搬个衣柜")
+    await console.say("r101", None, "预约 活动室 周六 14:00-16:00")
     await Ledger(console.runtime.store).post(Txn(key="grant:1", event="grant:1", at=console.runtime.clock.now(),
                                                  transfers=[Transfer("points", POOL, "person:zhang", 5, "test")]))
     console.transcript.new()
@@ -223,6 +226,23 @@ async def test_a_damaged_backup_is_refused_before_anything_is_written(console, l
     ran = linli("admin", "restore", str(tmp_path / "b"), "--data-dir", str(target), env=cli_env(None))
     assert ran.returncode == 1 and said in ran.stderr
     assert not (target / "appendonly").exists()   # no server was even started there
+
+
+async def test_a_backup_of_another_community_is_refused_when_the_community_is_named(console, linli, redis_server,
+                                                                                    tmp_path):
+    await fill(console)
+    assert linli("admin", "backup", str(tmp_path / "b"), "--community", str(DEMO),
+                 env=cli_env(redis_server)).returncode == 0
+    other = tmp_path / "other.toml"
+    other.write_text(DEMO.read_text(encoding="utf-8").replace('id = "demo"', 'id = "other"', 1), encoding="utf-8")
+    target = tmp_path / "r"
+    ran = linli("admin", "restore", str(tmp_path / "b"), "--community", str(other), "--data-dir", str(target),
+                env=cli_env(None))
+    assert ran.returncode == 1 and "a backup of community 'demo', not 'other'" in ran.stderr
+    assert not (target / "appendonly").exists()
+    ran = linli("admin", "restore", str(tmp_path / "b"), "--community", str(DEMO), "--data-dir", str(target),
+                env=cli_env(None))
+    assert ran.returncode == 0 and "topics 1, sharing_items 1, room_bookings 1" in ran.stdout
 
 
 async def test_a_restore_that_does_not_match_says_what_differs(console, linli, redis_server, tmp_path):

@@ -132,6 +132,14 @@ def test_redis_keeps_its_data_append_only_in_a_volume():
         assert compose()["services"][name]["depends_on"]["redis"]["condition"] == "service_healthy"
 
 
+def test_redis_writes_snapshots_the_backups_can_read():
+    """Backups load the RDB into the bundled Valkey 8.1, which reads RDB version 11 at most:
+    Redis up to 7.2 (7.4 writes version 12), or Valkey."""
+    image, _, tag = compose()["services"]["redis"]["image"].partition(":")
+    major_minor = tuple(int(part) for part in tag.split(".")[:2])
+    assert (image == "redis" and major_minor <= (7, 2)) or (image.endswith("valkey") and major_minor <= (8, 1))
+
+
 def test_settings_come_from_an_env_file_that_git_and_the_image_leave_out():
     for name in ("linli", "worker"):
         assert compose()["services"][name]["env_file"] == "linli.env"

@@ -71,9 +71,10 @@ def test_help_lists_what_each_may_use():
     assert chair - resident == {"newpoll", "decide", "schedule", "implement"}   # polls and 议题 (agenda)
     assert {"newpoll", "claim", "mytasks", "todo", "assign", "triage", "proxyvote", "verify", "checkin",
             "newtask", "linkcode"} <= staff and "volunteer" not in staff
-    assert {c.name for c in COMMANDS if c.allowed.staff_only} == staff - resident - {"newpoll", "claim", "withdraw",
-                                                                                      "done", "mytasks", "decide",
-                                                                                      "schedule", "implement"}
+    # staff may use these, and so may others (volunteers, the council's chair, a room's approvers)
+    shared_with_others = {"newpoll", "claim", "withdraw", "done", "mytasks", "decide", "schedule", "implement",
+                          "approve", "refuse"}
+    assert {c.name for c in COMMANDS if c.allowed.staff_only} == staff - resident - shared_with_others
 
 
 async def test_the_router_answers_a_refusal_once_and_staff_words_in_a_group_only_when_addressed(console):

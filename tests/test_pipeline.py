@@ -90,6 +90,28 @@ async def test_a_failing_event_is_retried_then_set_aside_and_the_sender_told(run
     assert [m.text for m in await queued(runtime)] == [runtime.services.texts("error.internal")]
 
 
+@pytest.mark.parametrize("text, kept", [
+    ("投票 3 2", "投票 （内容不保留）"),              # a ballot (the poll may be secret): the word only
+    ("/vote 3 2", "投票 （内容不保留）"),
+    ("代投 3 @zhang 1", "代投 （内容不保留）"),
+    ("3号楼路灯坏了", "3号楼路灯坏了"),               # anything else is kept whole for staff
+])
+async def test_a_set_aside_ballot_keeps_neither_its_choice_nor_an_error_quoting_it(runtime, monkeypatch, redis,
+                                                                                    text, kept):
+    import json
+
+    async def broken(ctx):
+        raise ValueError(f"cannot count 「{ctx.event.text}」")
+
+    monkeypatch.setattr(bot.worker, "route", broken)
+    monkeypatch.setattr(bot.worker, "RETRY_BACKOFF", 0)
+    await enqueue(runtime, "zhang", text)
+    await drain(Worker(runtime), times=MAX_ATTEMPTS + 2)
+    [(_, dead)] = await redis.xrange(runtime.store.keys.dead_letters())
+    assert json.loads(dead["event"])["text"] == kept
+    assert (text in dead["error"]) is (text == kept)
+
+
 async def test_one_chat_is_handled_in_order_by_many_workers(runtime):
     for i in range(30):   # thirty buildings: thirty problems, none a duplicate of another
         await enqueue(runtime, "zhang", f"报修 {i + 1}号楼楼道灯坏了")

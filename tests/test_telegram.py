@@ -131,7 +131,7 @@ async def test_the_menu_is_the_command_tables_and_the_channel_wires_itself(tg_ru
     menu = [(c.slash, c.menu) for c in COMMANDS if c.menu]
     assert [(c["command"], c["description"]) for c in sent] == menu
     assert {slash for slash, _ in menu} == {"report", "status", "rate", "vote", "claim", "mytasks", "points",
-                                            "link", "help", "topic"}
+                                            "link", "help", "topic", "book", "mysharing"}
     assert [(method, path) for method, path, _ in channel.routes(tg_runtime)] == [("POST", "/telegram")]
     assert channel.loops(tg_runtime, None, None) == {}
 

@@ -21,8 +21,8 @@ AREAS = {"tickets": tickets, "ledger": ledger, "rewards": rewards, "polls": poll
          "sharing": sharing,
          "tasks": tasks, "examples": examples, "stats": stats, "devices": devices,
          "care": care}
-# `linli admin backup DIR`, `linli admin restore DIR`: areas of their own, no ACTION.
-AREAS.update(backup=backup.BACKUP, restore=backup.RESTORE)
 AREAS["privacy"] = privacy
 AREAS["rooms"] = rooms
 AREAS["topics"] = agenda   # 议题
+# `linli admin backup DIR`, `linli admin restore DIR`: areas of their own, no ACTION.
+AREAS.update(backup=backup.BACKUP, restore=backup.RESTORE)

@@ -43,6 +43,7 @@ from redis.exceptions import RedisError
 
 from bot.admin.common import STDOUT, actor
 from bot.settings import Settings, default_data_dir
+from handlers.community import CommunityError, load_community
 from handlers.points.verify import verify
 from nlp.rules import DEFAULT_RULES
 from storage import backup as snap
@@ -54,7 +55,7 @@ from storage.ledger import Ledger
 from storage.store import Store
 
 FORMAT = 1
-FAILURES = (BackupError, RedisError, OSError)   # said in one line, exit 1 (not a traceback)
+FAILURES = (BackupError, CommunityError, RedisError, OSError)   # said in one line, exit 1 (not a traceback)
 REDIS_WAIT = 30.0     # seconds a person at a terminal waits for Redis
 
 
@@ -323,6 +324,11 @@ def _run_restore(args: argparse.Namespace) -> int:
     redis_url = env.get("REDIS_URL") or None
     data_dir = Path(args.data_dir or env.get("LINLI_DATA_DIR") or default_data_dir(env)).expanduser()
     try:
+        if args.community:   # a backup of another community would be restored under its own keys, unseen
+            wanted, found = load_community(args.community).id, read_manifest(Path(args.dir).expanduser())["community"]
+            if wanted != found:
+                raise BackupError(f"{args.dir} is a backup of community {found!r}, not {wanted!r} "
+                                  f"({args.community}); nothing was restored")
         return asyncio.run(restore_command(Path(args.dir), redis_url, data_dir, args.force, args.json))
     except FAILURES as exc:
         return _failed(exc)
@@ -364,6 +370,9 @@ def _register_restore(areas: argparse._SubParsersAction, community_options) -> N
     parser.add_argument("--data-dir", metavar="DIR",
                         help="the embedded Redis's data dir to restore into (env LINLI_DATA_DIR; default "
                              "~/.local/share/linli); ignored when REDIS_URL is set")
+    parser.add_argument("--community", metavar="FILE",
+                        help="optional: the community file the restored data will run with; the backup "
+                             "must be of the same community (its id)")
     parser.add_argument("--force", action="store_true", help="delete everything the target holds first")
     parser.add_argument("--json", action="store_true", help="JSON output")
     parser.set_defaults(offline=_run_restore)

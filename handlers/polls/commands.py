@@ -13,8 +13,9 @@ MAY_CANCEL = STAFF | PUBLISHER
 COMMANDS = [
     Command("newpoll", ("发起投票",), "newpoll", create.create_command, "polls.usage.create",
             allowed=COUNCIL_CHAIR | role("secretary", "staff"), refusal="polls.create.not_allowed"),
-    Command("vote", ("投票",), "vote", vote.vote, "polls.usage.vote", menu="投票"),
-    Command("proxyvote", ("代投",), "proxyvote", vote.proxy_vote, "polls.usage.proxy", allowed=STAFF),
+    Command("vote", ("投票",), "vote", vote.vote, "polls.usage.vote", menu="投票", secret=True),
+    Command("proxyvote", ("代投",), "proxyvote", vote.proxy_vote, "polls.usage.proxy", allowed=STAFF,
+            secret=True),
     Command("cancelpoll", ("取消投票",), "cancelpoll", cancel.cancel_command, "polls.usage.cancel",
             allowed=MAY_CANCEL),
 ]

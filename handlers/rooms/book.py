@@ -32,7 +32,8 @@ async def book(ctx: Context, args: str) -> None:
         return
     found = find_room(ctx, args)
     if found is None:
-        raise Refusal("rooms.unknown_room", quiet=True, text=args.split()[0], rooms=room_list(ctx))
+        raise Refusal("rooms.unknown_room", quiet=True, text=args.split()[0], rooms=room_list(ctx),
+                      first=ctx.community.rooms[0].name)
     room, rest = found
     tz, now = ctx.community.tz, ctx.now
     try:

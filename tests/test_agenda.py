@@ -16,6 +16,7 @@ from handlers.context import Context
 from bot.channels.console import message_event
 from handlers.router import route
 from storage.agenda import Topics
+from storage.polls import Polls
 from tests.conftest import console_of
 
 DAY = 86400
@@ -378,6 +379,25 @@ async def test_a_redelivered_proposal_or_seconding_changes_nothing_twice(agenda)
     topic = await topic_of(agenda)
     assert topic.count == 3 and [h["action"] for h in topic.history].count("reached") == 1
     assert [m.to for m in again.outgoing if m.to == "council"] == ["council"]      # the lost message, once more
+
+
+async def test_two_council_members_deciding_at_once_leave_one_decision_and_no_stray_poll(agenda):
+    await on_the_agenda(agenda)
+    runtime = agenda.runtime
+
+    async def handle(sender, chat, text):
+        event = message_event(runtime.settings.community, sender, chat, text, runtime.clock.now())
+        ctx = Context(runtime.services, event)
+        await route(ctx)
+        return ctx
+
+    await asyncio.gather(handle("chair", "council", "决定 Y1 投票"), handle("sec", None, "决定 Y1 投票"))
+    topic = await topic_of(agenda)
+    assert topic.status == "voting" and [h["action"] for h in topic.history].count("poll") == 1
+    polls = Polls(runtime.store)
+    statuses = {i: (await polls.get(i)).status for i in await polls.ids()}
+    assert statuses[topic.poll] == "open"
+    assert sorted(s for i, s in statuses.items() if i != topic.poll) in ([], ["cancelled"])
 
 
 async def test_a_topic_whose_poll_was_cancelled_may_be_decided_again(agenda):

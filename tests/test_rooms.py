@@ -317,6 +317,7 @@ async def test_approval_first_come_holds_the_slot_then_approve_or_refuse(console
     assert "（楼组长开会）" in texts_to(out, "@chen")[0]                              # the note after the time
     out = await say(console, "li", f"预约 会议室 {day} 10:00-12:00")
     assert "已经有人约了" in texts_to(out, "@li")[0]                 # pending holds the slot
+    assert texts_to(await say(console, "chen", "批准", chat="b3"), "b3") == []   # staff talking in a group
     out = await say(console, "chen", "批准")
     assert "B1" in texts_to(out, "@chen")[0]
     out = await say(console, "chen", "批准 B1")

@@ -78,7 +78,13 @@ async def _poll(ctx: Context, topic: Topic, settings: str) -> None:
     except polls.SpecError as exc:
         ctx.reply(ctx.t(exc.key, **exc.values) + "\n" + ctx.t("agenda.usage.decide"))
         return
-    await _change(ctx, topic, "poll", {"status": "voting", "poll": poll.id}, f"投票 {poll.id}")
+    try:
+        await _change(ctx, topic, "poll", {"status": "voting", "poll": poll.id}, f"投票 {poll.id}")
+    except Refusal:
+        # Another decision on the topic (two council members at once) came first: the poll
+        # made for this one is withdrawn before anyone hears of it.
+        await polls.cancel_poll(ctx, poll.id, ctx.person.id, "议题已有别的决定")
+        raise
     await timers.cancel(ctx, "agenda", f"{topic.id}:remind")
     polls.announce(ctx, poll)
     ctx.reply(ctx.t("agenda.decide.poll_ok", ref=topic.ref, poll=poll.id, at=ctx.when(poll.deadline)))

@@ -20,6 +20,7 @@ __getattr__, __all__ = exports(
     privacy=("kept_about", "forget"),     # 我的数据 and 注销 (handlers/privacy)
     hints=("votable",),                   # the open poll a sender may vote in (tickets: "我同意" → how to vote)
     create=("create_poll", "announce"),   # a poll opened from a topic (agenda: 决定 Y3 投票)
+    cancel=("cancel_poll",),              # …withdrawn when another decision on the topic came first
     syntax=("parse_spec", "SpecError"),
     # Chinese dates and times: 排期 Y3 下周三晚上7点 (agenda), 预约 活动室 周六 14:00-16:00 (rooms)
     dates=("parse_when", "parse_length", "normalize",

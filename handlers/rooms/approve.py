@@ -9,7 +9,7 @@ from __future__ import annotations
 from handlers.context import Context
 from handlers.permissions import Refusal
 from handlers.rooms import slots
-from handlers.rooms.common import (MAY_DECIDE, approvers, line, load, repo, room_by_id, room_name,
+from handlers.rooms.common import (MAY_DECIDE, addressed, approvers, line, load, repo, room_by_id, room_name,
                                    schedule_reminder, unschedule, when)
 from handlers.rooms.usage import on_month
 from storage.rooms import Booking
@@ -17,7 +17,8 @@ from storage.rooms import Booking
 
 async def approve(ctx: Context, args: str) -> None:
     if not args.strip():
-        await _waiting(ctx)
+        if addressed(ctx):       # "批准" alone in a group may be staff talking to each other
+            await _waiting(ctx)
         return
     booking, _ = await load(ctx, args, "rooms.usage.approve", quiet=True)
     MAY_DECIDE.require(ctx, booking, "rooms.not_approver", ref=booking.ref)

@@ -104,7 +104,7 @@ def _room_slot(room: Room, text: str, now: float, tz: ZoneInfo) -> tuple[float, 
         end = _when(f"{day.year}年{day.month}月{day.day}日{right}", now, tz)
         if end <= start:
             raise SlotError("end_before_start")
-        return start, end
+        return _afternoon(start, end, part, tz)
     alone = _PART_ALONE.match(text)
     if alone and not re.search(r"\d|点", alone.group("part")):
         part = alone.group("part")
@@ -125,7 +125,15 @@ def _room_slot(room: Room, text: str, now: float, tz: ZoneInfo) -> tuple[float, 
     start = _when(text, now, tz)
     if length is None:
         raise SlotError("need_end", name=room.name)
-    return start, start + length
+    return _afternoon(start, start + length, next((p for p in _PARTS if p in text), None), tz)
+
+
+def _afternoon(start: float, end: float, part: str | None, tz: ZoneInfo) -> tuple[float, float]:
+    """"明天2点半到4点" means the afternoon: nobody books a room between 1 and 6 at night, so
+    an hour there with no 上午/凌晨/… is read twelve hours later."""
+    if part is None and 1 <= local(start, tz).hour <= 6:
+        return start + 12 * 3600, end + 12 * 3600
+    return start, end
 
 
 def _equipment_slot(room: Room, text: str, now: float, tz: ZoneInfo) -> tuple[float, float]:

@@ -18,9 +18,10 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
-Fail = Callable[[str, str], Exception]
+from handlers.sections import Fail, table
+
 _THRESHOLD = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(%|％)?\s*(户|人)?\s*$")
 LEAST = 2
 
@@ -67,12 +68,7 @@ def parse_threshold(value: Any) -> Threshold | None:
 def parse_agenda(raw: Any, fail: Fail) -> AgendaRules:
     if raw is None:
         return AgendaRules()
-    if not isinstance(raw, dict):
-        raise fail("agenda", "must be a table ([agenda])")
-    allowed = set(AgendaRules.__dataclass_fields__)
-    for name in raw:
-        if name not in allowed:
-            raise fail(f"agenda.{name}", f"unknown key (allowed: {', '.join(sorted(allowed))})")
+    table(raw, "agenda", AgendaRules.__dataclass_fields__, fail)
     values: dict[str, Any] = {}
     for scope in ("building", "community"):
         if scope in raw:

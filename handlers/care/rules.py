@@ -22,9 +22,9 @@ what a guardian's visit earns, and the people in care (`[[care.people]]`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
-Fail = Callable[[str, str], Exception]
+from handlers.sections import Fail, table
 
 
 @dataclass(frozen=True)
@@ -63,12 +63,7 @@ def parse_time(value: Any) -> str | None:
 def parse_care(raw: Any, people: dict, fail: Fail) -> CareRules:
     if raw is None:
         return CareRules()
-    if not isinstance(raw, dict):
-        raise fail("care", "must be a table ([care])")
-    allowed = set(CareRules.__dataclass_fields__)
-    for name in raw:
-        if name not in allowed:
-            raise fail(f"care.{name}", f"unknown key (allowed: {', '.join(sorted(allowed))})")
+    table(raw, "care", CareRules.__dataclass_fields__, fail)
     values: dict[str, Any] = {}
     check = raw.get("check_time", CareRules.check_time)
     values["check_time"] = parse_time(check)
@@ -102,11 +97,7 @@ def parse_care(raw: Any, people: dict, fail: Fail) -> CareRules:
 
 
 def _enrolled(raw: Any, key: str, people: dict, fail: Fail) -> Enrolled:
-    if not isinstance(raw, dict):
-        raise fail(key, "must be a table")
-    for name in raw:
-        if name not in {"person", "guardians", "check_time", "consent"}:
-            raise fail(f"{key}.{name}", "unknown key (allowed: check_time, consent, guardians, person)")
+    table(raw, key, ("person", "guardians", "check_time", "consent"), fail)
     person = raw.get("person")
     if person not in people:
         raise fail(f"{key}.person", f"unknown person {person!r}")

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
+
+from handlers.sections import Fail, table
 
 UNITS = ("points", "hours")
 # Kinds the bundled features earn; a community may add its own with a `label`.
@@ -53,9 +55,6 @@ class LedgerRules:
     rewards: dict[str, RewardItem] = field(default_factory=dict)
 
 
-Fail = Callable[[str, str], Exception]
-
-
 def hundredths(value: Any, key: str, fail: Fail, allow_negative: bool = False, allow_zero: bool = False) -> int:
     """1.5 hours -> 150; refuses what is not a number of hours in steps of 0.01."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -74,24 +73,15 @@ def _whole(value: Any, key: str, fail: Fail, minimum: int = 1) -> int:
     return value
 
 
-def _table(raw: Any, key: str, allowed: set[str], fail: Fail) -> dict:
-    if not isinstance(raw, dict):
-        raise fail(key, "must be a table")
-    for name in raw:
-        if name not in allowed:
-            raise fail(f"{key}.{name}", f"unknown key (allowed: {', '.join(sorted(allowed))})")
-    return raw
-
-
 def _earn(raw: Any, fail: Fail) -> dict[str, EarnRule]:
     rules = {}
-    for kind, value in _table(raw, "points", set(raw) if isinstance(raw, dict) else set(), fail).items():
+    for kind, value in table(raw, "points", set(raw) if isinstance(raw, dict) else set(), fail).items():
         key = f"points.{kind}"
         if not _KIND.match(kind):
             raise fail(key, "a kind is lower-case ASCII with '_', e.g. report_accepted")
         if not isinstance(value, dict):
             value = {"amount": value}
-        value = _table(value, key, {"amount", "daily_cap", "label"}, fail)
+        value = table(value, key, {"amount", "daily_cap", "label"}, fail)
         if "amount" not in value:
             raise fail(f"{key}.amount", "is required")
         amount = _whole(value["amount"], f"{key}.amount", fail)
@@ -110,7 +100,7 @@ def _earn(raw: Any, fail: Fail) -> dict[str, EarnRule]:
 
 
 def _timebank(raw: Any, fail: Fail) -> TimebankRules:
-    raw = _table(raw, "timebank", set(TimebankRules.__dataclass_fields__), fail)
+    raw = table(raw, "timebank", set(TimebankRules.__dataclass_fields__), fail)
     values: dict[str, Any] = {}
     if "min_balance" in raw:
         values["min_balance"] = hundredths(raw["min_balance"], "timebank.min_balance", fail,
@@ -129,7 +119,7 @@ def _timebank(raw: Any, fail: Fail) -> TimebankRules:
 
 
 def _reward(raw: Any, key: str, fail: Fail) -> RewardItem:
-    raw = _table(raw, key, {"id", "name", "price", "unit", "stock", "description"}, fail)
+    raw = table(raw, key, {"id", "name", "price", "unit", "stock", "description"}, fail)
     for name in ("id", "name", "price"):
         if name not in raw:
             raise fail(f"{key}.{name}", "is required")

@@ -4,11 +4,11 @@ data: what linli keeps, for how long, and erasure")."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from handlers import care   # care.parse_time: a time of day as staff write it
+from handlers.sections import Fail, table
 
-Fail = Callable[[str, str], Exception]
 DAY = 86400.0
 MONTH_DAYS = 30      # a month of `ticket_text_months` is 30 days
 YEAR_DAYS = 365
@@ -40,12 +40,7 @@ def parse_retention(raw: Any, fail: Fail) -> RetentionRules:
     run_at = "03:30"` (all optional)."""
     if raw is None:
         return RetentionRules()
-    if not isinstance(raw, dict):
-        raise fail("retention", "must be a table")
-    allowed = set(RetentionRules.__dataclass_fields__)
-    for name in raw:
-        if name not in allowed:
-            raise fail(f"retention.{name}", f"unknown key (allowed: {', '.join(sorted(allowed))})")
+    table(raw, "retention", RetentionRules.__dataclass_fields__, fail)
     values: dict[str, Any] = {}
     for name in ("ticket_text_months", "message_days", "audit_years"):
         if name in raw:

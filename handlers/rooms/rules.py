@@ -26,9 +26,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
-Fail = Callable[[str, str], Exception]
+from handlers.sections import Fail, table
+
 KINDS = ("room", "equipment")
 WHOLE_DAY = ((0, 1440),)
 _DAY_CHARS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6,
@@ -161,11 +162,7 @@ _ALLOWED = ("id", "name", "words", "kind", "open", "closed", "approval", "max_ho
 
 
 def _room(raw: Any, key: str, people: dict, fail: Fail) -> Room:
-    if not isinstance(raw, dict):
-        raise fail(key, "must be a table")
-    for name in raw:
-        if name not in _ALLOWED:
-            raise fail(f"{key}.{name}", f"unknown key (allowed: {', '.join(_ALLOWED)})")
+    table(raw, key, _ALLOWED, fail)
     room_id = raw.get("id")
     if not isinstance(room_id, str) or not _ID.match(room_id):
         raise fail(f"{key}.id", "is required: ASCII letters, digits, '-' or '_', e.g. \"activity\"")

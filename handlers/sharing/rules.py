@@ -11,9 +11,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
-Fail = Callable[[str, str], Exception]
+from handlers.sections import Fail, table
 
 
 @dataclass(frozen=True)
@@ -33,11 +33,7 @@ class SharingRules:
 def parse_sharing(raw: Any, fail: Fail) -> SharingRules:
     if raw is None:
         return SharingRules()
-    if not isinstance(raw, dict):
-        raise fail("sharing", "must be a table")
-    for name in raw:
-        if name not in SharingRules.__dataclass_fields__:
-            raise fail(f"sharing.{name}", f"unknown key (allowed: {', '.join(SharingRules.__dataclass_fields__)})")
+    table(raw, "sharing", SharingRules.__dataclass_fields__, fail)
     values: dict[str, Any] = {}
     if "expiry_days" in raw:
         value = raw["expiry_days"]

@@ -21,9 +21,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
-Fail = Callable[[str, str], Exception]
+from handlers.sections import Fail, table
+
 _RANGE = re.compile(r"^(\d{1,2}):(\d{2})\s*[-~－至到]\s*(\d{1,2}):(\d{2})$")
 _WINDOW = re.compile(r"^([1-7])(?:-([1-7]))?\s+(.+)$")
 
@@ -85,11 +86,7 @@ def available_at(profile: Profile, moment: datetime) -> bool:
 def parse_volunteering(raw: Any, fail: Fail) -> Volunteering:
     if raw is None:
         return Volunteering()
-    if not isinstance(raw, dict):
-        raise fail("volunteers", "must be a table")
-    for name in raw:
-        if name not in Volunteering.__dataclass_fields__:
-            raise fail(f"volunteers.{name}", f"unknown key (allowed: {', '.join(Volunteering.__dataclass_fields__)})")
+    table(raw, "volunteers", Volunteering.__dataclass_fields__, fail)
     values = {}
     for name in ("batch", "max_open"):
         if name in raw:
@@ -111,12 +108,7 @@ def parse_volunteering(raw: Any, fail: Fail) -> Volunteering:
 def parse_profile(raw: Any, key: str, fail: Fail) -> Profile | None:
     if raw is None:
         return None
-    if not isinstance(raw, dict):
-        raise fail(key, "must be a table such as { skills = [\"维修\"] }")
-    allowed = ("skills", "quiet_hours", "max_open", "available")
-    for name in raw:
-        if name not in allowed:
-            raise fail(f"{key}.{name}", f"unknown key (allowed: {', '.join(allowed)})")
+    table(raw, key, ("skills", "quiet_hours", "max_open", "available"), fail, shape='{ skills = ["维修"] }')
     skills = raw.get("skills", [])
     if not isinstance(skills, list) or not all(isinstance(s, str) and s.strip() for s in skills):
         raise fail(f"{key}.skills", "must be a list of words such as [\"维修\", \"助老\"]")

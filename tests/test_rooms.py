@@ -183,6 +183,37 @@ WEDNESDAY_10 = datetime(2026, 12, 16, 10, 0, tzinfo=TZ).timestamp()
     ("12月20号上午9点到11点", "12月20日（周日）09:00-11:00"),
     ("星期六 下午两点到四点", "12月19日（周六）14:00-16:00"),
     ("下周一 9:30-11:00", "12月21日（周一）09:30-11:00"),
+    # every kind of dash and colon
+    ("周五 9：30 – 11：00", "12月18日（周五）09:30-11:00"),
+    ("周五 9:30——11:00", "12月18日（周五）09:30-11:00"),
+    ("周五 9∶30〜11∶00", "12月18日（周五）09:30-11:00"),
+    # spaces anywhere
+    ("下周一 上午 9 点 半 到 11 点", "12月21日（周一）09:30-11:00"),
+    ("周四 晚上 7 点 - 8 点半", "12月17日（周四）19:00-20:30"),
+    # dates with dots and slashes, a weekday beside the date, in brackets or not
+    ("12.18 19:00-20:30", "12月18日（周五）19:00-20:30"),
+    ("2026/12/21 10:00-12:00", "12月21日（周一）10:00-12:00"),
+    ("12月21日（一）下午3点到5点", "12月21日（周一）15:00-17:00"),
+    ("12月21日星期一 15:00-17:00", "12月21日（周一）15:00-17:00"),
+    ("周一(12/21) 15:00-17:00", "12月21日（周一）15:00-17:00"),
+    ("下周二（12.22）上午10点到12点", "12月22日（周二）10:00-12:00"),
+    ("明天（周四）晚上7点到9点", "12月17日（周四）19:00-21:00"),
+    # a start and a length
+    ("周五下午三点开始，一个半小时", "12月18日（周五）15:00-16:30"),
+    ("周四 9点起 两个钟头", "12月17日（周四）09:00-11:00"),
+    ("下周一 10:00 共90分钟", "12月21日（周一）10:00-11:30"),
+    ("周五下午3点两小时", "12月18日（周五）15:00-17:00"),
+    ("周四 14:00 起 2 小时", "12月17日（周四）14:00-16:00"),
+    # 从, commas, 的
+    ("后天从上午9点到11点", "12月18日（周五）09:00-11:00"),
+    ("周四，下午2点到4点。", "12月17日（周四）14:00-16:00"),
+    ("周四的下午2点到4点", "12月17日（周四）14:00-16:00"),
+    # one 点 for both hours; 晚 / 早 alone; an end after noon written as 1点
+    ("周四晚上7-9点", "12月17日（周四）19:00-21:00"),
+    ("下周二 9~11点", "12月22日（周二）09:00-11:00"),
+    ("周四晚6点半-8点", "12月17日（周四）18:30-20:00"),
+    ("周五早8点到9点半", "12月18日（周五）08:00-09:30"),
+    ("周五 上午10点到1点", "12月18日（周五）10:00-13:00"),
 ])
 def test_slots_read_as_residents_write_them(text, expected):
     start, end = slots.parse_slot(ROOM, text, WEDNESDAY_10, TZ)
@@ -194,6 +225,8 @@ def test_slots_read_as_residents_write_them(text, expected):
     ("12月20日至12月22日", "12月20日（周日）至12月22日（周二）"),
     ("明天 3天", "12月17日（周四）至12月19日（周六）"),
     ("周五到下周一", "12月18日（周五）至12月21日（周一）"),
+    ("12月20日（周日）～12月22日（周二）", "12月20日（周日）至12月22日（周二）"),
+    ("从12.18到12.21", "12月18日（周五）至12月21日（周一）"),
 ])
 def test_equipment_is_lent_by_whole_days(text, expected):
     start, end = slots.parse_slot(CHAIR, text, WEDNESDAY_10, TZ)
@@ -204,11 +237,33 @@ def test_equipment_is_lent_by_whole_days(text, expected):
     ("周六 14:00", "need_end"),
     ("随便什么时候", "time_bad"),
     ("周六 16:00-14:00", "end_before_start"),
+    ("12月21日（周二）10:00-12:00", "time_bad"),    # the 21st is a Monday: which one was meant?
+    ("明天 下午2点开始", "need_end"),
 ])
 def test_unreadable_slots_say_why(text, key):
     with pytest.raises(slots.SlotError) as raised:
         slots.parse_slot(ROOM, text, WEDNESDAY_10, TZ)
     assert raised.value.key == key
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("12.20", "2026-12-20 23:59"),
+    ("12月20日（周日）18:00", "2026-12-20 18:00"),
+    ("周日(12/20) 晚上8点", "2026-12-20 20:00"),
+    ("2027.1.4", "2027-01-04 23:59"),
+    ("1个半小时", "2026-12-16 11:30"),
+    ("两个半钟头", "2026-12-16 12:30"),
+])
+def test_the_shared_date_reader_reads_these_too(text, expected):
+    """Polls' 截止=, 议题 排期 and 供需 windows read days through the same reader."""
+    from handlers import polls
+    assert f"{datetime.fromtimestamp(polls.parse_when(text, WEDNESDAY_10, TZ), TZ):%Y-%m-%d %H:%M}" == expected
+
+
+def test_a_date_with_the_wrong_weekday_is_not_read():
+    from handlers import polls
+    with pytest.raises(ValueError):
+        polls.parse_when("12月20日（周六）", WEDNESDAY_10, TZ)
 
 
 @pytest.mark.parametrize("text, key", [

@@ -1,9 +1,11 @@
 """A deadline as people write it, in the community's time zone:
 
-- a length: 3天, 12小时, 1天12小时, 90分钟, 两周, 3天后, 3日内, 3d, 36h;
+- a length: 3天, 12小时, 1天12小时, 90分钟, 两周, 1个半小时, 3天后, 3日内, 3d, 36h;
 - a day: 今天, 明天, 后天, 大后天, 周五 (the next Friday, today included), 本周日 / 这周日
   (this week's, Monday first), 下周五, 下下周一, 12月20日, 十二月二十日, 20号 / 20日 (the
-  next 20th), 2025-01-20, 1-20, 1/20;
+  next 20th), 2025-01-20, 1-20, 1/20, 1.20; a date may carry its weekday, in brackets or
+  not (12月20日（周日）, 12月20日(日), 周日(12.20), 明天(周四)): it must be that date's, else
+  the text is unreadable;
 - and a time of day after the day, or alone (today's, else tomorrow's): 18:00, 8点,
   8点半, 晚上8点, 下午3点30, 中午12点, 今晚9点, 明早8点; a part of the day alone means its
   end (明天上午 12:00, 下午 18:00, 晚上 23:59). A day without a time ends at 23:59.
@@ -29,6 +31,7 @@ _UNIT_SECONDS = (("个小时", 3600), ("小时", 3600), ("个钟头", 3600), ("�
 _UNITS = "|".join(re.escape(u) for u, _ in _UNIT_SECONDS)
 _LENGTH = re.compile(rf"^(?:{_NUM}(?:{_UNITS}))+(?:以后|之后|后|以内|之内|内)?$")
 _LENGTH_PART = re.compile(rf"({_NUM})({_UNITS})")
+_AND_A_HALF = re.compile(rf"(\d+|[{CN_NUMERAL_CHARS}]+)个半(小时|钟头|星期|礼拜)")   # 1个半小时, 两个半钟头
 
 _DAYS = {"今天": 0, "今日": 0, "今晚": 0, "今早": 0, "明天": 1, "明日": 1, "明晚": 1, "明早": 1, "后天": 2,
          "后日": 2, "后晚": 2, "大后天": 3}
@@ -44,7 +47,7 @@ _DAY = "|".join(sorted(_DAYS, key=len, reverse=True))
 _DATE = re.compile(
     rf"^(?:(?P<rel>{_DAY})"
     rf"|(?P<week>本|这|这个|下|下个|下下|下下个)?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天末1-7])"
-    rf"|(?:(?P<y>\d{{4}})[-/年])?(?P<m>\d{{1,2}}|[{CN_NUMERAL_CHARS}]+)(?:[-/]|月份?)"
+    rf"|(?:(?P<y>\d{{4}})[-/.年])?(?P<m>\d{{1,2}}|[{CN_NUMERAL_CHARS}]+)(?:[-/.]|月份?)"
     rf"(?P<d>\d{{1,2}}|[{CN_NUMERAL_CHARS}]+)(?:日|号)?"
     rf"|(?P<dd>\d{{1,2}}|[{CN_NUMERAL_CHARS}]+)(?:日|号))?"
     rf"(?P<part>{_PART})?"
@@ -54,6 +57,13 @@ _DATE = re.compile(
 TIME_WORD = re.compile(rf"^(?:{_PART})?(?:\d{{1,2}}|[{CN_NUMERAL_CHARS}]+)(?:[:：]\d{{2}}|(?:点|时)\S*)$"
                        rf"|^(?:{_PART})$")
 END_OF_DAY = (23, 59)
+# A date with its weekday beside it, either first, either in brackets (after normalize:
+# "12月20日(周日)", "12.20周日", "周日(12.20)").
+_ON_DAY = (rf"(?:\d{{4}}[-/.年])?(?:\d{{1,2}}|[{CN_NUMERAL_CHARS}]+)(?:[-/.]|月)(?:\d{{1,2}}|[{CN_NUMERAL_CHARS}]+)[日号]?"
+           rf"|(?:\d{{1,2}}|[{CN_NUMERAL_CHARS}]+)[日号]")
+_ITS_WEEKDAY = r"(?:本|这|这个|下|下个|下下|下下个)?(?:周|星期|礼拜)[一二三四五六日天1-7]"
+_DATE_AND_WEEKDAY = re.compile(rf"^(?:(?P<d1>{_ON_DAY}|{_DAY})(?:\((?P<w0>[一二三四五六日天])\)|\(?(?P<w1>{_ITS_WEEKDAY})\)?)"
+                               rf"|\(?(?P<w2>{_ITS_WEEKDAY})\)?\(?(?P<d2>{_ON_DAY}|{_DAY})\)?)")
 
 
 def _number(text: str) -> float:
@@ -69,12 +79,13 @@ def _number(text: str) -> float:
 
 def normalize(text: str) -> str:
     """Half-width, lower case, no spaces: "２０号 18：00" -> "20号18:00"."""
-    return "".join(unicodedata.normalize("NFKC", text).lower().split())
+    return "".join(unicodedata.normalize("NFKC", text).replace("∶", ":").lower().split())
 
 
 def parse_length(text: str) -> float | None:
     """Seconds in 3天, 1天12小时, 两周, 3天后, 36h; None if it is not a length."""
-    text = normalize(text)
+    text = _AND_A_HALF.sub(lambda m: f"{_number(m.group(1)) + 0.5:g}{'周' if m.group(2) in ('星期', '礼拜') else m.group(2)}",
+                           normalize(text))
     if not _LENGTH.match(text):
         return None
     if re.fullmatch(rf"(?:\d{{1,2}}|[{CN_NUMERAL_CHARS}]+)日", text):   # 20日 is the 20th; 3日内, 3天 are lengths
@@ -89,6 +100,13 @@ def parse_when(text: str, now: float, tz: ZoneInfo) -> float:
     if length is not None:
         return now + length
     written = normalize(text)
+    both = _DATE_AND_WEEKDAY.match(written)
+    if both:                                         # 12月20日（周日）: the date, if it is a 周日
+        on, weekday = both.group("d1") or both.group("d2"), both.group("w0") or both.group("w1") or both.group("w2")
+        day = datetime.fromtimestamp(parse_when(on, now, tz), tz).date()
+        if day.weekday() != _WEEKDAY[weekday[-1]]:
+            raise ValueError(text)
+        written = on + written[both.end():]
     match = _DATE.match(written)
     if not written or not match or not any(match.group(g) for g in ("rel", "wd", "m", "dd", "part", "h")):
         raise ValueError(text)

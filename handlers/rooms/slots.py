@@ -60,11 +60,26 @@ def openings(room: Room, day: date, tz: ZoneInfo) -> list[tuple[float, float]]:
     return [(_at(day, s, tz), _at(day, e, tz)) for s, e in room.hours_on(day)]
 
 
+_CN = "零〇一二两三四五六七八九十"
+_DASHES = re.compile(r"\s*[-‐‑‒–—―~〜]+\s*")               # after NFKC: －→-, ～→~
+_LONE_PART = re.compile(rf"(?<![今明后傍最])晚(?=\s*[\d{_CN}]|\s|$)|(?<![今明清提最])早(?![上晨饭餐])(?=\s*[\d{_CN}])")
+_HOUR_RANGE = re.compile(rf"(?<![\d.\-/月年点时:])(\d{{1,2}}|[{_CN}]{{1,3}})\s*(-|到|至)\s*(\d{{1,2}}|[{_CN}]{{1,3}})\s*(点|时)")
+# A start and then a length: 周六 14:00 2小时, 下午两点开始，两个小时, 10点起 1个半小时,
+# 下午2点两小时 (hours straight after the time).
+_LENGTH_AT = re.compile(r"(?:\s*(?:开始|起)\s*[,、;]?\s*|\s*[,、;]\s*|\s+|(?<=[点半刻整钟])(?=\S*(?:小时|钟头)))"
+                        r"(?:一共|总共|共|用|大约|大概|约|时长|持续)?(?P<len>[^,、;]+)$")
+_FILLER = re.compile(r"[,、;。!?]|的|之间$|(?:开始|起)(?=$|-|到|至)")
+
+
 def _clean(text: str) -> str:
-    text = " ".join(unicodedata.normalize("NFKC", text).split())
+    """One way of writing what residents write many ways: half-width, one kind of dash,
+    晚7点 as 晚上7点, no 从, 2-4点 as 2点-4点; spaces kept (a length is the word after one)."""
+    text = " ".join(unicodedata.normalize("NFKC", text).replace("∶", ":").split())
     for short, long in _SHORT.items():
         text = text.replace(short, long)
-    return text
+    text = _DASHES.sub("-", text).replace("从", "")
+    text = _LONE_PART.sub(lambda m: m.group(0) + "上", text)
+    return _HOUR_RANGE.sub(r"\1\4\2\3\4", text).strip()
 
 
 def _when(text: str, now: float, tz: ZoneInfo) -> float:
@@ -89,10 +104,8 @@ def parse_slot(room: Room, text: str, now: float, tz: ZoneInfo) -> tuple[float, 
 
 
 def _room_slot(room: Room, text: str, now: float, tz: ZoneInfo) -> tuple[float, float] | date:
-    length = None
-    head, _, last = text.rpartition(" ")
-    if head and (seconds := polls.parse_length(last)) is not None:
-        text, length = head.strip(), seconds
+    text, length = _split_length(text)
+    text = _FILLER.sub("", "".join(text.split()))    # 下午 2 点 到 4 点, 周六，2点起
     ranged = _RANGE.match(text)
     if ranged:
         left, right = ranged.group("left"), ranged.group("right")
@@ -102,6 +115,10 @@ def _room_slot(room: Room, text: str, now: float, tz: ZoneInfo) -> tuple[float, 
             right = part + right                      # 下午2点到4点: 4点 is in the afternoon too
         day = local(start, tz).date()
         end = _when(f"{day.year}年{day.month}月{day.day}日{right}", now, tz)
+        if end <= start and 1 <= local(end, tz).hour <= 11 < local(start, tz).hour + 5 \
+                and not re.search(r"\d{2}", right[:2]) \
+                and local(end + 12 * 3600, tz).date() == day and end + 12 * 3600 > start:
+            end += 12 * 3600                          # 上午10点到2点: 2 in the afternoon
         if end <= start:
             raise SlotError("end_before_start")
         return _afternoon(start, end, part, tz)
@@ -126,6 +143,16 @@ def _room_slot(room: Room, text: str, now: float, tz: ZoneInfo) -> tuple[float, 
     if length is None:
         raise SlotError("need_end", name=room.name)
     return _afternoon(start, start + length, next((p for p in _PARTS if p in text), None), tz)
+
+
+def _split_length(text: str) -> tuple[str, float | None]:
+    """The start and the length written after it, the first place from the left where
+    the rest reads as a length; (text, None) if none does."""
+    for cut in range(max(1, len(text) - 24), len(text)):   # 一共大约两个半小时 is shorter
+        tail = _LENGTH_AT.match(text, cut)
+        if tail and (seconds := polls.parse_length(tail.group("len"))) is not None:
+            return text[:cut], seconds
+    return text, None
 
 
 def _afternoon(start: float, end: float, part: str | None, tz: ZoneInfo) -> tuple[float, float]:

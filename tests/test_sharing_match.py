@@ -10,7 +10,7 @@ import pytest
 from handlers.polls.dates import find_window
 from handlers.sharing.words import about, compatible
 from tests.conftest import console_of
-from tests.test_sharing import COMMUNITY, monday_morning, say, to
+from tests.test_sharing import COMMUNITY, monday_morning, say, to  # noqa: F401
 
 TZ = ZoneInfo("Asia/Shanghai")
 MONDAY = datetime(2026, 12, 7, 9, 0, tzinfo=TZ).timestamp()
@@ -50,6 +50,42 @@ WORDS = [
     ("找人帮忙修门锁", "offer", "会开锁换锁", True),
     ("腿脚不便需要推轮椅出去走走", "offer", "可以陪老人散步", True),
     ("帮忙给花浇水", "offer", "出差时可以帮忙浇花喂猫", True),
+    # families of things: kitchen and small appliances, medical devices, lessons, pets, parts…
+    ("抽油烟机声音很大想清洗一下", "offer", "上门清洗油烟机、空调", True),
+    ("空气炸锅坏了", "offer", "小家电维修", True),
+    ("书柜的门掉了 需要加固", "offer", "木工活 修桌椅柜子", True),
+    ("路由器老断网 想重新设置", "offer", "会弄网络和路由器", True),
+    ("想要一个体温计", "thing", "额温枪 闲置 没怎么用", True),
+    ("教资真题", "thing", "考研考公资料一堆", True),
+    ("想让孩子学画画", "offer", "美术老师 周末教小朋友画画", True),
+    ("家里金鱼没人喂", "offer", "帮忙照看宠物", True),
+    ("裤腿太长想裁短一点", "offer", "裁缝 改短改长 缝补", True),
+    ("合同纠纷想找个律师问问", "offer", "法律援助 免费咨询", True),
+    ("露营少个睡袋", "thing", "睡袋两个 可借", True),
+    ("下周找人配诊去医院", "offer", "陪诊服务", True),               # 配诊: sounds as 陪诊
+    ("箱子太重 帮忙搬上去", "offer", "可以帮忙搬东西", True),        # 搬 joined to where it goes
+    ("旧家具没地方放 有人收吗", "offer", "上门回收旧家具", True),
+    ("借把梯子 想自己换个灯", "thing", "折叠梯 可借", True),          # borrowing, whatever it is for
+    ("帮忙看看笔记本为啥开机那么慢", "offer", "电脑维修 装系统", True),  # a look at a thing: a repair
+    ("孩子放假想找些旧书看", "thing", "旧书一摞 随便拿", True),       # 旧书: the thing, old
+    # should not meet
+    ("洗碗机", "thing", "空气炸锅 九成新", False),                  # appliances of different kinds
+    ("想要一个血糖仪", "thing", "血压计 闲置", False),
+    ("考研资料", "thing", "初中练习册", False),                      # exam books, not school books
+    ("需要钢琴老师", "offer", "英语家教", False),                    # different subjects
+    ("一张旧书桌", "offer", "家具维修", False),                      # the thing, not a service on it
+    ("空调 旧的也行", "offer", "空调清洗", False),
+    ("狗粮", "thing", "狗笼", False),                                # different pet goods
+    ("女童羽绒服", "thing", "男士羽绒服", False),                    # for someone else
+    ("想要一台电饭锅", "thing", "电饭锅内胆", False),                # a part is not the whole
+    ("借一台电脑用几天", "offer", "回收旧电脑 旧手机", False),       # collecting is not lending
+    ("有人收旧空调吗", "offer", "二手空调出售", False),               # both want to part with one
+    ("旧衣柜想换个地方 移一下", "thing", "衣柜 免费送", False),      # a service on it
+    ("狗狗需要人陪几天", "offer", "产后陪护", False),                # a pet, not a mother
+    ("吉他弦断了", "offer", "吉他教学", False),                      # a repair, not lessons
+    ("装修师傅 卫生间翻新", "offer", "装修垃圾清运", False),         # the builder, not the debris
+    ("借个电钻打几个孔", "thing", "人字梯 可借", False),              # tools of different kinds
+    ("帮忙收一下快递", "offer", "上门收废品", False),                 # an errand, not collecting
     # should not meet
     ("帮忙接孩子放学", "offer", "可以辅导作业", False),
     ("修空调", "offer", "修电脑", False),
@@ -129,6 +165,20 @@ async def console(tmp_path, redis_server, redis):
 
 def proposed(out, who):
     return [t for t in to(out, who) if "接受 M" in t]
+
+
+@pytest.mark.parametrize("text, ticket", [
+    ("需要 楼道的灯坏了好几天", True),                     # the community's to fix
+    ("需要 有人帮忙修下单元门的门禁", True),
+    ("需要 帮我修一下我家冰箱", False),                    # one's own home
+    ("需要 有人帮忙通下水道吗", False),
+    ("需要 煤气灶点不着火 想找人看看", False),             # not a fire
+    ("需要 电梯停了 帮忙把几箱水搬上楼", False),           # a favour, though the lift is out
+    ("需要 被公司辞退了 想咨询劳动法", False),             # advice, not a complaint
+])
+async def test_a_need_is_a_report_only_when_the_community_must_see_to_it(console, text, ticket):
+    out = await say(console, "li", text)
+    assert bool(await console.runtime.services.tickets.ids()) is ticket, out
 
 
 async def test_far_and_near_both_meet_near_first_and_told_roughly_where(console):

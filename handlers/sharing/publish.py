@@ -16,7 +16,7 @@ from handlers import people, polls, tickets, timers
 from handlers.context import Context
 from handlers.permissions import STAFF, Refusal
 from handlers.sharing import match
-from handlers.sharing.words import about
+from handlers.sharing.words import TRADE, about, calm, communal, own
 from nlp.pii import mask_group
 from storage.households import Households
 from storage.sharing import Item, Sharing
@@ -92,7 +92,7 @@ async def publish(ctx: Context, args: str, kind: str) -> None:
         # "需要 修一下3号楼电梯", "需要 救护车": the community's to fix, not a neighbour's
         await tickets.on_text(ctx, f"{KINDS[kind]} {args}", spoken_to)
         return
-    if not words.keys and not (words.acts & {"get", "give", "borrow"} and words.things):
+    if not words.keys and not (words.acts & TRADE and words.things):
         if spoken_to:
             ctx.reply(ctx.t("sharing.unclear", kind=KINDS[kind]) + "\n" + ctx.t(f"sharing.usage.{kind}"))
         return
@@ -121,10 +121,20 @@ async def publish(ctx: Context, args: str, kind: str) -> None:
 
 
 def _a_report(ctx: Context, text: str, words, spoken_to: bool) -> bool:
-    """Someone in danger, or a report (the classifier's) that names nothing a neighbour
-    could bring or do besides a repair of something that is not theirs (电梯, 路灯)."""
+    """What the community must see to, not a neighbour: someone in danger (the classifier's
+    reading, not misled by "打不着火"); something of the community's to fix (电梯, 楼道灯,
+    消防: words.COMMUNAL) with no help asked but a repair or a cleaning; or a report the
+    classifier recognises that names nothing of one's own a neighbour could bring, fix or do
+    (no thing, no service but a repair, no 我家/家里). "修一下我家冰箱", "有人帮忙通下水道吗",
+    "住18层 电梯在检修 几个大箱子要搬下去" are needs."""
     verdict = ctx.services.classifier.classify(text, addressed=spoken_to)
-    return verdict.life_risk or (verdict.actionable and not words.things and not words.services - {"repair"})
+    if verdict.life_risk:
+        quiet = calm(text)
+        if quiet == text or ctx.services.classifier.classify(quiet, addressed=spoken_to).life_risk:
+            return True
+    if communal(text):
+        return not words.services - {"repair", "cleaning"}
+    return verdict.actionable and not words.main_things and not words.services - {"repair"} and not own(text)
 
 
 def _say_published(ctx: Context, item: Item, found: int) -> None:

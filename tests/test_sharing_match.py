@@ -68,6 +68,8 @@ WORDS = [
     ("借把梯子 想自己换个灯", "thing", "折叠梯 可借", True),          # borrowing, whatever it is for
     ("帮忙看看笔记本为啥开机那么慢", "offer", "电脑维修 装系统", True),  # a look at a thing: a repair
     ("孩子放假想找些旧书看", "thing", "旧书一摞 随便拿", True),       # 旧书: the thing, old
+    ("外套拉链那里破了", "offer", "缝缝补补 改裤脚", True),             # mending clothes is sewing
+    ("衣柜门松了", "offer", "家具维修", True),                         # 衣柜 → 柜子 → 家具
     # should not meet
     ("洗碗机", "thing", "空气炸锅 九成新", False),                  # appliances of different kinds
     ("想要一个血糖仪", "thing", "血压计 闲置", False),
@@ -85,6 +87,8 @@ WORDS = [
     ("吉他弦断了", "offer", "吉他教学", False),                      # a repair, not lessons
     ("装修师傅 卫生间翻新", "offer", "装修垃圾清运", False),         # the builder, not the debris
     ("借个电钻打几个孔", "thing", "人字梯 可借", False),              # tools of different kinds
+    ("想要个旧鞋柜", "thing", "衣柜 免费送", False),                  # cabinets of different kinds
+    ("借两把折叠椅", "thing", "折叠梯 可借", False),                  # 折叠椅 is a chair, no slip for 折叠梯
     ("帮忙收一下快递", "offer", "上门收废品", False),                 # an errand, not collecting
     # should not meet
     ("帮忙接孩子放学", "offer", "可以辅导作业", False),

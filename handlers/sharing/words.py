@@ -1,15 +1,23 @@
 """What a need or an offer is about, as matching keys.
 
 A text is cut by jieba (the classifier's Segmenter, with the community dictionary's place
-names kept whole) and its words looked up in a small table of concepts: activities (修,
-维修, 修理 → repair; 搬, 搬运, 搬家 → moving; 理发, 剪头 → haircut…) and things (冰箱 →
-fridge, a kind of appliance; 自行车, 单车 → bicycle, a kind of vehicle…). A word typed
-with one character wrong is read as the table word it nearly is (a common pinyin slip,
-the Segmenter's; or one character off in a word of three or more, rapidfuzz). Words the
-table does not know still count, as themselves (轮椅 meets 轮椅).
+names kept whole) and its words looked up in tables of concepts, by family: activities (修,
+维修, 坏了, 不亮 → repair; 搬, 搬运 → moving; 理发 → haircut; 法律援助, 离婚 → legal…), how
+a thing changes hands (借 borrow, 要 get, 送 give, 出售 sell, 回收 collect), and things,
+each under its broader kind (冰箱 → 家电; 书柜 → 柜子 → 家具; 血压计 → 医疗器械; 钢琴 →
+lessons) and siblings that do not meet one another (洗碗机 / 消毒柜, 猫砂 / 猫爬架). For
+whom (儿童, 老人, 女士) and a part of a thing (内胆) are said of a thing, not the thing.
+
+A table word inside a longer one does not count (照看 in 照看宠物). A word typed wrong is
+read as the table word it nearly is: a common pinyin slip (the Segmenter's), one character
+off in a word of three or more (rapidfuzz: 洗衣鸡), or the same sound with a character in
+common (配诊 → 陪诊, 帐蓬 → 帐篷) — never where jieba found a longer word (上门服务), nor
+when the character typed instead is a table word itself (折叠椅). A one-character verb jieba
+joined to where it goes counts (搬下去: 搬). Words the table does not know still count, as
+themselves (轮椅 meets 轮椅).
 
 The keys are what the inverted index stores (a Redis set per key per kind,
-storage/sharing.py): `a:repair`, `o:fridge`, `o:appliance`, `w:轮椅`. `compatible` then
+storage/sharing.py): `a:repair`, `o:fridge`, `o:appliance`, `w:纸箱`. `compatible` then
 decides whether a need and an offer found through a shared key really meet.
 """
 
@@ -46,7 +54,8 @@ ACTS: dict[str, tuple[str, ...]] = {
                "滴水", "渗水", "异响", "噪音大", "声音大", "短路", "松动", "卡顿", "不充电", "充不进电",
                "不显示", "不准", "脱落", "掉了", "开裂", "生锈", "下不去水", "反味", "结冰", "不通", "堵塞",
                # a computer's or a phone's
-               "中毒", "病毒", "弹窗", "杀毒", "蓝屏", "装软件", "远程协助", "内存不足", "变慢", "很慢", "太慢", "卡"),
+               "中毒", "病毒", "弹窗", "杀毒", "蓝屏", "装软件", "远程协助", "内存不足", "变慢", "很慢", "太慢", "卡",
+               "不行了", "不加热", "不工作了", "挂墙", "打孔", "上墙"),
     "moving": ("搬", "搬运", "搬家", "扛", "抬", "挪", "挪动", "搬东西", "运", "清运", "拉走", "体力活"),
     "haircut": ("理发", "剪", "剪发", "剪头", "剪头发", "理个发", "推头", "剃头", "理发店"),
     "childcare": ("看孩子", "带孩子", "照看孩子", "看娃", "带娃", "托管", "接孩子", "接送孩子", "接送", "照看",
@@ -55,12 +64,12 @@ ACTS: dict[str, tuple[str, ...]] = {
     "tutoring": ("辅导", "家教", "补课", "辅导作业", "功课", "教", "教教", "指导", "学", "讲解", "培训", "求教",
                  "请教", "教学", "上课", "老师", "陪练", "口语", "课程", "兴趣班", "培训班", "不会用", "手机课"),
     "errand": ("买菜", "代买", "跑腿", "取快递", "拿快递", "代购", "买药", "代取", "捎", "收快递", "拿药", "取药",
-               "快递", "外卖", "代办"),
+               "快递", "外卖", "代办", "排队", "挂号", "取件"),
     "company": ("陪", "陪同", "陪伴", "陪护", "陪诊", "陪聊", "聊天", "陪着", "散步", "走走", "遛弯", "推轮椅",
                 "晒太阳", "推老人", "出门转转", "下楼转转"),
     "eldercare": ("助浴", "助餐", "护理", "照护", "喂饭", "洗澡", "擦身"),
     "translate": ("翻译", "英语翻译", "英文翻译"),
-    "plantcare": ("浇花", "浇水", "养花"),
+    "plantcare": ("浇花", "浇水", "养花", "浇"),
     "cleaning": ("打扫", "保洁", "清洁", "擦窗", "擦玻璃", "大扫除", "收拾", "清洗", "钟点工", "家政"),
     "cooking": ("做饭", "送餐", "烧饭", "煮饭", "包饺子", "做菜", "烧菜", "炒菜", "做一桌菜", "下厨", "厨师",
                 "家常菜", "私房菜"),
@@ -86,7 +95,7 @@ TRADE = frozenset({"get", "give", "borrow", "sell", "collect"})
 # are the same or one is the broader kind of the other (家电 and 冰箱), never as siblings
 # (冰箱 and 洗衣机; 猫砂 and 猫爬架; 钢琴 and 数学).
 THINGS: dict[str, tuple[str | None, tuple[str, ...]]] = {
-    "appliance": (None, ("家电", "电器", "小家电", "厨电", "家用电器")),
+    "appliance": (None, ("家电", "电器", "小家电", "厨电", "家用电器", "厨房电器")),
     "fridge": ("appliance", ("冰箱", "冰柜")),
     "washer": ("appliance", ("洗衣机",)),
     "tv": ("appliance", ("电视", "电视机")),
@@ -111,13 +120,19 @@ THINGS: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "coffeemaker": ("appliance", ("咖啡机",)),
     "airfryer": ("appliance", ("空气炸锅",)),
     "furniture": (None, ("家具", "家私", "桌椅")),
-    "wardrobe": ("furniture", ("衣柜", "柜子", "衣橱", "大衣柜", "小柜子", "橱柜")),
+    # cabinets: a wardrobe, a bookcase, a shoe cabinet are different things (柜子: any of them)
+    "cabinet": ("furniture", ("柜子", "小柜子", "储物柜")),
+    "wardrobe": ("cabinet", ("衣柜", "衣橱", "大衣柜")),
+    "bookcase": ("cabinet", ("书柜", "书架", "书橱")),
+    "shoecabinet": ("cabinet", ("鞋柜", "鞋架")),
+    "kitchencabinet": ("cabinet", ("橱柜",)),
     "sofa": ("furniture", ("沙发", "皮沙发")),
     "bed": ("furniture", ("床", "床垫", "婴儿床", "床板", "床架")),
     "table": ("furniture", ("桌子", "书桌", "餐桌", "茶几", "桌")),
-    "chair": ("furniture", ("椅子", "凳子", "餐椅", "椅", "板凳")),
-    "shelf": ("furniture", ("书架", "架子", "鞋架", "置物架")),
+    "chair": ("furniture", ("椅子", "凳子", "餐椅", "椅", "板凳", "折叠椅")),
+    "shelf": ("furniture", ("架子", "置物架")),
     # what is fixed to the walls of a home (an installer's)
+    "doorwindow": (None, ("门窗", "窗户", "合页", "防盗门", "窗框", "玻璃")),
     "fixture": (None, ("晾衣架", "窗帘", "窗帘杆", "挂画", "挂钩", "门帘", "纱窗", "镜子")),
     "vehicle": (None, ("车",)),
     "bicycle": ("vehicle", ("自行车", "单车", "脚踏车", "童车", "儿童车")),
@@ -138,7 +153,7 @@ THINGS: dict[str, tuple[str | None, tuple[str, ...]]] = {
                           "医保码", "电子凭证", "医保电子凭证", "小程序", "app", "视频通话", "视频聊天")),
     "tablet": ("digital", ("平板", "平板电脑", "ipad")),
     "computer": ("digital", ("电脑", "笔记本", "打印机", "台式机", "笔记本电脑", "主机")),
-    "network": ("digital", ("wifi", "无线网", "网络", "路由器", "宽带", "网线", "中继", "信号")),
+    "network": ("digital", ("wifi", "无线网", "网络", "路由器", "宽带", "网线", "中继", "信号", "网", "网速")),
     "powerbank": ("digital", ("充电宝", "移动电源")),
     "audio": ("digital", ("音箱", "音响", "蓝牙音箱", "话筒", "麦克风", "耳机")),
     "camera": ("digital", ("相机", "摄像头", "投影仪")),
@@ -259,6 +274,16 @@ def parent(thing: str) -> str | None:
     return THINGS.get(thing, (None, ()))[0]
 
 
+def ancestors(thing: str) -> list[str]:
+    """Its broader kinds, nearest first (书柜 → 柜子 → 家具)."""
+    found = []
+    up = parent(thing)
+    while up and up not in found:
+        found.append(up)
+        up = parent(up)
+    return found
+
+
 @dataclass(frozen=True)
 class About:
     """What a text is about: activities, things (each with its broader thing), other words."""
@@ -272,8 +297,7 @@ class About:
         keys = {f"a:{a}" for a in self.acts - TRADE}
         for thing in self.things:
             keys.add(f"o:{thing}")
-            if parent(thing):
-                keys.add(f"o:{parent(thing)}")
+            keys |= {f"o:{up}" for up in ancestors(thing)}
         keys |= {f"w:{w}" for w in self.words}
         return sorted(keys)
 
@@ -366,6 +390,8 @@ def about(text: str, dictionary: tuple[str, ...] = ()) -> About:
     if not acts - TRADE and any(word in norm for word in LOOK) and things - _SIDE - _ALIVE:
         # "帮忙看看电脑": a look at a thing is what a repairer does (not at a dog: 看狗 is care)
         acts |= {"repair"}
+    if "repair" in acts and "clothes" in things:
+        acts |= {"sewing"}        # mending clothes is sewing (衣服破了 / 缝补)
     return About(acts, things, frozenset(words))
 
 
@@ -383,7 +409,7 @@ def _near_in(norm: str, found: dict[str, int], known: set[str],
                 continue
             for word in _NEAR:
                 if len(word) == size and Levenshtein.distance(word, stretch, score_cutoff=1) <= 1 \
-                        and (word[0] == stretch[0] or word[-1] == stretch[-1]):
+                        and (word[0] == stretch[0] or word[-1] == stretch[-1]) and _a_slip(word, stretch):
                     near.setdefault(word, i)
                     taken.update(range(i, i + size))
                     break
@@ -448,12 +474,19 @@ def _sounding(norm: str, found: dict[str, int], inside: set[tuple[int, int]] = f
     return near
 
 
+def _a_slip(word: str, typed: str) -> bool:
+    """A slip, not another word: the character typed instead is no table word itself
+    (折叠椅 is a chair, not a slip for 折叠梯)."""
+    return not any(ch in _WORD_CONCEPTS for ch in set(typed) - set(word))
+
+
 def _near(token: str) -> str | None:
     """The table word `token` is one character off from (three characters or more)."""
     if len(token) < 3:
         return None
     for word in _NEAR:
-        if abs(len(word) - len(token)) <= 1 and Levenshtein.distance(word, token, score_cutoff=1) <= 1:
+        if abs(len(word) - len(token)) <= 1 and Levenshtein.distance(word, token, score_cutoff=1) <= 1 \
+                and _a_slip(word, token):
             return word
     return None
 
@@ -462,14 +495,14 @@ def things_meet(a: frozenset[str], b: frozenset[str]) -> bool:
     """The same thing, or one is the broader kind of the other (家电 and 冰箱)."""
     if a & b:
         return True
-    return any(parent(x) in b for x in a) or any(parent(y) in a for y in b)
+    return any(set(ancestors(x)) & b for x in a) or any(set(ancestors(y)) & a for y in b)
 
 
 def specific(things: frozenset[str]) -> frozenset[str]:
     """A need's things without the broader kinds of the others it names: 行测资料 asks for
     exam books (资料 says only that they are books), not any books. An offer keeps all of
     its own: "家电维修：冰箱、洗衣机" offers every appliance, the two are examples."""
-    return frozenset(t for t in things if not any(parent(o) == t for o in things))
+    return frozenset(t for t in things if not any(t in ancestors(o) for o in things))
 
 
 def compatible(need: About, offer: About, offer_is_thing: bool) -> bool:

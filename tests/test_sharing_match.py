@@ -138,6 +138,47 @@ TIMES = [
     ("", "周六上午", True),                 # no time: any time until it expires
     ("晚上", "明天晚上", True),
     ("这周末", "下周末", False),
+    # hours of the day narrow it: a range, 下午2-4点, 早…到晚…, touching ends do not overlap
+    ("周三 8:30-10:00", "周三下午", False),
+    ("周三 8:30-10:00", "周三上午", True),
+    ("明天下午三点到五点", "明天 13:00-14:30", False),
+    ("明天下午三点到五点", "明天16:00", True),
+    ("周四 10:00~11:00", "周四 11:00-12:00", False),
+    ("每天8:00-12:00", "周五 13:00", False),
+    ("每天8:00-12:00", "周五 10:00", True),
+    ("周五下午2-4点", "周五 16:30", False),
+    ("上午9点至下午5点", "今天下午3点", True),       # hours alone: every day's
+    ("早7点到晚9点", "每晚10点后", False),
+    ("晚上10点到凌晨1点", "周二 00:30", True),        # into the next day
+    # one hour: the two from then; after it, to the day's end; before it, from the start
+    ("周四 20:00", "周四上午", False),
+    ("周四 20:00", "周四晚上", True),
+    ("周六15:00以后", "周六上午", False),
+    ("周六15:00以后", "周六晚上", True),
+    ("每天晚上8点后", "每天上午", False),
+    ("周日10点前", "周日下午", False),
+    ("周日10点前", "周日早上", True),
+    ("周三10点左右", "周三上午", True),
+    ("周三下午两点起 一个半小时", "周三 16:00", False),
+    # the weekdays of every week until the item expires
+    ("平日晚上", "周六晚上", False),
+    ("工作日", "周二", True),
+    ("工作日", "下周四下午", True),
+    ("只限工作日", "这周末", False),
+    ("周二至周四", "周五", False),
+    ("周二至周四", "下周三上午", True),
+    ("周一到周五晚上", "周三 20:00", True),
+    ("周一到周五晚上", "周三 10:00", False),
+    ("每周二、四下午", "下周四 15:00", True),
+    ("每周二、四下午", "周三下午", False),
+    # days of one week, and two windows joined
+    ("周末两天都行", "周日下午", True),
+    ("周六、日", "周一", False),
+    ("双休日", "周日", True),
+    ("周六上午或周日下午", "周日 15:00", True),
+    ("周六上午或周日下午", "周六下午", False),
+    ("周五 有空 14:00以后", "周五上午", False),      # the day and its hours apart
+    ("上午 周日", "周日下午", False),
 ]
 
 
@@ -153,6 +194,21 @@ def test_the_weekend_said_on_a_sunday_is_today_and_the_coming_one():
     assert days == [6, 12, 13]                      # Sunday 6 December (from now on), Saturday 12, Sunday 13
     saturday, _ = find_window("周六上午", sunday, TZ, sunday + 14 * 86400)
     assert any(s1 < e2 and s2 < e1 for s1, e1 in spans for s2, e2 in saturday)
+
+
+@pytest.mark.parametrize("text, words", [
+    ("提供 周二 9:00-11:30 免费理发", "周二 9:00-11:30"),
+    ("需要 周一到周五19:00以后 修吸尘器", "周一到周五19:00以后"),
+    ("提供 保洁 仅工作日", "工作日"),
+    ("提供 跑腿 早8点到晚6点", "早8点到晚6点"),
+    ("需要 窗帘太长 裁短一点", None),                # a little, not one o'clock
+    ("需要 出差住一晚", None),
+    ("需要 0-6个月宝宝衣服", None),
+    ("需要 3号楼 帮忙搬3点东西", None),
+])
+def test_the_words_that_name_a_window(text, words):
+    found = find_window(text, MONDAY, TZ, HORIZON)
+    assert (found[1] if found else None) == words
 
 
 def test_a_time_already_past_has_no_span():

@@ -5,6 +5,7 @@ group safety, closing, staff removal, expiry, the daily digest, privacy."""
 import asyncio
 import json
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -16,6 +17,7 @@ from storage.sharing import Sharing
 from tests.conftest import console_of
 
 DAY = 86400
+TZ = ZoneInfo("Asia/Shanghai")
 
 COMMUNITY = """
 [community]
@@ -221,6 +223,19 @@ async def test_close_remove_and_expire(console):
     assert item.status == "expired"
     out = await say(console, "wang", "我的供需")
     assert "X3" in to(out, "@wang")[0] and "已到期" in to(out, "@wang")[0]
+
+
+async def test_a_day_after_the_usual_expiry_is_kept_until_then(console):
+    """14 days is the usual expiry; a need for a day three weeks ahead is not "past": it
+    stays up until that day ends, and meets an offer for that day."""
+    when = datetime.fromtimestamp(console.runtime.clock.now() + 21 * DAY, TZ)
+    day = f"{when.month}月{when.day}日"
+    out = await say(console, "li", f"需要 {day}有人帮忙搬家")
+    assert "已发布需要 X1" in to(out, "@li")[0] and "已经过去" not in to(out, "@li")[0]
+    item = await Sharing(console.runtime.store).get(1)
+    assert datetime.fromtimestamp(item.expires_at - 1, TZ).date() == when.date()
+    out = await say(console, "wang", f"提供 {day}可以帮忙搬东西")
+    assert any("接受 M1" in t for t in to(out, "@wang"))
 
 
 async def test_a_time_already_past_is_refused_and_windows_that_do_not_overlap_do_not_meet(console):

@@ -16,6 +16,7 @@ from handlers import people, polls, tickets, timers
 from handlers.context import Context
 from handlers.permissions import STAFF, Refusal
 from handlers.sharing import match
+from handlers.sharing.rules import LONGEST_DAYS
 from handlers.sharing.words import TRADE, about, calm, communal, own
 from nlp.pii import mask_group
 from storage.households import Households
@@ -83,6 +84,11 @@ async def publish(ctx: Context, args: str, kind: str) -> None:
     now = ctx.now
     horizon = now + rules.expiry_days * DAY
     window = polls.find_window(_PLACE.sub(" ", text), now, ctx.community.tz, horizon)
+    if window and not window[0]:
+        # A day after the usual expiry ("12月24日" said on the 7th) is not past: the item
+        # stays up until then, within the longest any item may.
+        horizon = now + LONGEST_DAYS * DAY
+        window = polls.find_window(_PLACE.sub(" ", text), now, ctx.community.tz, horizon)
     spans, when = (window if window else ([], ""))
     if window and not spans:
         ctx.reply(ctx.t("sharing.time_past", when=when))

@@ -16,6 +16,9 @@ from typing import Any
 from handlers.sections import Fail, table
 
 
+LONGEST_DAYS = 90   # no item stays up longer (expiry_days, or a time named further ahead)
+
+
 @dataclass(frozen=True)
 class SharingRules:
     expiry_days: float = 14
@@ -37,7 +40,7 @@ def parse_sharing(raw: Any, fail: Fail) -> SharingRules:
     values: dict[str, Any] = {}
     if "expiry_days" in raw:
         value = raw["expiry_days"]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 90:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= LONGEST_DAYS:
             raise fail("sharing.expiry_days", "must be a number of days from 1 to 90, e.g. 14")
         values["expiry_days"] = float(value)
     for name in ("proposals", "max_open"):

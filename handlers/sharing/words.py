@@ -274,7 +274,7 @@ THINGS: dict[str, tuple[str | None, tuple[str, ...]]] = {
     # a part of a thing (电饭煲内胆, 净水器滤芯): not the thing itself
     "part": (None, ("内胆", "配件", "零件", "滤芯", "遥控器", "充电器", "锅盖",
                      # what goes with a thing: a bike's pump, a sofa's cushions, a phone's case
-                     "辅助轮", "打气筒", "沙发垫", "坐垫", "垫子", "头盔", "琴凳", "钢琴凳", "手机壳", "钢化膜",
+                     "辅助轮", "打气筒", "沙发垫", "坐垫", "头盔", "琴凳", "钢琴凳", "手机壳", "钢化膜",
                      "手机膜", "跑轮", "打印纸", "a4纸", "猫抓板", "车筐", "车锁")),
 }
 # For whom a need or an offer is (儿童自行车 is about the bicycle, 男童冬装 about clothes for a

@@ -60,9 +60,9 @@ ACTS: dict[str, tuple[str, ...]] = {
                "冒火星", "冒火花", "冒火星子", "塞住", "塞咗", "冲唔落", "冲不下去", "拧不动", "转不了", "关不严",
                "关不严实", "滑丝", "拧不上", "掉链子", "没影", "没影儿", "只有声", "着不了", "打不着了", "唔凍", "唔冻",
                "不冻", "不冷", "不动了", "不吸", "唔制热", "唔制冷", "识整", "放气", "加氟", "窟窿", "破洞", "换灯",
-               "吸不动", "下不去", "出溜", "不转了", "调调"),
+               "吸不动", "下不去", "出溜", "不转了", "调调", "修修", "拾掇", "拆下来", "不热乎"),
     "moving": ("搬", "搬运", "搬家", "扛", "抬", "挪", "挪动", "搬东西", "运", "清运", "拉走", "体力活",
-               "力气活", "倒腾", "扔大件", "抬家具", "搬重物", "弄下楼", "搬下楼"),
+               "力气活", "倒腾", "扔", "扔大件", "抬家具", "搬重物", "弄下楼", "搬下楼"),
     "haircut": ("理发", "剪", "剪发", "剪头", "剪头发", "理个发", "推头", "剃头", "理发店",
                 "推个头", "剃个头", "剪个头", "理个头", "板寸", "寸头", "平头", "剪剪头"),
     "childcare": ("看孩子", "带孩子", "照看孩子", "看娃", "带娃", "托管", "接孩子", "接送孩子", "接送", "照看",
@@ -80,17 +80,17 @@ ACTS: dict[str, tuple[str, ...]] = {
     "company": ("陪", "陪同", "陪伴", "陪护", "陪诊", "陪聊", "聊天", "陪着", "散步", "走走", "遛弯", "推轮椅",
                 "晒太阳", "推老人", "出门转转", "下楼转转",
                 # a game or the paper with someone (下棋, 读报)
-                "下棋", "象棋", "陪下棋", "打牌", "读报", "念报纸", "读书读报", "念念", "读报纸"),
+                "下棋", "象棋", "陪下棋", "打牌", "读报", "念报纸", "读书读报", "念念", "读报纸", "看着"),
     "eldercare": ("助浴", "助餐", "护理", "照护", "喂饭", "洗澡", "擦身", "护工", "洗头", "剪指甲", "看护"),
     "translate": ("翻译", "英语翻译", "英文翻译"),
-    "plantcare": ("浇花", "浇水", "养花", "浇"),
+    "plantcare": ("浇花", "浇水", "养花", "浇", "园艺", "养绿植"),
     "cleaning": ("打扫", "保洁", "清洁", "擦窗", "擦玻璃", "大扫除", "收拾", "清洗", "钟点工", "家政",
                  # putting a home in order (打包 before a move)
-                 "打包", "收纳", "整理", "归位", "拆洗"),
+                 "打包", "收纳", "整理", "归位", "拆洗", "洗洗"),
     "cooking": ("做饭", "送餐", "烧饭", "煮饭", "包饺子", "做菜", "烧菜", "炒菜", "做一桌菜", "下厨", "厨师",
                 "家常菜", "私房菜", "做顿饭", "做顿", "做饭阿姨", "做口饭"),
     "petcare": ("遛狗", "喂猫", "喂狗", "照顾宠物", "寄养", "代遛", "照看宠物", "喂鱼", "换水", "铲屎", "喂", "遛",
-                "溜狗", "洗护", "宠物美容", "宠物洗护", "放风"),
+                "溜狗", "洗护", "宠物美容", "宠物洗护", "放风", "养鱼"),
     "sewing": ("缝", "缝补", "改衣服", "裁缝", "改裤脚", "改衣", "改小", "改大", "改短", "改长", "收腰", "缝纫",
                "裁短", "裁剪", "改窗帘", "锁边", "钉扣子", "织补",
                # needlework and knitting
@@ -103,13 +103,13 @@ ACTS: dict[str, tuple[str, ...]] = {
     "counselling": ("心理", "心理咨询", "心理咨询师", "焦虑", "抑郁", "情绪", "厌学", "不想上学", "心理疏导"),
     # forms and offices: 社保, 医保, 居住证, 养老认证 (刷脸)
     "paperwork": ("填表", "表格", "报销", "居住证", "户籍", "户口", "社保", "医保", "养老认证", "认证", "刷脸",
-                  "缴费", "续费", "办理流程", "办证", "材料", "退休工资", "养老金"),
+                  "缴费", "续费", "办理流程", "办证", "退休工资"),
     # finding work
     "jobhelp": ("简历", "求职", "面试", "找工作", "改简历", "模拟面试", "求职材料"),
     # pictures of people
     "photo": ("拍照", "照相", "照张相", "摄影", "全家福", "拍全家福", "证件照", "摄影师"),
     # a seat in someone's car
-    "ride": ("顺风车", "拼车", "搭车", "带一程", "搭个车", "蹭车"),
+    "ride": ("顺风车", "拼车", "搭车", "带一程", "搭个车", "蹭车", "捎一个", "捎个人", "顺路"),
     # print, copy, scan
     "printing": ("打印", "复印", "扫描", "打印复印", "电子版", "扫描件"),
     # advice on the law: a lawyer's, legal aid, and what people ask it about
@@ -120,7 +120,7 @@ ACTS: dict[str, tuple[str, ...]] = {
     # rebuilding a room (a builder), not the debris it leaves (装修垃圾: a thing to haul)
     "renovation": ("装修", "装修师傅", "改造", "刷墙", "铺地板", "贴瓷砖", "防水", "背景墙", "电视背景墙"),
     "borrow": ("借", "借用", "租", "借我", "借一下"),
-    "get": ("要", "求", "想要", "求购", "想买", "买", "蹲"),
+    "get": ("要", "求", "想要", "求购", "想买", "买", "蹲", "缺", "缺个", "投喂"),
     "give": ("送", "赠", "赠送", "转让", "出借", "免费送", "送人", "白送", "闲置", "随便拿"),
     "sell": ("出售", "卖", "转卖", "售", "便宜卖", "二手出售"),
     "collect": ("收", "回收", "收购", "收废品", "上门收", "收二手", "高价收", "收旧", "废品回收"),
@@ -135,7 +135,7 @@ THINGS: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "fridge": ("appliance", ("冰箱", "冰柜", "雪柜", "冰格", "冷冻室", "冷藏室")),
     "washer": ("appliance", ("洗衣机", "滚筒", "滚筒洗衣机", "波轮", "洗衣机内筒")),
     "tv": ("appliance", ("电视", "电视机", "机顶盒", "液晶电视", "彩电")),
-    "aircon": ("appliance", ("空调", "冷气机", "冷气", "空调机", "挂机", "柜机")),
+    "aircon": ("appliance", ("空调", "冷气机", "冷气", "空调机")),
     "microwave": ("appliance", ("微波炉", "烤箱")),
     "waterheater": ("appliance", ("热水器", "电热水器", "燃气热水器", "壁挂炉", "热水炉")),
     "heater": ("appliance", ("电暖器", "取暖器", "电暖气", "油汀", "暖风机", "小太阳", "浴霸")),
@@ -156,6 +156,7 @@ THINGS: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "blender": ("appliance", ("豆浆机", "榨汁机", "破壁机", "料理机")),
     "coffeemaker": ("appliance", ("咖啡机",)),
     "airfryer": ("appliance", ("空气炸锅",)),
+    "blanket": ("appliance", ("电热毯", "电褥子")),
     "furniture": (None, ("家具", "家私", "桌椅")),
     # cabinets: a wardrobe, a bookcase, a shoe cabinet are different things (柜子: any of them)
     "cabinet": ("furniture", ("柜子", "小柜子", "储物柜")),
@@ -220,14 +221,14 @@ THINGS: dict[str, tuple[str | None, tuple[str, ...]]] = {
     # sports: swimming and table tennis are different lessons
     "swimming": ("lessons", ("游泳", "旱鸭子")),
     "pingpong": ("lessons", ("乒乓球",)),
-    "taichi": ("lessons", ("太极", "太极拳", "打太极")),
+    "taichi": ("lessons", ("太极", "太极拳", "打太极", "拳", "打拳")),
     "pe": ("lessons", ("体育", "跳绳", "立定跳远", "体育中考")),
     "music": ("lessons", ("钢琴", "吉他", "古筝", "小提琴", "二胡", "乐器", "唱歌", "声乐", "尤克里里", "民谣琴", "弹唱")),
     "calligraphy": ("lessons", ("书法", "毛笔字", "练字", "硬笔")),
     "drawing": ("lessons", ("画画", "美术", "绘画", "素描")),
     "children": (None, ("儿童", "小孩", "孩子", "宝宝", "小朋友", "娃", "男童", "女童", "婴儿", "孙子", "孙女",
                           "娃儿", "娃娃", "小娃", "细路", "小学生", "外孙", "外孙女")),
-    "elderly": (None, ("老人", "老年人", "长辈", "外婆", "奶奶", "爷爷", "外公", "我爸", "我妈", "老爷子", "老太太",
+    "elderly": (None, ("老年痴呆", "老人", "老年人", "长辈", "外婆", "奶奶", "爷爷", "外公", "我爸", "我妈", "老爷子", "老太太",
                          "老头子", "老伴", "老汉儿", "大爷", "大妈")),
     "women": (None, ("女士", "女装", "女款", "女式")),
     "men": (None, ("男士", "男装", "男款", "男式")),
@@ -268,6 +269,9 @@ THINGS: dict[str, tuple[str | None, tuple[str, ...]]] = {
     # warmers one holds, not a heater
     "warmers": (None, ("热水袋", "暖宝宝", "暖手宝")),
     "printer": ("computer", ("扫描仪", "复印机")),
+    "office": ("computer", ("幻灯片", "ppt", "excel", "办公软件", "word", "表格软件")),
+    # what is warm in a home: a radiator, floor heating (bled, cleaned)
+    "heating": (None, ("暖气", "暖气片", "地暖", "暖通")),
     "boxes": (None, ("纸箱", "纸盒", "箱子", "收纳箱")),
     "debris": (None, ("装修垃圾", "建筑垃圾", "大件垃圾")),
     "hair": (None, ("头发",)),
@@ -293,7 +297,7 @@ LOOK = ("看看", "看一下", "看下", "瞧瞧", "检查", "帮看")
 # What is alive: looked after, not looked at.
 _ALIVE = frozenset({"pet", "dog", "cat", "fish", "newmother", "plants"})
 # Who asks for their own home or for a neighbour's favour.
-OWN = ("我家", "家里", "自家", "我的", "我们家", "家中")
+OWN = ("我家", "家里", "自家", "我的", "我们家", "家中", "俺家", "咱家")
 # Words that say nothing about what is needed or offered.
 STOP = frozenset("""需要 提供 闲置 有人 有没有 谁 谁能 能不能 可以 可 帮忙 帮 帮个忙 一下 一个 一辆 一台 一张 一把 一些
 个 辆 台 张 把 件 只 免费 无偿 我 我们 你 您 大家 邻居 家里 家 想 请 麻烦 谢谢 一起 如果 的 了 吗 呢 吧 啊 在 有
@@ -458,6 +462,11 @@ def about(text: str, dictionary: tuple[str, ...] = ()) -> About:
         acts |= {"repair"}
     if "repair" in acts and "clothes" in things:
         acts |= {"sewing"}        # mending clothes is sewing (衣服破了 / 缝补)
+    main = things - _SIDE
+    if main and all("pet" in (t, *ancestors(t)) for t in main) and acts & {"repair", "eldercare", "haircut", "cleaning"}:
+        acts |= {"petcare"}       # trimming, washing a dog (泰迪 修修毛 洗个澡) is a pet's care
+    if not acts and main and all("lessons" in ancestors(t) for t in main):
+        acts = frozenset({"tutoring"})   # a subject, a sport, an instrument alone is to be taught (跳绳 80个, 打太极)
     return About(acts, things, frozenset(words))
 
 

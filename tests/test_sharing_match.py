@@ -105,6 +105,51 @@ WORDS = [
     ("孩子数学作业需要辅导", "offer", "可以帮忙接送孩子", False),
     ("想要一台旧洗衣机", "thing", "轮椅一个 可以借", False),
     ("帮忙买菜", "offer", "可以帮忙打扫卫生", False),
+    # everyday and regional words for things (雪柜, 冷气机, 滚筒, 电驴, 电褥子) and symptoms
+    ("雪柜唔凍，边个识整", "offer", "冰箱维修", True),
+    ("冷气机唔制冷", "offer", "空调维修加氟", True),
+    ("滚筒洗衣服洗到一半不动了", "offer", "家电上门维修", True),
+    ("电驴骑不动了 帮忙瞅瞅", "offer", "电动车维修", True),
+    ("机顶盒没影儿了", "offer", "电视维修", True),
+    ("洗手池塞住了", "offer", "疏通下水道马桶", True),
+    ("电褥子不热乎了 谁会拾掇", "offer", "小家电维修", True),
+    ("冷气机唔制冷", "offer", "电动车维修", False),
+    # haircut, school runs, children and elders as people say them
+    ("想推个头，板寸就行", "offer", "会理发", True),
+    ("娃儿放学没人接", "offer", "可以帮忙接送小学生", True),
+    ("老爷子想找人杀两盘象棋", "offer", "下午在凉亭下棋", True),
+    ("想找人给我爸读报", "offer", "可以给老人念报纸", True),
+    # lessons: a subject, a sport or an instrument alone is to be taught; siblings do not meet
+    ("孩子作文写不出来", "offer", "语文老师改作文", True),
+    ("跳绳总是不及格", "offer", "体育老师可以指导跳绳", True),
+    ("想学游泳", "offer", "乒乓球陪练", False),
+    ("想学写代码 少儿编程", "offer", "教小朋友编程", True),
+    ("想学织毛衣", "offer", "会针线活 可以教", True),
+    # advice: a doctor's, a counsellor's, a lawyer's; forms; a job; photos; a ride; printing
+    ("想问问医生血压药要不要换", "offer", "全科医生 健康咨询", True),
+    ("孩子厌学很焦虑", "offer", "心理咨询师", True),
+    ("房东扣押金不退", "offer", "律师 法律咨询", True),
+    ("社保缴费不会弄", "offer", "帮忙办理社保医保", True),
+    ("想找人帮改简历", "offer", "做过HR 可以模拟面试", True),
+    ("想拍张全家福", "offer", "摄影爱好者 免费拍照", True),
+    ("周六去火车站 有顺风车吗", "offer", "周六开车去火车站 可以捎一个", True),
+    ("谁能帮忙打印几页", "offer", "家里有打印机 可以帮忙打印复印", True),
+    # a pet's trim is its care; a plant's water is plant care
+    ("家里泰迪该修修毛了", "offer", "宠物洗护美容", True),
+    ("床垫太沉 要扔 一个人弄不下楼", "offer", "力气活 帮忙扔大件", True),
+    # things: kitchenware, bedding, greens, diapers, glasses; tables and chairs by kind
+    ("缺口炒锅", "thing", "锅碗瓢盆一套", True),
+    ("亲戚来了缺床被子", "thing", "棉被两床", True),
+    ("尿不湿XL码", "thing", "纸尿裤XL码一包", True),
+    ("想要个写字台", "thing", "学习桌 自提", True),
+    ("想要个饭桌", "thing", "茶几一个", False),
+    ("缺把办公椅", "thing", "人体工学椅", True),
+    ("想要个除湿机", "thing", "加湿器", False),
+    # a part or an accessory is not the thing
+    ("想要个沙发", "thing", "沙发垫两个", False),
+    ("想要辆电动车", "thing", "电动车头盔", False),
+    ("想借个打气筒", "thing", "自行车一辆", False),
+    ("热水器不出热水", "offer", "暖宝宝热水袋团购", False),
 ]
 
 

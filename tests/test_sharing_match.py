@@ -150,6 +150,12 @@ WORDS = [
     ("想要辆电动车", "thing", "电动车头盔", False),
     ("想借个打气筒", "thing", "自行车一辆", False),
     ("热水器不出热水", "offer", "暖宝宝热水袋团购", False),
+    # something alive and what befalls it is its care; named alone it is the thing wanted
+    ("出差半个月，猫咪没人管", "offer", "可以上门喂猫铲屎", True),
+    ("放假回老家 一屋子盆栽怎么办", "offer", "邻居出门可以帮忙浇花", True),
+    ("多肉", "offer", "可以帮忙浇花", False),
+    # pests at home: a trap is a thing, not a report
+    ("想借个粘鼠板", "thing", "老鼠夹两个 送人", True),
 ]
 
 
@@ -280,6 +286,8 @@ def proposed(out, who):
     ("需要 煤气灶点不着火 想找人看看", False),             # not a fire
     ("需要 电梯停了 帮忙把几箱水搬上楼", False),           # a favour, though the lift is out
     ("需要 被公司辞退了 想咨询劳动法", False),             # advice, not a complaint
+    ("需要 卧室插座一插台灯就冒火花 谁会弄", False),       # an electrician's job at home
+    ("需要 家里闹老鼠 想借个捕鼠器", False),               # a thing to borrow
 ])
 async def test_a_need_is_a_report_only_when_the_community_must_see_to_it(console, text, ticket):
     out = await say(console, "li", text)

@@ -120,7 +120,7 @@ ACTS: dict[str, tuple[str, ...]] = {
     # rebuilding a room (a builder), not the debris it leaves (装修垃圾: a thing to haul)
     "renovation": ("装修", "装修师傅", "改造", "刷墙", "铺地板", "贴瓷砖", "防水", "背景墙", "电视背景墙"),
     "borrow": ("借", "借用", "租", "借我", "借一下"),
-    "get": ("要", "求", "想要", "求购", "想买", "买", "蹲", "缺", "缺个", "投喂"),
+    "get": ("要", "求", "想要", "求购", "想买", "买", "蹲", "缺", "缺个", "投喂", "领养", "收养"),
     "give": ("送", "赠", "赠送", "转让", "出借", "免费送", "送人", "白送", "闲置", "随便拿"),
     "sell": ("出售", "卖", "转卖", "售", "便宜卖", "二手出售"),
     "collect": ("收", "回收", "收购", "收废品", "上门收", "收二手", "高价收", "收旧", "废品回收"),
@@ -238,6 +238,7 @@ THINGS: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "dog": ("pet", ("狗", "小狗", "狗狗", "二哈", "哈士奇", "泰迪", "金毛", "柯基", "比熊", "小型犬")),
     "cat": ("pet", ("猫", "小猫", "猫咪")),
     "fish": ("pet", ("鱼", "金鱼", "鱼缸", "热带鱼")),
+    "smallpet": ("pet", ("仓鼠", "兔子", "小兔子", "龙猫", "鹦鹉")),
     # what pets use: different goods that do not meet one another
     "petsupplies": (None, ("宠物用品",)),
     "petfood": ("petsupplies", ("猫粮", "狗粮", "宠物粮", "冻干", "猫罐头")),
@@ -272,6 +273,8 @@ THINGS: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "office": ("computer", ("幻灯片", "ppt", "excel", "办公软件", "word", "表格软件")),
     # what is warm in a home: a radiator, floor heating (bled, cleaned)
     "heating": (None, ("暖气", "暖气片", "地暖", "暖通")),
+    # catching mice and roaches at home
+    "pestcontrol": (None, ("老鼠夹", "粘鼠板", "捕鼠器", "鼠夹", "蟑螂药", "杀虫剂", "灭蟑")),
     "boxes": (None, ("纸箱", "纸盒", "箱子", "收纳箱")),
     "debris": (None, ("装修垃圾", "建筑垃圾", "大件垃圾")),
     "hair": (None, ("头发",)),
@@ -291,7 +294,9 @@ _SIDE = WHOM | {"part"}
 COMMUNAL = ("电梯", "楼道", "楼梯间", "路灯", "消防", "灭火器", "消防栓", "单元门", "门禁", "井盖", "化粪池", "外墙",
             "公共区域", "公共", "垃圾站", "垃圾桶", "绿化", "道闸", "监控", "暖气片", "供暖", "停车场", "楼顶")
 # Words a danger reading mistakes ("打不着火" is a stove that will not light, not a fire).
-CALM = ("打不着火", "点不着火", "打不着", "点不着", "不着火")
+CALM = ("打不着火", "点不着火", "打不着", "点不着", "不着火",
+        # a socket of one's own that sparks wants an electrician, not the fire brigade
+        "冒火星子", "冒火星", "冒火花")
 # Having a look at a thing (帮忙看看电脑) asks for a repairer's eye.
 LOOK = ("看看", "看一下", "看下", "瞧瞧", "检查", "帮看")
 # What is alive: looked after, not looked at.
@@ -465,6 +470,12 @@ def about(text: str, dictionary: tuple[str, ...] = ()) -> About:
     main = things - _SIDE
     if main and all("pet" in (t, *ancestors(t)) for t in main) and acts & {"repair", "eldercare", "haircut", "cleaning"}:
         acts |= {"petcare"}       # trimming, washing a dog (泰迪 修修毛 洗个澡) is a pet's care
+    # Something alive and what befalls it, nothing asked of it (狗狗没地方去, 一堆绿植咋办): its
+    # care; named alone (多肉) it is the thing wanted.
+    if not acts and main and words and all("pet" in (t, *ancestors(t)) for t in main):
+        acts = frozenset({"petcare"})
+    elif not acts and main == {"plants"} and words:
+        acts = frozenset({"plantcare"})
     if not acts and main and all("lessons" in ancestors(t) for t in main):
         acts = frozenset({"tutoring"})   # a subject, a sport, an instrument alone is to be taught (跳绳 80个, 打太极)
     return About(acts, things, frozenset(words))

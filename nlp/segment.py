@@ -227,6 +227,11 @@ class Segmenter:
     def warm_up(self) -> None:
         self._load()
 
+    def frequency(self, word: str) -> int:
+        """How common jieba's dictionary says `word` is (0: not a word it knows)."""
+        tokenizer = self._tokenizer or self._load()
+        return tokenizer.FREQ.get(word) or 0
+
     def tokens(self, text: str) -> list[str]:
         tokenizer = self._tokenizer or self._load()
         # HMM off: unknown runs stay single characters instead of being glued into new

@@ -233,6 +233,15 @@ TIMES = [
 ]
 
 
+@pytest.mark.parametrize("text, thing, read", [
+    ("帐蓬一顶 可以借", "tent", True),             # an input-method slip for 帐篷 (a rare word in jieba's dictionary)
+    ("营儿床 宝宝用不上了", "bed", True),           # 营儿 is no word: 婴儿
+    ("眼睛刚做完手术，想找人陪我去复查", "glasses", False),   # 眼睛 is a common word, meant: no slip for 眼镜
+])
+def test_a_word_that_sounds_like_a_table_word_is_a_slip_only_when_it_is_no_common_word(text, thing, read):
+    assert (thing in about(text).things) is read
+
+
 @pytest.mark.parametrize("one, other, meet", TIMES)
 def test_when_windows_overlap(one, other, meet):
     assert _overlap(one, other) is meet

@@ -27,6 +27,7 @@ import functools
 import re
 import threading
 from dataclasses import dataclass
+from typing import Callable
 
 from pypinyin import lazy_pinyin
 from rapidfuzz.distance import Levenshtein
@@ -425,7 +426,7 @@ def about(text: str, dictionary: tuple[str, ...] = ()) -> About:
                               if (i, j) != (start, position))
     for word, at in _near_in(norm, found, {t for t in tokens if len(t) >= 2}, inside).items():
         found.setdefault(word, at)
-    for word, at in _sounding(norm, found, inside).items():
+    for word, at in _sounding(norm, found, inside, seg.frequency).items():
         found.setdefault(word, at)
     found = _outermost(found)
     # A one-character verb jieba joined to where it goes (搬下去, 修好了): the verb counts.
@@ -519,6 +520,9 @@ def _outermost(found: dict[str, int]) -> dict[str, int]:
 _SOUNDS: dict[tuple[str, ...], str] = {}
 # Characters too common to make two words alike (不想 is not 不响, 怀了 not 坏了).
 _FUNCTION = frozenset("不没了一个下上的好大小打有是在我你他")
+# A stretch jieba's dictionary counts at least this often is a word the writer meant (眼睛
+# 11,190), not an input-method slip (帐蓬 6, 配诊 and 营儿 not words at all).
+COMMON_WORD = 100
 
 
 @functools.lru_cache(maxsize=8192)
@@ -536,7 +540,8 @@ def _sounds() -> dict[tuple[str, ...], str]:
     return _SOUNDS
 
 
-def _sounding(norm: str, found: dict[str, int], inside: set[tuple[int, int]] = frozenset()) -> dict[str, int]:
+def _sounding(norm: str, found: dict[str, int], inside: set[tuple[int, int]] = frozenset(),
+              frequency: Callable[[str], int] = lambda word: 0) -> dict[str, int]:
     """Table words typed as another word that sounds the same — the pinyin input method's
     slip (配诊 → 陪诊, 帐蓬 → 帐篷, 营儿 → 婴儿) — sharing at least one character with it, in
     stretches no table word was found in. One pinyin reading of the text, then look-ups."""
@@ -554,7 +559,8 @@ def _sounding(norm: str, found: dict[str, int], inside: set[tuple[int, int]] = f
                 continue
             word = sounds.get(tuple(readings[j] for j in span))
             stretch = norm[i:i + size]
-            if word and word != stretch and (set(word) & set(stretch)) - _FUNCTION:
+            if word and word != stretch and (set(word) & set(stretch)) - _FUNCTION \
+                    and frequency(stretch) < COMMON_WORD:   # 眼睛 is meant, not a slip for 眼镜
                 near[word] = i
                 taken.update(span)
     return near

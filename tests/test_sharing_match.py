@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handlers.polls.dates import find_window
+from handlers.polls.windows import find_window
 from handlers.sharing.words import about, compatible
 from tests.conftest import console_of
 from tests.test_sharing import COMMUNITY, monday_morning, say, to  # noqa: F401

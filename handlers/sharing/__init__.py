@@ -2,8 +2,8 @@
 matched privately.
 
 - publish.py: publishing (and when a group message is one), 关闭, 下架, expiry, 我的供需;
-  words.py: what an item is about, as matching keys (jieba, the community dictionary, a
-  synonym table, near spellings); match.py: candidates from the inverted index, ranking
+  words.py: what an item is about, as matching keys (jieba, the community dictionary, near
+  spellings), read against vocabulary.py's tables of activities and things by family; match.py: candidates from the inverted index, ranking
   by nearness, proposals, 接受 / 不用, 留言, 帮完 (the time bank); digest.py: the daily
   digest per building; rules.py: the community file's `[sharing]`; privacy.py: 我的数据
   and 注销.

@@ -17,7 +17,8 @@ from handlers.context import Context
 from handlers.permissions import STAFF, Refusal
 from handlers.sharing import match
 from handlers.sharing.rules import LONGEST_DAYS
-from handlers.sharing.words import TRADE, about, calm, communal, own
+from handlers.sharing.vocabulary import TRADE
+from handlers.sharing.words import about, calm, communal, own
 from nlp.pii import mask_group
 from storage.households import Households
 from storage.sharing import Item, Sharing
@@ -129,7 +130,7 @@ async def publish(ctx: Context, args: str, kind: str) -> None:
 def _a_report(ctx: Context, text: str, words, spoken_to: bool) -> bool:
     """What the community must see to, not a neighbour: someone in danger (the classifier's
     reading, not misled by "打不着火"); something of the community's to fix (电梯, 楼道灯,
-    消防: words.COMMUNAL) with no help asked but a repair or a cleaning; or a report the
+    消防: vocabulary.COMMUNAL) with no help asked but a repair or a cleaning; or a report the
     classifier recognises that names nothing of one's own a neighbour could bring, fix or do
     (no thing, no service but a repair, no 我家/家里). "修一下我家冰箱", "有人帮忙通下水道吗",
     "住18层 电梯在检修 几个大箱子要搬下去" are needs."""
